@@ -1,0 +1,1 @@
+"""LangGraph agents: the router, the domain agents and the offline agent model."""

@@ -1,0 +1,67 @@
+"""The agent graph: router → domain agent (assistant ⇄ tools).
+
+Each domain agent is an assistant node bound to that domain's tools plus the shared session
+tools, looping through a tool node while the model calls tools.
+"""
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import SystemMessage
+from langchain_core.runnables import Runnable
+from langchain_core.tools import BaseTool
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.prebuilt import ToolNode, tools_condition
+from langgraph.runtime import Runtime
+
+from convonet.agents.context import AgentContext
+from convonet.agents.router import make_router
+from convonet.agents.state import AgentState
+
+ASSISTANT_SUFFIX = "_assistant"
+
+
+def assistant_node_name(domain: str) -> str:
+    """Name of a domain's assistant node (its tokens are the ones spoken)."""
+    return f"{domain}{ASSISTANT_SUFFIX}"
+
+
+def _make_assistant(
+    model: Runnable[Any, Any],
+) -> Callable[[AgentState, Runtime[AgentContext]], Awaitable[dict[str, Any]]]:
+    async def assistant(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+        persona = runtime.context.persona if runtime.context else ""
+        messages = [SystemMessage(persona), *state["messages"]] if persona else state["messages"]
+        response = await model.ainvoke(messages)
+        return {"messages": [response]}
+
+    return assistant
+
+
+def build_agent_graph(
+    model: BaseChatModel, domain_tools: Mapping[str, Sequence[BaseTool]]
+) -> CompiledStateGraph:
+    """Compile the agent graph.
+
+    Args:
+        model: The chat model (any LangChain chat model with tool calling).
+        domain_tools: For each domain, the tools its agent may call.
+
+    Returns:
+        The compiled graph, taking :class:`AgentContext` as run-time context.
+    """
+    builder = StateGraph(AgentState, context_schema=AgentContext)
+    builder.add_node("router", make_router(frozenset(domain_tools)))
+    builder.add_edge(START, "router")
+    targets: dict[str, str] = {}
+    for domain, tools in domain_tools.items():
+        assistant, tool_node = assistant_node_name(domain), f"{domain}_tools"
+        builder.add_node(assistant, _make_assistant(model.bind_tools(list(tools))))
+        builder.add_node(tool_node, ToolNode(list(tools), handle_tool_errors=True))
+        builder.add_conditional_edges(assistant, tools_condition, {"tools": tool_node, END: END})
+        builder.add_edge(tool_node, assistant)
+        targets[domain] = assistant
+    builder.add_conditional_edges("router", lambda state: state["domain"], targets)
+    return builder.compile()

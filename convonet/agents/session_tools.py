@@ -1,0 +1,51 @@
+"""Tools every bot has, whatever its domain: the clock and ending the call.
+
+They are plain LangChain tools (no database, no MCP server): they act on the call itself.
+"""
+
+import json
+from typing import Literal
+
+from langchain_core.tools import BaseTool, tool
+from langgraph.prebuilt import ToolRuntime
+
+from convonet.agents.context import AgentContext
+
+END_CALL_TOOL = "end_call"
+
+
+@tool
+def get_current_datetime(
+    what: Literal["date", "time", "both"], runtime: ToolRuntime[AgentContext]
+) -> str:
+    """Get the current date and/or time in the caller's timezone.
+
+    Args:
+        what: Whether the caller asked for the date, the time, or both.
+    """
+    now = runtime.context.now()
+    hour = now.strftime("%I").lstrip("0") or "12"
+    return json.dumps(
+        {
+            "what": what,
+            "iso": now.isoformat(timespec="seconds"),
+            "date_spoken": f"{now:%A}, {now:%B} {now.day}, {now.year}",
+            "time_spoken": f"{hour}:{now:%M} {now:%p}",
+            "timezone": str(now.tzinfo),
+        }
+    )
+
+
+@tool(END_CALL_TOOL)
+def end_call(reason: str = "caller said goodbye") -> str:
+    """End the call politely after saying goodbye. Use only when the caller wants to hang up.
+
+    Args:
+        reason: Why the call ends.
+    """
+    return json.dumps({"ended": True, "reason": reason})
+
+
+def session_tools() -> list[BaseTool]:
+    """The tools shared by every domain agent."""
+    return [get_current_datetime, end_call]

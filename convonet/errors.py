@@ -1,0 +1,37 @@
+"""The one error hierarchy of Convonet.
+
+Every error the application raises on purpose derives from :class:`ConvonetError`, so a
+session boundary can tell our own, explained failures from unexpected ones.
+"""
+
+
+class ConvonetError(Exception):
+    """Base class of every error Convonet raises on purpose."""
+
+
+class ConfigurationError(ConvonetError):
+    """A setting is missing or inconsistent (for example a provider chosen without its key)."""
+
+
+class UnknownBotError(ConvonetError):
+    """A request named a bot that is not registered."""
+
+
+class UnknownLLMError(ConvonetError):
+    """A request named an LLM provider that does not exist or is not configured."""
+
+
+class UnknownProviderError(ConvonetError):
+    """A request named an STT or TTS provider that does not exist or is not configured."""
+
+
+class ModelsNotReadyError(ConvonetError):
+    """A call arrived before the embedded models finished loading."""
+
+
+class SessionNotFoundError(ConvonetError):
+    """A session id or connection token is unknown, used or expired."""
+
+
+class AgentError(ConvonetError):
+    """The agent graph failed to produce a reply."""

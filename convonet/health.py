@@ -1,0 +1,25 @@
+"""Liveness and readiness probes."""
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from convonet.deps import RuntimeDep
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """The process is alive and serving HTTP."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", responses={503: {"description": "Not ready for calls yet"}})
+async def readyz(runtime: RuntimeDep) -> JSONResponse:
+    """Ready for calls: the embedded models are loaded."""
+    body = {
+        "ready": runtime.models.ready,
+        "models": {name: round(secs, 3) for name, secs in runtime.models.load_seconds.items()},
+        "live_sessions": len(runtime.live),
+    }
+    return JSONResponse(body, status_code=200 if runtime.models.ready else 503)

@@ -1,0 +1,166 @@
+"""The one place a call's pipeline is assembled; every transport and the CLI use it.
+
+transport.input → STT → user aggregator (Silero VAD + speech-timeout turn stop)
+  → LangGraphProcessor → TTS → transport.output → assistant aggregator
+"""
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from loguru import logger
+from pipecat.audio.vad.silero import SileroVADAnalyzer
+from pipecat.audio.vad.vad_analyzer import VADParams
+from pipecat.frames.frames import TTSSpeakFrame
+from pipecat.observers.base_observer import BaseObserver
+from pipecat.observers.user_bot_latency_observer import UserBotLatencyObserver
+from pipecat.pipeline.pipeline import Pipeline
+from pipecat.pipeline.worker import PipelineParams, PipelineWorker
+from pipecat.processors.aggregators.llm_context import LLMContext
+from pipecat.processors.aggregators.llm_response_universal import (
+    LLMContextAggregatorPair,
+    LLMUserAggregatorParams,
+)
+from pipecat.transports.base_transport import BaseTransport
+from pipecat.turns.user_stop import SpeechTimeoutUserTurnStopStrategy
+from pipecat.turns.user_turn_strategies import UserTurnStrategies
+from pipecat.workers.runner import WorkerRunner
+
+from convonet.agents.context import AgentContext
+from convonet.processors.langgraph_processor import LangGraphProcessor
+from convonet.runtime import Runtime
+from convonet.services.speech import create_stt, create_tts
+from convonet.session import CallSession
+from convonet.settings import Settings
+
+
+@dataclass
+class VoicePipeline:
+    """A built, not yet running, call pipeline.
+
+    Attributes:
+        session: The call it serves.
+        worker: Pipecat's worker running the pipeline.
+        context: The conversation as pipecat keeps it (only what was actually spoken).
+        latency: Pipecat's user→bot latency observer.
+        greeting: What the bot says first.
+    """
+
+    session: CallSession
+    worker: PipelineWorker
+    context: LLMContext
+    latency: UserBotLatencyObserver
+    greeting: str
+    _greeted: bool = False
+    _timers: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def greet(self) -> None:
+        """Speak the greeting once (later calls do nothing)."""
+        if self._greeted:
+            return
+        self._greeted = True
+        await self.worker.queue_frames([TTSSpeakFrame(self.greeting)])
+
+    def greet_after(self, delay_secs: float) -> None:
+        """Greet after ``delay_secs`` unless something greeted already."""
+
+        async def later() -> None:
+            await asyncio.sleep(delay_secs)
+            await self.greet()
+
+        self._timers.append(asyncio.create_task(later()))
+
+    async def run(self) -> None:
+        """Run the pipeline until it ends, is cancelled, or the caller hangs up."""
+        runner = WorkerRunner(handle_sigint=False)
+        await runner.add_workers(self.worker)
+        try:
+            await runner.run()
+        finally:
+            for timer in self._timers:
+                timer.cancel()
+
+
+def _user_params(settings: Settings) -> LLMUserAggregatorParams:
+    vad = SileroVADAnalyzer(
+        params=VADParams(
+            confidence=settings.vad_confidence,
+            start_secs=settings.vad_start_secs,
+            stop_secs=settings.vad_stop_secs,
+        )
+    )
+    # The speech-timeout stop strategy needs no torch (unlike the smart-turn model).
+    strategies = UserTurnStrategies(
+        stop=[SpeechTimeoutUserTurnStopStrategy(user_speech_timeout=settings.user_speech_timeout_secs)]
+    )
+    return LLMUserAggregatorParams(vad_analyzer=vad, user_turn_strategies=strategies)
+
+
+def build_pipeline(
+    transport: BaseTransport,
+    session: CallSession,
+    runtime: Runtime,
+    *,
+    audio_in_sample_rate: int = 16000,
+    audio_out_sample_rate: int = 24000,
+    observers: Sequence[BaseObserver] = (),
+) -> VoicePipeline:
+    """Assemble the voice pipeline for one call.
+
+    Args:
+        transport: The call's pipecat transport.
+        session: Who is calling, with which bot, LLM and speech providers.
+        runtime: Shared process services (models, agents, settings).
+        audio_in_sample_rate: Rate the pipeline works at on input.
+        audio_out_sample_rate: Rate of the audio sent to the caller.
+        observers: Extra observers (timing, benchmarks).
+
+    Returns:
+        The built pipeline; call :meth:`VoicePipeline.run` to start it.
+    """
+    settings = runtime.settings
+    context = LLMContext()
+    user_aggregator, assistant_aggregator = LLMContextAggregatorPair(
+        context, user_params=_user_params(settings)
+    )
+    agent = LangGraphProcessor(
+        runtime.agents.graph(session.llm),
+        AgentContext(
+            session_id=session.session_id,
+            bot_name=session.bot.name,
+            persona=session.bot.persona,
+            domains=session.bot.domains,
+            user_id=session.user_id,
+            user_name=session.user_name,
+        ),
+    )
+    pipeline = Pipeline(
+        [
+            transport.input(),
+            create_stt(session.stt, settings, runtime.models),
+            user_aggregator,
+            agent,
+            create_tts(session.tts, settings, runtime.models, voice=session.bot.voice),
+            transport.output(),
+            assistant_aggregator,
+        ]
+    )
+    latency = UserBotLatencyObserver()
+    worker = PipelineWorker(
+        pipeline,
+        params=PipelineParams(
+            audio_in_sample_rate=audio_in_sample_rate,
+            audio_out_sample_rate=audio_out_sample_rate,
+            enable_metrics=True,
+        ),
+        observers=[latency, *observers],
+        idle_timeout_secs=settings.session_idle_timeout_secs,
+        conversation_id=session.session_id,
+    )
+    voice = VoicePipeline(session, worker, context, latency, session.bot.greeting_for(session.user_name))
+
+    @latency.event_handler("on_latency_measured")
+    async def on_latency(_observer: UserBotLatencyObserver, seconds: float) -> None:
+        logger.info(f"session {session.session_id}: voice-to-voice {seconds * 1000:.0f} ms")
+
+    return voice

@@ -1,0 +1,1 @@
+"""Pipecat frame processors and observers of our own."""

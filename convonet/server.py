@@ -1,0 +1,68 @@
+"""The FastAPI application factory and its lifespan."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+from loguru import logger
+
+from convonet import __version__
+from convonet import health
+from convonet.runtime import Runtime
+from convonet.settings import Settings
+from convonet.transports import connect, websocket
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def _lifespan(settings: Settings):  # type: ignore[no-untyped-def]
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = Runtime.create(settings)
+        app.state.runtime = runtime
+        if not settings.twilio_signatures_required:
+            logger.warning("TWILIO_AUTH_TOKEN is unset: Twilio signature validation is OFF")
+        # Models load in the background so /healthz answers at once; /readyz waits for them.
+        loading = asyncio.create_task(runtime.models.load())
+        try:
+            yield
+        finally:
+            loading.cancel()
+            await runtime.live.cancel_all()
+
+    return lifespan
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the Convonet web application.
+
+    Args:
+        settings: Settings to use; read from the environment when omitted.
+
+    Returns:
+        The FastAPI app. Nothing heavy happens until its lifespan starts.
+    """
+    settings = settings or Settings()
+    app = FastAPI(
+        title="Convonet",
+        version=__version__,
+        description="Real-time voice AI assistant platform",
+        lifespan=_lifespan(settings),
+    )
+    for router in (health.router, connect.router, websocket.router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html")
+
+    @app.get("/voice_assistant", include_in_schema=False)
+    async def voice_assistant() -> FileResponse:
+        return FileResponse(STATIC_DIR / "voice_assistant.html")
+
+    return app

@@ -1,0 +1,1 @@
+"""Speech providers: the embedded models and the STT/TTS service factories."""

@@ -1,0 +1,55 @@
+"""Pipecat's Whisper STT and Piper TTS services, fed with the process-wide shared models."""
+
+from typing import TYPE_CHECKING, Any
+
+from pipecat.services.piper.tts import PiperTTSService
+from pipecat.services.tts_service import TTSService
+from pipecat.services.whisper.stt import WhisperSTTService
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
+    from piper import PiperVoice
+
+
+class SharedWhisperSTTService(WhisperSTTService):
+    """:class:`WhisperSTTService` that reuses an already loaded model instead of loading one."""
+
+    def __init__(self, *, model: "WhisperModel", model_path: str, **kwargs: Any) -> None:
+        """Create the service.
+
+        Args:
+            model: The shared, loaded faster-whisper model.
+            model_path: Where that model was loaded from (reported in settings/metrics).
+            **kwargs: Passed on to :class:`WhisperSTTService`.
+        """
+        self._shared_model = model
+        super().__init__(
+            device="cpu", settings=WhisperSTTService.Settings(model=model_path), **kwargs
+        )
+
+    def _load(self) -> None:
+        # The parent loads a model here; ours is already loaded and shared.
+        self._model = self._shared_model
+
+
+class SharedPiperTTSService(PiperTTSService):
+    """:class:`PiperTTSService` that reuses an already loaded voice instead of loading one."""
+
+    def __init__(self, *, voice: "PiperVoice", voice_name: str, **kwargs: Any) -> None:
+        """Create the service.
+
+        Args:
+            voice: The shared, loaded Piper voice.
+            voice_name: The voice's name (e.g. ``en_US-joe-medium``).
+            **kwargs: Passed on to :class:`TTSService`.
+        """
+        # PiperTTSService.__init__ would load the voice file again (about a second and
+        # ~100 MB per call); initialise the generic TTS service with the same flags instead.
+        TTSService.__init__(
+            self,
+            push_start_frame=True,
+            push_stop_frames=True,
+            settings=PiperTTSService.Settings(model=None, voice=voice_name, language=None),
+            **kwargs,
+        )
+        self._voice = voice

@@ -1,0 +1,112 @@
+"""Factories for the STT and TTS services a session asks for."""
+
+from pipecat.services.stt_service import STTService
+from pipecat.services.tts_service import TTSService
+
+from convonet.errors import ConfigurationError, UnknownProviderError
+from convonet.services.embedded import SharedPiperTTSService, SharedWhisperSTTService
+from convonet.services.models import EmbeddedModels
+from convonet.settings import Settings, SttProvider, TtsProvider
+
+STT_PROVIDERS: tuple[SttProvider, ...] = ("whisper", "deepgram")
+TTS_PROVIDERS: tuple[TtsProvider, ...] = ("piper", "deepgram", "elevenlabs", "cartesia")
+
+
+def _key(settings: Settings, provider: str) -> str:
+    secret = getattr(settings, f"{provider}_api_key")
+    if secret is None:
+        raise ConfigurationError(f"{provider} needs {provider.upper()}_API_KEY to be set")
+    return str(secret.get_secret_value())
+
+
+def check_stt(name: str, settings: Settings) -> SttProvider:
+    """Validate an STT provider name against what is configured.
+
+    Raises:
+        UnknownProviderError: The name is unknown or the provider has no key.
+    """
+    if name not in STT_PROVIDERS:
+        raise UnknownProviderError(f"unknown STT provider {name!r}; known: {STT_PROVIDERS}")
+    if name != "whisper" and getattr(settings, f"{name}_api_key") is None:
+        raise UnknownProviderError(f"STT provider {name!r} is not configured (no API key)")
+    return name  # type: ignore[return-value]
+
+
+def check_tts(name: str, settings: Settings) -> TtsProvider:
+    """Validate a TTS provider name against what is configured.
+
+    Raises:
+        UnknownProviderError: The name is unknown or the provider has no key.
+    """
+    if name not in TTS_PROVIDERS:
+        raise UnknownProviderError(f"unknown TTS provider {name!r}; known: {TTS_PROVIDERS}")
+    if name != "piper" and getattr(settings, f"{name}_api_key") is None:
+        raise UnknownProviderError(f"TTS provider {name!r} is not configured (no API key)")
+    return name  # type: ignore[return-value]
+
+
+def create_stt(provider: SttProvider, settings: Settings, models: EmbeddedModels) -> STTService:
+    """Build the STT service for one session.
+
+    Args:
+        provider: Which provider to use.
+        settings: Keys and URLs.
+        models: The shared embedded models (for ``whisper``).
+
+    Returns:
+        A fresh pipecat STT service.
+    """
+    if provider == "whisper":
+        return SharedWhisperSTTService(
+            model=models.whisper, model_path=str(settings.resolved_whisper_model_path)
+        )
+    if provider == "deepgram":
+        from pipecat.services.deepgram.stt import DeepgramSTTService
+
+        return DeepgramSTTService(
+            api_key=_key(settings, "deepgram"), base_url=settings.deepgram_stt_url
+        )
+    raise UnknownProviderError(f"unknown STT provider {provider!r}")
+
+
+def create_tts(
+    provider: TtsProvider, settings: Settings, models: EmbeddedModels, voice: str | None = None
+) -> TTSService:
+    """Build the TTS service for one session.
+
+    Args:
+        provider: Which provider to use.
+        settings: Keys, URLs and default voices.
+        models: The shared embedded models (for ``piper``).
+        voice: A provider-specific voice id overriding the configured default.
+
+    Returns:
+        A fresh pipecat TTS service.
+    """
+    if provider == "piper":
+        return SharedPiperTTSService(voice=models.piper, voice_name=settings.piper_voice)
+    if provider == "deepgram":
+        from pipecat.services.deepgram.tts import DeepgramTTSService
+
+        return DeepgramTTSService(
+            api_key=_key(settings, "deepgram"),
+            base_url=settings.deepgram_tts_url,
+            settings=DeepgramTTSService.Settings(voice=voice or settings.deepgram_tts_voice),
+        )
+    if provider == "elevenlabs":
+        from pipecat.services.elevenlabs.tts import ElevenLabsTTSService
+
+        return ElevenLabsTTSService(
+            api_key=_key(settings, "elevenlabs"),
+            url=settings.elevenlabs_url,
+            settings=ElevenLabsTTSService.Settings(voice=voice or settings.elevenlabs_voice_id),
+        )
+    if provider == "cartesia":
+        from pipecat.services.cartesia.tts import CartesiaTTSService
+
+        return CartesiaTTSService(
+            api_key=_key(settings, "cartesia"),
+            url=settings.cartesia_url,
+            settings=CartesiaTTSService.Settings(voice=voice or settings.cartesia_voice_id),
+        )
+    raise UnknownProviderError(f"unknown TTS provider {provider!r}")

@@ -1,0 +1,42 @@
+"""Per-call context: who is calling, through what, with which bot and providers."""
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Literal
+
+from convonet.bots.spec import BotSpec
+from convonet.settings import SttProvider, TtsProvider
+
+Channel = Literal["websocket", "webrtc", "twilio", "cli", "text"]
+
+
+def new_session_id() -> str:
+    """Return a fresh, URL-safe, unguessable session id."""
+    return uuid.uuid4().hex
+
+
+@dataclass(slots=True)
+class CallSession:
+    """The context one pipeline runs with.
+
+    Attributes:
+        session_id: Unique id of the session (also the agent's conversation thread).
+        bot: The bot answering this call.
+        llm: The agent model's provider name (``"offline"``, ...).
+        channel: The transport the caller uses.
+        stt: Speech-to-text provider.
+        tts: Text-to-speech provider.
+        user_id: The authenticated caller's id, once authentication exists.
+        user_name: The caller's display name, used in the greeting.
+        metadata: Free-form transport details (Twilio call sid, remote address, ...).
+    """
+
+    session_id: str
+    bot: BotSpec
+    llm: str
+    channel: Channel
+    stt: SttProvider
+    tts: TtsProvider
+    user_id: str | None = None
+    user_name: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)

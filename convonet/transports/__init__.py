@@ -1,0 +1,1 @@
+"""Transports: each a FastAPI router plus a factory for its pipecat transport."""

@@ -1,0 +1,86 @@
+"""Serializer guard: malformed client input is reported and dropped, never fatal.
+
+Pipecat's websocket input loop ends the session when a serializer raises (garbage protobuf,
+non-JSON Twilio text). :class:`GuardedDeserializeMixin` wraps ``deserialize`` so a bad message
+is logged, reported to the client through a callback (an RTVI error message), and skipped.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from loguru import logger
+from pipecat.frames.frames import Frame, InputAudioRawFrame
+from pipecat.serializers.protobuf import ProtobufFrameSerializer
+from pipecat.serializers.twilio import TwilioFrameSerializer
+
+BadInputCallback = Callable[[str], Awaitable[None]]
+_VALID_RATES = frozenset({8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000})
+
+
+def audio_problem(frame: InputAudioRawFrame) -> str | None:
+    """Why an incoming audio frame cannot be used, or ``None`` when it can."""
+    if frame.sample_rate not in _VALID_RATES:
+        return f"unsupported audio sample rate {frame.sample_rate}"
+    if frame.num_channels not in (1, 2):
+        return f"unsupported channel count {frame.num_channels}"
+    if len(frame.audio) % (2 * frame.num_channels):
+        return "audio payload is not whole 16-bit samples"
+    return None
+
+
+class GuardedDeserializeMixin:
+    """Mixin for a :class:`FrameSerializer` that turns bad input into a reported no-op.
+
+    Attributes:
+        max_bytes: Largest message accepted.
+        none_is_bad: Whether a message the serializer maps to no frame is an error.
+        on_bad_input: Awaited with a reason for every rejected message.
+        rejected: How many messages were rejected.
+    """
+
+    max_bytes: int = 256 * 1024
+    none_is_bad: bool = False
+    on_bad_input: BadInputCallback | None = None
+    rejected: int = 0
+
+    async def deserialize(self, data: str | bytes) -> Frame | None:
+        """Deserialize like the wrapped serializer, rejecting bad input instead of raising."""
+        if len(data) > self.max_bytes:
+            return await self._reject(f"message of {len(data)} bytes exceeds {self.max_bytes}")
+        try:
+            frame: Frame | None = await super().deserialize(data)  # type: ignore[misc]
+        except Exception as error:  # any parse failure of client bytes is bad input
+            return await self._reject(f"malformed message ({type(error).__name__})")
+        if frame is None:
+            return await self._reject("unrecognised message") if self.none_is_bad else None
+        if isinstance(frame, InputAudioRawFrame) and (problem := audio_problem(frame)):
+            return await self._reject(problem)
+        return frame
+
+    async def _reject(self, reason: str) -> None:
+        self.rejected += 1
+        logger.warning(f"{self}: rejected client input: {reason}")
+        if self.on_bad_input is not None:
+            await self.on_bad_input(reason)
+        return None
+
+
+class GuardedProtobufSerializer(GuardedDeserializeMixin, ProtobufFrameSerializer):
+    """Pipecat's protobuf/RTVI serializer with the bad-input guard."""
+
+    def __init__(self, *, max_bytes: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_bytes = max_bytes
+        self.none_is_bad = True
+
+
+class GuardedTwilioSerializer(GuardedDeserializeMixin, TwilioFrameSerializer):
+    """Pipecat's Twilio media-stream serializer with the bad-input guard.
+
+    Unknown Twilio events map to no frame and are ignored (they are not errors); only
+    unparseable or oversized messages are rejected.
+    """
+
+    def __init__(self, *, max_bytes: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_bytes = max_bytes

@@ -1,0 +1,95 @@
+"""Browser and SDK callers over ``WS /ws``: protobuf frames with RTVI.
+
+Pipecat's official browser client (``@pipecat-ai/client-js`` + websocket transport) and its
+Python ``WebsocketClientTransport`` both work against this endpoint unchanged.
+"""
+
+from fastapi import APIRouter, WebSocket
+from loguru import logger
+from pipecat.transports.websocket.fastapi import (
+    FastAPIWebsocketParams,
+    FastAPIWebsocketTransport,
+)
+
+from convonet.deps import RuntimeDep
+from convonet.errors import SessionNotFoundError
+from convonet.pipeline import VoicePipeline, build_pipeline
+from convonet.runtime import Runtime
+from convonet.session import CallSession
+from convonet.transports.guard import GuardedProtobufSerializer
+
+router = APIRouter(tags=["voice"])
+
+CLOSE_UNAUTHORIZED = 4401  # the session id is missing, used or expired
+CLOSE_NOT_READY = 4503  # models are still loading or the server is draining
+
+
+def create_websocket_transport(
+    websocket: WebSocket, runtime: Runtime
+) -> tuple[FastAPIWebsocketTransport, GuardedProtobufSerializer]:
+    """Build pipecat's FastAPI websocket transport with the guarded protobuf serializer."""
+    serializer = GuardedProtobufSerializer(max_bytes=runtime.settings.max_ws_message_bytes)
+    transport = FastAPIWebsocketTransport(
+        websocket=websocket,
+        params=FastAPIWebsocketParams(
+            audio_in_enabled=True,
+            audio_out_enabled=True,
+            add_wav_header=False,
+            serializer=serializer,
+        ),
+    )
+    return transport, serializer
+
+
+def wire_events(
+    voice: VoicePipeline,
+    transport: FastAPIWebsocketTransport,
+    serializer: GuardedProtobufSerializer,
+    grace_secs: float,
+) -> None:
+    """Greeting, bad-input reporting and hang-up handling for a websocket call."""
+
+    @voice.worker.rtvi.event_handler("on_client_ready")
+    async def on_client_ready(_rtvi: object) -> None:
+        await voice.greet()
+
+    @transport.event_handler("on_client_connected")
+    async def on_connected(_transport: object, _client: object) -> None:
+        # Clients without RTVI (pipecat's Python client) never send client-ready.
+        voice.greet_after(grace_secs)
+
+    @transport.event_handler("on_client_disconnected")
+    async def on_disconnected(_transport: object, _client: object) -> None:
+        logger.info(f"session {voice.session.session_id}: client disconnected")
+        await voice.worker.cancel()
+
+    async def report(reason: str) -> None:
+        await voice.worker.rtvi.send_error(f"bad input: {reason}")
+
+    serializer.on_bad_input = report
+
+
+async def _session_for(websocket: WebSocket, runtime: Runtime) -> CallSession | None:
+    session_id = websocket.query_params.get("session_id")
+    if session_id is None:
+        return runtime.new_session("websocket")
+    try:
+        return runtime.pending.claim(session_id)
+    except SessionNotFoundError as error:
+        await websocket.close(code=CLOSE_UNAUTHORIZED, reason=str(error))
+        return None
+
+
+@router.websocket("/ws")
+async def websocket_call(websocket: WebSocket, runtime: RuntimeDep) -> None:
+    """Run one voice call over a websocket (``?session_id=`` from ``/api/connect``)."""
+    await websocket.accept()
+    session = await _session_for(websocket, runtime)
+    if session is None:
+        return
+    if not runtime.models.ready:
+        await runtime.models.load()
+    transport, serializer = create_websocket_transport(websocket, runtime)
+    voice = build_pipeline(transport, session, runtime)
+    wire_events(voice, transport, serializer, runtime.settings.greeting_grace_secs)
+    await runtime.live.run(session, voice.run())

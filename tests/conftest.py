@@ -1,0 +1,103 @@
+"""Shared fixtures: settings for tests, an app on a free port, synthesized speech."""
+
+import asyncio
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from convonet.server import create_app
+from convonet.settings import Settings
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_settings(tmp_path: Path, **overrides: object) -> Settings:
+    """Settings isolated from the developer's environment and data directory."""
+    values: dict[str, object] = {"environment": "test", "data_dir": tmp_path}
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+class LiveServer:
+    """A real uvicorn server running the app in a background thread."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.port = free_port()
+        self.settings = settings
+        self.app = create_app(settings)
+        config = uvicorn.Config(
+            self.app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            ws_max_size=settings.max_ws_message_bytes,
+            lifespan="on",
+        )
+        self.server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """Base HTTP URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def runtime(self):  # type: ignore[no-untyped-def]
+        """The app's runtime (models, live sessions)."""
+        return self.app.state.runtime
+
+    def start(self) -> None:
+        """Start and wait until the models are loaded."""
+        self._thread.start()
+        import httpx
+
+        for _ in range(600):
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            threading.Event().wait(0.1)
+        raise RuntimeError("server did not become ready")
+
+    def stop(self) -> None:
+        """Shut down."""
+        self.server.should_exit = True
+        self._thread.join(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app on embedded defaults, on a free port, shared by the session's tests."""
+    server = LiveServer(test_settings(tmp_path_factory.mktemp("live")))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: LiveServer) -> str:
+    """Base URL (``http://127.0.0.1:<port>``) of the shared running app."""
+    return live_app.url
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def event_loop_policy() -> asyncio.AbstractEventLoopPolicy:
+    return asyncio.DefaultEventLoopPolicy()

@@ -1,0 +1,1 @@
+"""Shared test fakes: local provider servers, synthesized speech, scripted clients."""

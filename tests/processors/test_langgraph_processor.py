@@ -1,0 +1,143 @@
+"""LangGraphProcessor, driven with pipecat's run_test."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import pytest
+from langchain_core.messages import AIMessage
+from langgraph.graph import START, MessagesState, StateGraph
+from pipecat.frames.frames import (
+    EndWorkerFrame,
+    ErrorFrame,
+    InterruptionFrame,
+    LLMContextFrame,
+    LLMFullResponseEndFrame,
+    LLMFullResponseStartFrame,
+    LLMTextFrame,
+    MetricsFrame,
+)
+from pipecat.metrics.metrics import ProcessingMetricsData, TTFBMetricsData
+from pipecat.pipeline.worker import PipelineParams
+from pipecat.processors.aggregators.llm_context import LLMContext
+from pipecat.tests.utils import SleepFrame, run_test
+
+from convonet.agents.context import AgentContext
+from convonet.agents.factory import AgentFactory
+from convonet.agents.graph import build_agent_graph
+from convonet.processors.langgraph_processor import DEFAULT_APOLOGY, LangGraphProcessor
+from convonet.settings import Settings
+from tests.fakes.chat_models import SlowStreamingChatModel
+
+
+def _context_frame(text: str) -> LLMContextFrame:
+    return LLMContextFrame(context=LLMContext(messages=[{"role": "user", "content": text}]))
+
+
+def _graph(node: Callable[[MessagesState], Awaitable[dict]]):  # type: ignore[no-untyped-def]
+    builder = StateGraph(MessagesState)
+    builder.add_node("general_assistant", node)
+    builder.add_edge(START, "general_assistant")
+    return builder.compile()
+
+
+def _texts(frames) -> str:  # type: ignore[no-untyped-def]
+    return "".join(f.text for f in frames if isinstance(f, LLMTextFrame))
+
+
+def _processor(graph, **kwargs) -> LangGraphProcessor:  # type: ignore[no-untyped-def]
+    return LangGraphProcessor(graph, AgentContext(session_id="test"), **kwargs)
+
+
+async def test_streams_reply_between_start_and_end_frames() -> None:
+    graph = AgentFactory(Settings()).graph("offline")
+    down, _ = await run_test(_processor(graph), frames_to_send=[_context_frame("hello")])
+    kinds = [type(f) for f in down]
+    assert kinds[0] is LLMFullResponseStartFrame
+    assert kinds[-1] is LLMFullResponseEndFrame
+    assert kinds.count(LLMTextFrame) > 3, "reply should stream in several tokens"
+    assert _texts(down) == "Hello! How can I help you today?"
+
+
+async def test_tool_call_turn_speaks_the_phrased_result() -> None:
+    graph = AgentFactory(Settings()).graph("offline")
+    down, _ = await run_test(_processor(graph), frames_to_send=[_context_frame("what time is it")])
+    assert _texts(down).startswith("It's ")
+    assert isinstance(down[-1], LLMFullResponseEndFrame)
+
+
+async def test_empty_reply_still_sends_end_frame() -> None:
+    async def silent(_state: MessagesState) -> dict:
+        return {"messages": [AIMessage(content="")]}
+
+    down, _ = await run_test(
+        _processor(_graph(silent)),
+        frames_to_send=[_context_frame("anything")],
+        expected_down_frames=[LLMFullResponseStartFrame, LLMFullResponseEndFrame],
+    )
+    assert _texts(down) == ""
+
+
+async def test_graph_error_pushes_error_and_apologises() -> None:
+    async def broken(_state: MessagesState) -> dict:
+        raise RuntimeError("model exploded")
+
+    down, up = await run_test(_processor(_graph(broken)), frames_to_send=[_context_frame("hi")])
+    errors = [f for f in up if isinstance(f, ErrorFrame)]
+    assert errors and "model exploded" in errors[0].error
+    assert _texts(down) == DEFAULT_APOLOGY
+    assert isinstance(down[-1], LLMFullResponseEndFrame)
+
+
+async def test_turn_timeout_apologises_and_ends() -> None:
+    async def hanging(_state: MessagesState) -> dict:
+        await asyncio.sleep(30)
+        return {"messages": []}
+
+    down, up = await run_test(
+        _processor(_graph(hanging), turn_timeout_secs=0.2),
+        frames_to_send=[_context_frame("hi")],
+    )
+    assert any(isinstance(f, ErrorFrame) and "exceeded" in f.error for f in up)
+    assert "took too long" in _texts(down)
+    assert isinstance(down[-1], LLMFullResponseEndFrame)
+
+
+async def test_interruption_cancels_the_graph_mid_stream() -> None:
+    slow = SlowStreamingChatModel(tokens=100, delay=0.05)
+    graph = build_agent_graph(slow, {"general": []})
+    down, _ = await run_test(
+        _processor(graph),
+        frames_to_send=[_context_frame("talk"), SleepFrame(sleep=0.4), InterruptionFrame()],
+    )
+    assert slow.cancelled, "the interruption must cancel the graph run"
+    assert 0 < slow.emitted < 20
+    spoken = _texts(down)
+    assert spoken.startswith("word0 ") and "word50" not in spoken, "only a partial reply"
+    assert any(isinstance(f, InterruptionFrame) for f in down)
+
+
+async def test_goodbye_ends_the_session_after_the_reply() -> None:
+    graph = AgentFactory(Settings()).graph("offline")
+    down, _ = await run_test(_processor(graph), frames_to_send=[_context_frame("goodbye")])
+    kinds = [type(f) for f in down]
+    assert "Goodbye" in _texts(down)
+    assert kinds.index(EndWorkerFrame) > kinds.index(LLMFullResponseEndFrame)
+
+
+async def test_reports_ttfb_and_processing_metrics() -> None:
+    graph = AgentFactory(Settings()).graph("offline")
+    down, _ = await run_test(
+        _processor(graph),
+        frames_to_send=[_context_frame("hello")],
+        pipeline_params=PipelineParams(enable_metrics=True),
+    )
+    data = [d for f in down if isinstance(f, MetricsFrame) for d in f.data]
+    assert any(isinstance(d, TTFBMetricsData) and d.value > 0 for d in data)
+    assert any(isinstance(d, ProcessingMetricsData) and d.value > 0 for d in data)
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+async def test_blank_context_gets_didnt_catch(text: str) -> None:
+    graph = AgentFactory(Settings()).graph("offline")
+    down, _ = await run_test(_processor(graph), frames_to_send=[_context_frame(text)])
+    assert "didn't catch" in _texts(down)

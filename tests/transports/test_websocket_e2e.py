@@ -1,0 +1,49 @@
+"""End to end over ``/ws``: real speech in, real transcription, agent, real speech out."""
+
+import time
+
+import httpx
+import pytest
+
+from tests.conftest import LiveServer
+from tests.fakes.speech import silence, synthesize, transcribe
+from tests.fakes.voice_client import Received, VoiceClient
+
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+
+
+async def _connect(live_app: LiveServer, **body: str) -> str:
+    async with httpx.AsyncClient(base_url=live_app.url) as http:
+        response = await http.post("/api/connect", json=body)
+    assert response.status_code == 200, response.text
+    ws_url = response.json()["ws_url"]
+    assert ws_url.startswith(f"ws://127.0.0.1:{live_app.port}/ws?session_id=")
+    return str(ws_url)
+
+
+def _bot_texts(received: Received) -> str:
+    return " ".join(received.texts("bot-output"))
+
+
+async def test_greeting_then_spoken_question_gets_spoken_answer(live_app: LiveServer) -> None:
+    ws_url = await _connect(live_app)
+    async with VoiceClient(ws_url) as client:
+        connected = time.monotonic()
+        await client.wait_for(lambda r: bool(r.rtvi("bot-started-speaking")), timeout=10)
+        first_speech = client.received.rtvi("bot-started-speaking")
+        assert first_speech
+        greeting_started = next(t for t, m in client.received.messages if m["type"] == "bot-started-speaking")
+        assert greeting_started - connected < 2.0, "greeting must start within 2 s"
+        await client.wait_for(lambda r: bool(r.rtvi("bot-stopped-speaking")), timeout=15)
+        assert "Convonet" in _bot_texts(client.received)
+
+        asked = time.monotonic()
+        await client.speak(synthesize("What time is it?") + silence(1.5))
+        await client.wait_for(lambda r: len(r.rtvi("bot-stopped-speaking")) >= 2, timeout=20)
+
+    user_text = " ".join(client.received.texts("user-transcription")).lower()
+    assert "time" in user_text
+    reply = [t for t in client.received.texts("bot-output") if t.startswith("It's")]
+    assert reply, f"no spoken time reply in {client.received.texts('bot-output')}"
+    heard = transcribe(client.received.audio_bytes(since=asked), client.received.audio_rate)
+    assert "it's" in heard.lower() or "it is" in heard.lower(), heard
