@@ -3,6 +3,7 @@
 import asyncio
 from collections import Counter
 from collections.abc import Awaitable
+from typing import Any
 
 from loguru import logger
 
@@ -14,6 +15,7 @@ class LiveSessions:
 
     def __init__(self) -> None:
         self._tasks: dict[str, tuple[CallSession, asyncio.Task[None]]] = {}
+        self._handles: dict[str, Any] = {}
 
     def __len__(self) -> int:
         return len(self._tasks)
@@ -22,13 +24,23 @@ class LiveSessions:
         """Running sessions per transport channel."""
         return dict(Counter(session.channel for session, _ in self._tasks.values()))
 
-    async def run(self, session: CallSession, work: Awaitable[None]) -> None:
+    def handle(self, session_id: str) -> Any:
+        """The object registered with a running session (its ``VoicePipeline``), or ``None``."""
+        return self._handles.get(session_id)
+
+    async def run(self, session: CallSession, work: Awaitable[None], handle: Any = None) -> None:
         """Run ``work`` (a session's pipeline) to completion, logging any failure.
 
         This is a session boundary: an unexpected error ends this session only.
+
+        Args:
+            session: The call.
+            work: The coroutine running its pipeline.
+            handle: An object other parts of the app may look up by session id.
         """
         task = asyncio.ensure_future(work)
         self._tasks[session.session_id] = (session, task)
+        self._handles[session.session_id] = handle
         try:
             await task
         except asyncio.CancelledError:
@@ -38,6 +50,7 @@ class LiveSessions:
             logger.exception(f"session {session.session_id} ({session.channel}) failed")
         finally:
             self._tasks.pop(session.session_id, None)
+            self._handles.pop(session.session_id, None)
 
     async def cancel_all(self) -> None:
         """Cancel every running session (server shutdown)."""

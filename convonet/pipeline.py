@@ -91,7 +91,9 @@ def _user_params(settings: Settings) -> LLMUserAggregatorParams:
     )
     # The speech-timeout stop strategy needs no torch (unlike the smart-turn model).
     strategies = UserTurnStrategies(
-        stop=[SpeechTimeoutUserTurnStopStrategy(user_speech_timeout=settings.user_speech_timeout_secs)]
+        stop=[
+            SpeechTimeoutUserTurnStopStrategy(user_speech_timeout=settings.user_speech_timeout_secs)
+        ]
     )
     return LLMUserAggregatorParams(vad_analyzer=vad, user_turn_strategies=strategies)
 
@@ -157,7 +159,9 @@ def build_pipeline(
         idle_timeout_secs=settings.session_idle_timeout_secs,
         conversation_id=session.session_id,
     )
-    voice = VoicePipeline(session, worker, context, latency, session.bot.greeting_for(session.user_name))
+    voice = VoicePipeline(
+        session, worker, context, latency, session.bot.greeting_for(session.user_name)
+    )
 
     @latency.event_handler("on_latency_measured")
     async def on_latency(_observer: UserBotLatencyObserver, seconds: float) -> None:

@@ -1,8 +1,6 @@
 """Builds (and caches) the agent graph for each LLM."""
 
-from langgraph.graph.state import CompiledStateGraph
-
-from convonet.agents.graph import build_agent_graph
+from convonet.agents.graph import AgentGraph, build_agent_graph
 from convonet.agents.llms import create_chat_model
 from convonet.agents.router import GENERAL
 from convonet.agents.session_tools import session_tools
@@ -14,9 +12,9 @@ class AgentFactory:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._graphs: dict[str, CompiledStateGraph] = {}
+        self._graphs: dict[str, AgentGraph] = {}
 
-    def graph(self, llm: str) -> CompiledStateGraph:
+    def graph(self, llm: str) -> AgentGraph:
         """The compiled graph driven by the LLM called ``llm``."""
         if llm not in self._graphs:
             model = create_chat_model(llm, self._settings)

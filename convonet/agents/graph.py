@@ -4,8 +4,8 @@ Each domain agent is an assistant node bound to that domain's tools plus the sha
 tools, looping through a tool node while the model calls tools.
 """
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from typing import Any, cast
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import SystemMessage
@@ -21,6 +21,8 @@ from convonet.agents.router import make_router
 from convonet.agents.state import AgentState
 
 ASSISTANT_SUFFIX = "_assistant"
+
+AgentGraph = CompiledStateGraph[AgentState, AgentContext, AgentState, AgentState]
 
 
 def assistant_node_name(domain: str) -> str:
@@ -42,7 +44,7 @@ def _make_assistant(
 
 def build_agent_graph(
     model: BaseChatModel, domain_tools: Mapping[str, Sequence[BaseTool]]
-) -> CompiledStateGraph:
+) -> AgentGraph:
     """Compile the agent graph.
 
     Args:
@@ -53,12 +55,12 @@ def build_agent_graph(
         The compiled graph, taking :class:`AgentContext` as run-time context.
     """
     builder = StateGraph(AgentState, context_schema=AgentContext)
-    builder.add_node("router", make_router(frozenset(domain_tools)))
+    builder.add_node("router", cast(Any, make_router(frozenset(domain_tools))))
     builder.add_edge(START, "router")
-    targets: dict[str, str] = {}
+    targets: dict[Hashable, str] = {}
     for domain, tools in domain_tools.items():
         assistant, tool_node = assistant_node_name(domain), f"{domain}_tools"
-        builder.add_node(assistant, _make_assistant(model.bind_tools(list(tools))))
+        builder.add_node(assistant, cast(Any, _make_assistant(model.bind_tools(list(tools)))))
         builder.add_node(tool_node, ToolNode(list(tools), handle_tool_errors=True))
         builder.add_conditional_edges(assistant, tools_condition, {"tools": tool_node, END: END})
         builder.add_edge(tool_node, assistant)

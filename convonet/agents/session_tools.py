@@ -15,7 +15,7 @@ END_CALL_TOOL = "end_call"
 
 
 @tool
-def get_current_datetime(
+def get_current_datetime(  # noqa: D417 - runtime is injected, not an LLM argument
     what: Literal["date", "time", "both"], runtime: ToolRuntime[AgentContext]
 ) -> str:
     """Get the current date and/or time in the caller's timezone.

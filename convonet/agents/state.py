@@ -1,8 +1,9 @@
 """The agent graph's state."""
 
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, cast
 
-from langchain_core.messages import AnyMessage
+from langchain_core.messages import AnyMessage, BaseMessage
 from langgraph.graph.message import add_messages
 from typing_extensions import TypedDict
 
@@ -19,3 +20,8 @@ class AgentState(TypedDict, total=False):
     messages: Annotated[list[AnyMessage], add_messages]
     domain: str
     end_session: bool
+
+
+def initial_state(messages: Sequence[BaseMessage]) -> AgentState:
+    """The graph input for a conversation so far."""
+    return AgentState(messages=list(cast(Sequence[AnyMessage], messages)))

@@ -9,7 +9,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from langchain_core.messages import AIMessageChunk, BaseMessage, ToolMessage
-from langgraph.graph.state import CompiledStateGraph
+from langchain_core.runnables import RunnableConfig
 from loguru import logger
 from pipecat.frames.frames import (
     EndWorkerFrame,
@@ -22,8 +22,9 @@ from pipecat.frames.frames import (
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
 from convonet.agents.context import AgentContext
-from convonet.agents.graph import ASSISTANT_SUFFIX
+from convonet.agents.graph import ASSISTANT_SUFFIX, AgentGraph
 from convonet.agents.session_tools import END_CALL_TOOL
+from convonet.agents.state import initial_state
 from convonet.processors.context_messages import to_langchain
 
 DEFAULT_APOLOGY = "Sorry, something went wrong on my side. Could you say that again?"
@@ -48,7 +49,7 @@ class LangGraphProcessor(FrameProcessor):
 
     def __init__(
         self,
-        graph: CompiledStateGraph,
+        graph: AgentGraph,
         context: AgentContext,
         *,
         turn_timeout_secs: float = 10.0,
@@ -110,8 +111,8 @@ class LangGraphProcessor(FrameProcessor):
 
     async def _stream(self, messages: list[BaseMessage], outcome: TurnOutcome) -> None:
         async for chunk, metadata in self._graph.astream(
-            {"messages": messages},
-            config={"configurable": {"thread_id": self._context.session_id}},
+            initial_state(messages),
+            config=RunnableConfig(configurable={"thread_id": self._context.session_id}),
             context=self._context,
             stream_mode="messages",
         ):
@@ -119,6 +120,8 @@ class LangGraphProcessor(FrameProcessor):
                 outcome.tool_messages.append(chunk)
             elif (
                 isinstance(chunk, AIMessageChunk)
+                and isinstance(metadata, dict)
+                # Only assistant nodes speak; other nodes' model calls stay internal.
                 and str(metadata.get("langgraph_node", "")).endswith(ASSISTANT_SUFFIX)
                 and isinstance(chunk.content, str)
                 and chunk.content

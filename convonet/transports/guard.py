@@ -45,16 +45,22 @@ class GuardedDeserializeMixin:
 
     async def deserialize(self, data: str | bytes) -> Frame | None:
         """Deserialize like the wrapped serializer, rejecting bad input instead of raising."""
+        problem: str | None = None
+        frame: Frame | None = None
         if len(data) > self.max_bytes:
-            return await self._reject(f"message of {len(data)} bytes exceeds {self.max_bytes}")
-        try:
-            frame: Frame | None = await super().deserialize(data)  # type: ignore[misc]
-        except Exception as error:  # any parse failure of client bytes is bad input
-            return await self._reject(f"malformed message ({type(error).__name__})")
-        if frame is None:
-            return await self._reject("unrecognised message") if self.none_is_bad else None
-        if isinstance(frame, InputAudioRawFrame) and (problem := audio_problem(frame)):
-            return await self._reject(problem)
+            problem = f"message of {len(data)} bytes exceeds {self.max_bytes}"
+        else:
+            try:
+                frame = await super().deserialize(data)  # type: ignore[misc]
+            except Exception as error:  # any parse failure of client bytes is bad input
+                problem = f"malformed message ({type(error).__name__})"
+            if frame is None and problem is None and self.none_is_bad:
+                problem = "unrecognised message"
+            if isinstance(frame, InputAudioRawFrame):
+                problem = audio_problem(frame)
+        if problem is not None:
+            await self._reject(problem)
+            return None
         return frame
 
     async def _reject(self, reason: str) -> None:
@@ -62,7 +68,6 @@ class GuardedDeserializeMixin:
         logger.warning(f"{self}: rejected client input: {reason}")
         if self.on_bad_input is not None:
             await self.on_bad_input(reason)
-        return None
 
 
 class GuardedProtobufSerializer(GuardedDeserializeMixin, ProtobufFrameSerializer):

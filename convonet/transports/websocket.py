@@ -92,4 +92,4 @@ async def websocket_call(websocket: WebSocket, runtime: RuntimeDep) -> None:
     transport, serializer = create_websocket_transport(websocket, runtime)
     voice = build_pipeline(transport, session, runtime)
     wire_events(voice, transport, serializer, runtime.settings.greeting_grace_secs)
-    await runtime.live.run(session, voice.run())
+    await runtime.live.run(session, voice.run(), handle=voice)

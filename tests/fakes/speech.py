@@ -64,4 +64,6 @@ def _whisper():  # type: ignore[no-untyped-def]
     from faster_whisper import WhisperModel
 
     settings = Settings()
-    return WhisperModel(str(settings.resolved_whisper_model_path), device="cpu", compute_type="int8")
+    return WhisperModel(
+        str(settings.resolved_whisper_model_path), device="cpu", compute_type="int8"
+    )

@@ -87,11 +87,17 @@ class VoiceClient:
             ),
         )
         pipeline = Pipeline(
-            [self._transport.input(), _Recorder(self.received, self._changed), self._transport.output()]
+            [
+                self._transport.input(),
+                _Recorder(self.received, self._changed),
+                self._transport.output(),
+            ]
         )
         self._worker = PipelineWorker(
             pipeline,
-            params=PipelineParams(audio_in_sample_rate=sample_rate, audio_out_sample_rate=sample_rate),
+            params=PipelineParams(
+                audio_in_sample_rate=sample_rate, audio_out_sample_rate=sample_rate
+            ),
             enable_rtvi=False,
             idle_timeout_secs=None,
         )

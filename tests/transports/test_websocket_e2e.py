@@ -32,7 +32,9 @@ async def test_greeting_then_spoken_question_gets_spoken_answer(live_app: LiveSe
         await client.wait_for(lambda r: bool(r.rtvi("bot-started-speaking")), timeout=10)
         first_speech = client.received.rtvi("bot-started-speaking")
         assert first_speech
-        greeting_started = next(t for t, m in client.received.messages if m["type"] == "bot-started-speaking")
+        greeting_started = next(
+            t for t, m in client.received.messages if m["type"] == "bot-started-speaking"
+        )
         assert greeting_started - connected < 2.0, "greeting must start within 2 s"
         await client.wait_for(lambda r: bool(r.rtvi("bot-stopped-speaking")), timeout=15)
         assert "Convonet" in _bot_texts(client.received)
@@ -47,3 +49,34 @@ async def test_greeting_then_spoken_question_gets_spoken_answer(live_app: LiveSe
     assert reply, f"no spoken time reply in {client.received.texts('bot-output')}"
     heard = transcribe(client.received.audio_bytes(since=asked), client.received.audio_rate)
     assert "it's" in heard.lower() or "it is" in heard.lower(), heard
+
+
+async def test_barge_in_stops_bot_and_keeps_only_spoken_part(live_app: LiveServer) -> None:
+    ws_url = await _connect(live_app)
+    session_id = ws_url.rsplit("=", 1)[1]
+    async with VoiceClient(ws_url) as client:
+        await client.wait_for(lambda r: bool(r.rtvi("bot-started-speaking")), timeout=10)
+        voice = live_app.runtime.live.handle(session_id)
+        # The greeting is two sentences (~3 s); talking at once interrupts the first one.
+        await client.speak(synthesize("What time is it?") + silence(1.2))
+        await client.wait_for(lambda r: bool(r.interruptions), timeout=10)
+        await client.wait_for(
+            lambda r: any(t.startswith("It's") for t in r.texts("bot-output")), timeout=20
+        )
+        await client.wait_for(lambda r: len(r.rtvi("bot-stopped-speaking")) >= 2, timeout=20)
+        messages = voice.context.get_messages()
+
+    roles = [m.get("role") for m in messages]
+    assert "user" in roles, messages
+    first_user = roles.index("user")
+    assert "time" in str(messages[first_user]["content"]).lower()
+    # Pipecat keeps only what was actually played: a prefix of the greeting, not all of it.
+    spoken_greeting = " ".join(str(m["content"]) for m in messages[:first_user]).strip()
+    assert spoken_greeting != voice.greeting
+    assert voice.greeting.startswith(spoken_greeting)
+    assert any(str(m["content"]).startswith("It's") for m in messages[first_user:]), messages
+    # The interruption reached the caller before the bot's answer started.
+    answer_start = max(
+        t for t, m in client.received.messages if m["type"] == "bot-started-speaking"
+    )
+    assert client.received.interruptions[0] < answer_start

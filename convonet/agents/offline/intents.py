@@ -46,7 +46,10 @@ INTENTS: tuple[Intent, ...] = (
     ),
     Intent(
         "time",
-        _p(r"\b(what time|time is it|what'?s the time|the time now|current time|tell me the time)\b"),
+        _p(
+            r"\b(what time|time is it|what'?s the time|the time now|current time|"
+            r"tell me the time)\b"
+        ),
         tool="get_current_datetime",
         args=lambda _text: {"what": "time"},
     ),
@@ -78,13 +81,16 @@ _NOISE = _p(r"\[[^\]]*\]|\([^)]*\)|\*[^*]*\*")
 def normalise(text: str) -> str:
     """Strip STT noise tags and punctuation edges, fold whitespace."""
     text = _NOISE.sub(" ", text)
-    return " ".join(text.replace("’", "'").split()).strip(" .,!?;:-")
+    return " ".join(text.replace("\u2019", "'").split()).strip(" .,!?;:-")
+
+
+_FILLERS = frozenset({"uh", "um", "umm", "hmm", "mm", "mhm", "ah", "er", "erm", "oh", "eh"})
 
 
 def is_unintelligible(text: str) -> bool:
-    """Whether an utterance carries no usable words (silence, noise, a lone syllable)."""
-    letters = re.sub(r"[^a-z]", "", normalise(text).lower())
-    return len(letters) < 2
+    """Whether an utterance carries no usable words (silence, noise tags, fillers)."""
+    words = re.findall(r"[a-z']+", normalise(text).lower())
+    return not any(len(word) > 1 and word not in _FILLERS for word in words)
 
 
 def classify(text: str) -> Intent | None:

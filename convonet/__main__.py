@@ -1,0 +1,5 @@
+"""``python -m convonet`` runs the command line."""
+
+from convonet.cli import main
+
+main()
