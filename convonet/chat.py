@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
 
-from convonet.agents.context import AgentContext
 from convonet.agents.session_tools import END_CALL_TOOL
 from convonet.agents.state import initial_state
 from convonet.runtime import Runtime
@@ -26,14 +25,7 @@ class TextConversation:
 
     def __init__(self, runtime: Runtime, session: CallSession) -> None:
         self._graph = runtime.agents.graph(session.llm)
-        self._context = AgentContext(
-            session_id=session.session_id,
-            bot_name=session.bot.name,
-            persona=session.bot.persona,
-            domains=session.bot.domains,
-            user_id=session.user_id,
-            user_name=session.user_name,
-        )
+        self._context = session.agent_context()
         self.session = session
         self.history: list[BaseMessage] = []
 

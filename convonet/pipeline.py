@@ -26,7 +26,6 @@ from pipecat.turns.user_stop import SpeechTimeoutUserTurnStopStrategy
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 from pipecat.workers.runner import WorkerRunner
 
-from convonet.agents.context import AgentContext
 from convonet.processors.langgraph_processor import LangGraphProcessor
 from convonet.runtime import Runtime
 from convonet.services.speech import create_stt, create_tts
@@ -125,17 +124,7 @@ def build_pipeline(
     user_aggregator, assistant_aggregator = LLMContextAggregatorPair(
         context, user_params=_user_params(settings)
     )
-    agent = LangGraphProcessor(
-        runtime.agents.graph(session.llm),
-        AgentContext(
-            session_id=session.session_id,
-            bot_name=session.bot.name,
-            persona=session.bot.persona,
-            domains=session.bot.domains,
-            user_id=session.user_id,
-            user_name=session.user_name,
-        ),
-    )
+    agent = LangGraphProcessor(runtime.agents.graph(session.llm), session.agent_context())
     pipeline = Pipeline(
         [
             transport.input(),

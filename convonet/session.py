@@ -4,6 +4,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Literal
 
+from convonet.agents.context import AgentContext
 from convonet.bots.spec import BotSpec
 from convonet.settings import SttProvider, TtsProvider
 
@@ -40,3 +41,14 @@ class CallSession:
     user_id: str | None = None
     user_name: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+
+    def agent_context(self) -> AgentContext:
+        """The run-time context the agent graph gets for this call."""
+        return AgentContext(
+            session_id=self.session_id,
+            bot_name=self.bot.name,
+            persona=self.bot.persona,
+            domains=self.bot.domains,
+            user_id=self.user_id,
+            user_name=self.user_name,
+        )

@@ -4,13 +4,12 @@ The voice is loaded once per test process; utterances are cached by text and rat
 """
 
 import functools
-import io
-import wave
 
 import numpy as np
 import soxr
 
 from convonet.settings import Settings
+from convonet.wav_call import wav_bytes
 
 
 @functools.cache
@@ -40,13 +39,7 @@ def silence(seconds: float, sample_rate: int = 16000) -> bytes:
 
 def to_wav(pcm: bytes, sample_rate: int = 16000) -> bytes:
     """Wrap mono 16-bit PCM in a WAV container."""
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(sample_rate)
-        wav.writeframes(pcm)
-    return buffer.getvalue()
+    return wav_bytes(pcm, sample_rate)
 
 
 def transcribe(pcm: bytes, sample_rate: int = 16000) -> str:
