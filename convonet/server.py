@@ -10,11 +10,10 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from loguru import logger
 
-from convonet import __version__
-from convonet import health
+from convonet import __version__, health
 from convonet.runtime import Runtime
 from convonet.settings import Settings
-from convonet.transports import connect, websocket
+from convonet.transports import connect, twilio, webrtc, websocket
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -33,6 +32,7 @@ def _lifespan(settings: Settings):  # type: ignore[no-untyped-def]
         finally:
             loading.cancel()
             await runtime.live.cancel_all()
+            await webrtc.close_all(app)
 
     return lifespan
 
@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Real-time voice AI assistant platform",
         lifespan=_lifespan(settings),
     )
-    for router in (health.router, connect.router, websocket.router):
+    for router in (health.router, connect.router, websocket.router, webrtc.router, twilio.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
