@@ -41,7 +41,7 @@ class TextConversation:
         reply = next(
             (m for m in reversed(new) if isinstance(m, AIMessage) and not m.tool_calls), None
         )
-        text_out = str(reply.content) if reply is not None else ""
+        text_out = reply.text if reply is not None else ""
         self.history.append(AIMessage(text_out))
         calls = [dict(call) for m in new if isinstance(m, AIMessage) for call in m.tool_calls]
         ended = any(isinstance(m, ToolMessage) and m.name == END_CALL_TOOL for m in new)

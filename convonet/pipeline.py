@@ -69,6 +69,32 @@ class VoicePipeline:
 
         self._timers.append(asyncio.create_task(later()))
 
+    def handle_call_events(self, transport: BaseTransport, greet_delay_secs: float) -> None:
+        """Greet when the caller is ready and end the call when they hang up.
+
+        Args:
+            transport: The call's transport (its connect/disconnect events are used).
+            greet_delay_secs: Greet this long after connecting unless RTVI ``client-ready``
+                came first (clients without RTVI, such as pipecat's Python client, never
+                send it); 0 greets at once (phones).
+        """
+
+        @self.worker.rtvi.event_handler("on_client_ready")
+        async def on_client_ready(_rtvi: object) -> None:
+            await self.greet()
+
+        @transport.event_handler("on_client_connected")
+        async def on_connected(_transport: object, _client: object) -> None:
+            if greet_delay_secs > 0:
+                self.greet_after(greet_delay_secs)
+            else:
+                await self.greet()
+
+        @transport.event_handler("on_client_disconnected")
+        async def on_disconnected(_transport: object, _client: object) -> None:
+            logger.info(f"session {self.session.session_id}: caller disconnected")
+            await self.worker.cancel()
+
     async def run(self) -> None:
         """Run the pipeline until it ends, is cancelled, or the caller hangs up."""
         runner = WorkerRunner(handle_sigint=False)

@@ -4,16 +4,22 @@ Values come from environment variables (prefix-less, e.g. ``DEEPGRAM_API_KEY``) 
 file. Everything has an embedded default so the app runs with no keys and no network.
 """
 
+import json
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import platformdirs
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Development placeholder for ``pin_hash_secret``; never acceptable outside development.
+DEV_PIN_HASH_SECRET = "convonet-development-pin-secret"
 
 SttProvider = Literal["whisper", "deepgram"]
 TtsProvider = Literal["piper", "deepgram", "elevenlabs", "cartesia"]
+LlmName = Literal["offline", "claude", "openai", "gemini", "openai-compatible"]
+DEFAULT_LLM_CHAIN: tuple[LlmName, ...] = ("claude", "openai", "gemini", "offline")
 
 
 def _default_data_dir() -> Path:
@@ -94,9 +100,84 @@ class Settings(BaseSettings):
     )
     cartesia_voice_id: str = "71a7ad14-091c-4e8e-a314-022ece01c121"
 
+    # --- providers: LLM -----------------------------------------------------------------
+    anthropic_api_key: SecretStr | None = None
+    anthropic_model: str = "claude-haiku-5-5"
+    anthropic_base_url: str | None = Field(
+        default=None, description="Messages API base URL override (no /v1), e.g. a proxy."
+    )
+    openai_api_key: SecretStr | None = None
+    openai_model: str = "gpt-5.4-mini"
+    openai_base_url: str | None = Field(
+        default=None, description="OpenAI API base URL override, ending in /v1."
+    )
+    google_api_key: SecretStr | None = None
+    gemini_model: str = "gemini-flash-latest"
+    gemini_base_url: str | None = Field(
+        default=None, description="Gemini API base URL override (no version path)."
+    )
+    openai_compatible_base_url: str | None = Field(
+        default=None,
+        description="Base URL of an OpenAI-compatible server, ending in /v1 "
+        "(Ollama http://127.0.0.1:11434/v1, vLLM, llama.cpp); enables 'openai-compatible'.",
+    )
+    openai_compatible_model: str = "llama3.2"
+    openai_compatible_api_key: SecretStr | None = Field(
+        default=None, description="Only if the server wants one."
+    )
+    llm_fallback_chain: Annotated[list[LlmName], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_LLM_CHAIN),
+        description="Providers tried, in order, after the session's LLM fails (transient "
+        "errors only); unconfigured ones are skipped, offline always ends the chain. "
+        "Comma-separated or a JSON list.",
+    )
+    llm_timeout_secs: float = Field(
+        default=8.0, gt=0, description="Per LLM request: longest wait for the first token."
+    )
+    llm_fallback_on_client_errors: bool = Field(
+        default=False,
+        description="Also fall back on 4xx errors other than 429 (bad key, bad request).",
+    )
+
     # --- telephony ----------------------------------------------------------------------
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None
+
+    # --- storage ------------------------------------------------------------------------
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL (postgresql+asyncpg://..., sqlite+aiosqlite:///...); "
+        "a SQLite file data_dir/convonet.db when unset.",
+    )
+    database_schema: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$",
+        description="PostgreSQL schema (search_path) holding every table; the server's "
+        "default when unset. Ignored for SQLite.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis URL (redis://host:6379/0); an in-process fakeredis when unset.",
+    )
+    pin_hash_secret: SecretStr = Field(
+        default=SecretStr(DEV_PIN_HASH_SECRET),
+        description="HMAC key for voice PIN hashes; changing it invalidates every stored PIN.",
+    )
+    voice_pin: SecretStr | None = Field(
+        default=None,
+        description="Fallback voice PIN that signs in the demo user (compared in constant time).",
+    )
+
+    @field_validator("llm_fallback_chain", mode="before")
+    @classmethod
+    def _split_llm_chain(cls, value: object) -> object:
+        """Accept ``claude,openai,offline`` as well as a JSON list."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
 
     @cached_property
     def resolved_whisper_model_path(self) -> Path:
@@ -136,6 +217,25 @@ class Settings(BaseSettings):
             if key is not None:
                 return name  # type: ignore[return-value]
         return "piper"
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The async SQLAlchemy URL to connect to.
+
+        Unset means the SQLite file ``data_dir / "convonet.db"``. Driver-less URLs get the
+        async driver (``postgresql://`` and ``postgres://`` become ``postgresql+asyncpg://``,
+        ``sqlite://`` becomes ``sqlite+aiosqlite://``).
+        """
+        if self.database_url is None:
+            return f"sqlite+aiosqlite:///{self.data_dir / 'convonet.db'}"
+        for plain, driver in (
+            ("postgres://", "postgresql+asyncpg://"),
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("sqlite://", "sqlite+aiosqlite://"),
+        ):
+            if self.database_url.startswith(plain):
+                return driver + self.database_url.removeprefix(plain)
+        return self.database_url
 
     @property
     def twilio_signatures_required(self) -> bool:

@@ -123,10 +123,10 @@ class LangGraphProcessor(FrameProcessor):
                 and isinstance(metadata, dict)
                 # Only assistant nodes speak; other nodes' model calls stay internal.
                 and str(metadata.get("langgraph_node", "")).endswith(ASSISTANT_SUFFIX)
-                and isinstance(chunk.content, str)
-                and chunk.content
+                # .text covers both plain strings and content blocks (Claude streams blocks).
+                and (text := chunk.text)
             ):
-                await self._say(chunk.content, outcome)
+                await self._say(text, outcome)
 
     async def _say(self, text: str, outcome: TurnOutcome) -> None:
         if not outcome.text:

@@ -1,7 +1,11 @@
 """Pipecat's Whisper STT and Piper TTS services, fed with the process-wide shared models."""
 
+from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import soxr
+from pipecat.frames.frames import Frame
 from pipecat.services.piper.tts import PiperTTSService
 from pipecat.services.tts_service import TTSService
 from pipecat.services.whisper.stt import WhisperSTTService
@@ -9,6 +13,9 @@ from pipecat.services.whisper.stt import WhisperSTTService
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
     from piper import PiperVoice
+
+
+WHISPER_RATE = 16000
 
 
 class SharedWhisperSTTService(WhisperSTTService):
@@ -30,6 +37,19 @@ class SharedWhisperSTTService(WhisperSTTService):
     def _load(self) -> None:
         # The parent loads a model here; ours is already loaded and shared.
         self._model = self._shared_model
+
+    async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame, None]:
+        """Transcribe one utterance, resampling it to Whisper's 16 kHz first if needed.
+
+        Pipecat's Whisper service assumes 16 kHz input; an 8 kHz phone pipeline would be
+        transcribed as noise. Resampling the whole utterance at once adds no streaming delay.
+        """
+        if self.sample_rate != WHISPER_RATE:
+            samples = np.frombuffer(audio, dtype=np.int16)
+            resampled = soxr.resample(samples, self.sample_rate, WHISPER_RATE)
+            audio = np.clip(resampled, -32768, 32767).astype(np.int16).tobytes()
+        async for frame in super().run_stt(audio):
+            yield frame
 
 
 class SharedPiperTTSService(PiperTTSService):

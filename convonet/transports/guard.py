@@ -5,6 +5,7 @@ non-JSON Twilio text). :class:`GuardedDeserializeMixin` wraps ``deserialize`` so
 is logged, reported to the client through a callback (an RTVI error message), and skipped.
 """
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -89,3 +90,13 @@ class GuardedTwilioSerializer(GuardedDeserializeMixin, TwilioFrameSerializer):
     def __init__(self, *, max_bytes: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.max_bytes = max_bytes
+
+    async def deserialize(self, data: str | bytes) -> Frame | None:
+        """Reject non-JSON text here: pipecat would log the whole raw message and move on."""
+        if len(data) <= self.max_bytes:
+            try:
+                json.loads(data)
+            except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
+                await self._reject("malformed JSON")
+                return None
+        return await super().deserialize(data)

@@ -22,7 +22,7 @@ from twilio.twiml.voice_response import Connect, VoiceResponse
 
 from convonet.deps import RuntimeDep
 from convonet.errors import UnknownBotError, UnknownLLMError, UnknownProviderError
-from convonet.pipeline import VoicePipeline, build_pipeline
+from convonet.pipeline import build_pipeline
 from convonet.runtime import Runtime
 from convonet.session import CallSession
 from convonet.settings import Settings
@@ -33,9 +33,9 @@ from convonet.transports.urls import websocket_url
 router = APIRouter(prefix="/twilio", tags=["telephony"])
 
 TWILIO_RATE = 8000  # Twilio media streams carry 8 kHz μ-law
-# Whisper (and pipecat's WhisperSTTService, which does not resample) expects 16 kHz, so the
-# serializer upsamples the caller's audio; the bot's audio is produced at Twilio's rate.
-PIPELINE_IN_RATE = 16000
+# The pipeline runs at Twilio's rate end to end: no streaming resampler delay on the way in
+# (our Whisper service resamples each finished utterance to 16 kHz itself).
+PIPELINE_IN_RATE = TWILIO_RATE
 START_TIMEOUT_SECS = 10.0  # how long the stream may take to send its ``start`` message
 CLOSE_NO_START = 4408  # no ``start`` message in time
 CLOSE_BAD_CALL = 4400  # the stream asked for an unknown bot, LLM or provider
@@ -205,19 +205,6 @@ def create_twilio_transport(
     )
 
 
-def wire_events(voice: VoicePipeline, transport: FastAPIWebsocketTransport) -> None:
-    """Greet as soon as the stream is up (phones send no RTVI client-ready); end on hang-up."""
-
-    @transport.event_handler("on_client_connected")
-    async def on_connected(_transport: object, _client: object) -> None:
-        await voice.greet()
-
-    @transport.event_handler("on_client_disconnected")
-    async def on_disconnected(_transport: object, _client: object) -> None:
-        logger.info(f"session {voice.session.session_id}: twilio stream ended")
-        await voice.worker.cancel()
-
-
 async def _open_session(
     websocket: WebSocket, runtime: Runtime, start: StreamStart
 ) -> CallSession | None:
@@ -266,5 +253,5 @@ async def media_stream(websocket: WebSocket, runtime: RuntimeDep) -> None:
         audio_in_sample_rate=PIPELINE_IN_RATE,
         audio_out_sample_rate=TWILIO_RATE,
     )
-    wire_events(voice, transport)
+    voice.handle_call_events(transport, greet_delay_secs=0)
     await runtime.live.run(session, voice.run(), handle=voice)

@@ -21,4 +21,5 @@ def websocket_url(connection: HTTPConnection, settings: Settings, path: str) -> 
     """Absolute ``ws://`` or ``wss://`` URL of ``path`` on this server."""
     base = urlsplit(public_base(connection, settings))
     scheme = {"https": "wss", "http": "ws", "wss": "wss", "ws": "ws"}.get(base.scheme, "ws")
-    return f"{scheme}://{base.netloc}{path}"
+    # Keep a path prefix of PUBLIC_URL (a proxy mounting us under /voice, say).
+    return f"{scheme}://{base.netloc}{base.path.rstrip('/')}{path}"

@@ -11,7 +11,6 @@ import asyncio
 from aiortc.exceptions import InvalidAccessError, InvalidStateError
 from aiortc.sdp import SessionDescription, candidate_from_sdp
 from fastapi import APIRouter, FastAPI, HTTPException, Request
-from loguru import logger
 from pipecat.transports.base_transport import TransportParams
 from pipecat.transports.smallwebrtc.connection import SmallWebRTCConnection
 from pipecat.transports.smallwebrtc.request_handler import (
@@ -190,24 +189,6 @@ def session_for(data: OfferData, runtime: Runtime) -> CallSession:
         raise HTTPException(status_code=400, detail=str(error)) from error
 
 
-def wire_events(voice: VoicePipeline, transport: SmallWebRTCTransport, grace_secs: float) -> None:
-    """Greeting and hang-up handling for a WebRTC call."""
-
-    @voice.worker.rtvi.event_handler("on_client_ready")
-    async def on_client_ready(_rtvi: object) -> None:
-        await voice.greet()
-
-    @transport.event_handler("on_client_connected")
-    async def on_connected(_transport: object, _client: object) -> None:
-        # Peers without an RTVI data channel never send client-ready.
-        voice.greet_after(grace_secs)
-
-    @transport.event_handler("on_client_disconnected")
-    async def on_disconnected(_transport: object, _client: object) -> None:
-        logger.info(f"session {voice.session.session_id}: peer disconnected")
-        await voice.worker.cancel()
-
-
 class _PipelineStarter:
     """The new-connection callback; remembers a failure the request handler would swallow."""
 
@@ -226,7 +207,7 @@ class _PipelineStarter:
                 params=TransportParams(audio_in_enabled=True, audio_out_enabled=True),
             )
             voice = build_pipeline(transport, self._session, self._runtime)
-            wire_events(voice, transport, self._runtime.settings.greeting_grace_secs)
+            voice.handle_call_events(transport, self._runtime.settings.greeting_grace_secs)
             self._peers.start(connection.pc_id, self._runtime, voice)
         except Exception as error:
             self.error = error

@@ -5,7 +5,6 @@ Python ``WebsocketClientTransport`` both work against this endpoint unchanged.
 """
 
 from fastapi import APIRouter, WebSocket
-from loguru import logger
 from pipecat.transports.websocket.fastapi import (
     FastAPIWebsocketParams,
     FastAPIWebsocketTransport,
@@ -41,27 +40,8 @@ def create_websocket_transport(
     return transport, serializer
 
 
-def wire_events(
-    voice: VoicePipeline,
-    transport: FastAPIWebsocketTransport,
-    serializer: GuardedProtobufSerializer,
-    grace_secs: float,
-) -> None:
-    """Greeting, bad-input reporting and hang-up handling for a websocket call."""
-
-    @voice.worker.rtvi.event_handler("on_client_ready")
-    async def on_client_ready(_rtvi: object) -> None:
-        await voice.greet()
-
-    @transport.event_handler("on_client_connected")
-    async def on_connected(_transport: object, _client: object) -> None:
-        # Clients without RTVI (pipecat's Python client) never send client-ready.
-        voice.greet_after(grace_secs)
-
-    @transport.event_handler("on_client_disconnected")
-    async def on_disconnected(_transport: object, _client: object) -> None:
-        logger.info(f"session {voice.session.session_id}: client disconnected")
-        await voice.worker.cancel()
+def report_bad_input(voice: VoicePipeline, serializer: GuardedProtobufSerializer) -> None:
+    """Answer every rejected client message with an RTVI error message."""
 
     async def report(reason: str) -> None:
         await voice.worker.rtvi.send_error(f"bad input: {reason}")
@@ -91,5 +71,6 @@ async def websocket_call(websocket: WebSocket, runtime: RuntimeDep) -> None:
         await runtime.models.load()
     transport, serializer = create_websocket_transport(websocket, runtime)
     voice = build_pipeline(transport, session, runtime)
-    wire_events(voice, transport, serializer, runtime.settings.greeting_grace_secs)
+    voice.handle_call_events(transport, runtime.settings.greeting_grace_secs)
+    report_bad_input(voice, serializer)
     await runtime.live.run(session, voice.run(), handle=voice)
