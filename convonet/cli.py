@@ -97,3 +97,8 @@ def chat(bot: str | None, llm: str | None) -> None:
         click.echo(f"bot> {reply.text}")
         if reply.ended:
             return
+
+
+from convonet.cli_admin import register as _register_admin  # noqa: E402
+
+_register_admin(main)

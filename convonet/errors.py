@@ -35,3 +35,23 @@ class SessionNotFoundError(ConvonetError):
 
 class AgentError(ConvonetError):
     """The agent graph failed to produce a reply."""
+
+
+class InvalidInputError(ConvonetError):
+    """A value supplied by a caller or an operator is malformed (explained in the message)."""
+
+
+class InvalidPinError(InvalidInputError):
+    """A voice PIN is not 4 to 8 digits."""
+
+
+class StorageError(ConvonetError):
+    """The database or Redis store refused an operation, or is not ready for it."""
+
+
+class DuplicateError(StorageError):
+    """A record collides with an existing one on a unique value (email, phone, PIN, ...)."""
+
+
+class RecordNotFoundError(StorageError):
+    """A record named by the caller (a user's email, ...) does not exist."""

@@ -1,0 +1,1 @@
+"""Alembic scripts of the Convonet schema (run them with :mod:`convonet.storage.migrate`)."""
