@@ -15,6 +15,9 @@ from convonet.settings import Settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+# Database/Redis fixtures that run each test on the embedded and the real backends.
+pytest_plugins = ["tests.fakes.backends"]
+
 
 def free_port() -> int:
     """A TCP port nobody listens on right now."""

@@ -21,7 +21,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Literal, Self, cast
 
 import redis.asyncio as aioredis
 from loguru import logger
@@ -125,6 +125,29 @@ class CallSessionRecord(BaseModel):
     team_ids: list[str] = Field(default_factory=list)
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     metadata: dict[str, str] = Field(default_factory=dict)
+
+
+TRANSFER_TTL_SECS = 3600.0
+TransferStatus = Literal["requested", "initiated", "ringing", "connected", "failed"]
+
+
+class TransferStep(BaseModel):
+    """One status change of a transfer, with its wall-clock time."""
+
+    status: TransferStatus
+    at: float
+
+
+class TransferRecord(BaseModel):
+    """``transfer:{session}``: a caller's hand-off to a human department."""
+
+    session_id: str
+    department: str
+    extension: str
+    reason: str = ""
+    user_id: str | None = None
+    status: TransferStatus
+    history: list[TransferStep] = Field(default_factory=list)
 
 
 def _millis(ttl_secs: float) -> int:
@@ -254,6 +277,43 @@ class RedisStore:
         return max(1, math.ceil(oldest_that_matters + window_secs - now))
 
     # --- pub/sub ------------------------------------------------------------------------
+
+    # --- call transfers -----------------------------------------------------------------
+
+    async def request_transfer(
+        self,
+        session_id: str,
+        *,
+        department: str,
+        extension: str,
+        reason: str = "",
+        user_id: str | None = None,
+        ttl_secs: float = TRANSFER_TTL_SECS,
+    ) -> TransferRecord:
+        """Record that ``session_id`` asked for a human (status ``requested``)."""
+        record = TransferRecord(
+            session_id=session_id,
+            department=department,
+            extension=extension,
+            reason=reason,
+            user_id=user_id,
+            status="requested",
+            history=[TransferStep(status="requested", at=self._clock())],
+        )
+        await self.redis.set(
+            Keys.transfer(session_id), record.model_dump_json(), px=_millis(ttl_secs)
+        )
+        return record
+
+    async def get_transfer(self, session_id: str) -> TransferRecord | None:
+        """The transfer state of ``session_id``, if it asked for one."""
+        raw = await self.redis.get(Keys.transfer(session_id))
+        if raw is None:
+            return None
+        try:
+            return TransferRecord.model_validate_json(raw)
+        except ValidationError:
+            return None
 
     async def publish(self, channel: str, payload: BaseModel | Mapping[str, Any]) -> int:
         """Publish ``payload`` as JSON on ``channel``; returns how many subscribers got it."""

@@ -1,8 +1,5 @@
-"""Storage tests run every database test on SQLite and PostgreSQL, every Redis test on both."""
+"""Storage tests run every database test on SQLite and PostgreSQL, every Redis test on both.
 
-from tests.fakes.backends import (  # noqa: F401  (fixtures)
-    database,
-    db_settings,
-    redis_settings,
-    redis_store,
-)
+The fixtures (``database``, ``db_settings``, ``redis_store``, ...) come from
+``tests.fakes.backends``, registered as a plugin in the root conftest.
+"""

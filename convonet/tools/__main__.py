@@ -1,0 +1,29 @@
+"""``python -m convonet.tools GROUP``: serve one tool group over stdio.
+
+The agent process starts one of these per group; its only client is that process, so the
+caller's identity may travel in the request ``_meta``.
+"""
+
+import sys
+from functools import partial
+
+from convonet.settings import Settings
+from convonet.tools.resources import open_resources
+from convonet.tools.server import GROUPS, build_server
+
+
+def main(argv: list[str]) -> int:
+    """Run the stdio server for the group named in ``argv``."""
+    if len(argv) != 1 or argv[0] not in GROUPS:
+        print(f"usage: python -m convonet.tools {{{'|'.join(GROUPS)}}}", file=sys.stderr)
+        return 2
+    settings = Settings()
+    server = build_server(
+        f"convonet-{argv[0]}", [argv[0]], partial(open_resources, settings, trust_meta=True)
+    )
+    server.run("stdio")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

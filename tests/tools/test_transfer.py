@@ -1,0 +1,65 @@
+"""Transfer tools over MCP: departments from the database, requests recorded in Redis."""
+
+import pytest
+from sqlalchemy import select
+
+from convonet.storage.models import Department
+from tests.fakes.mcp_harness import ToolCallError, ToolHarness, tool_harness
+
+
+async def _departments(tools: ToolHarness) -> None:
+    async with tools.resources.db.session() as session:
+        session.add_all(
+            [
+                Department(name="support", extension="2001", description="Help desk"),
+                Department(name="sales", extension="2002"),
+                Department(name="closed", extension="2009", is_active=False),
+            ]
+        )
+
+
+async def test_lists_active_departments(tool_deps) -> None:  # type: ignore[no-untyped-def]
+    async with tool_harness(*tool_deps, groups=["transfer"]) as tools:
+        await _departments(tools)
+        ann = await tools.user("ann@example.com")
+        result = await tools.call("get_available_departments", user=ann)
+        assert [(d["name"], d["extension"]) for d in result["departments"]] == [
+            ("sales", "2002"),
+            ("support", "2001"),
+        ]
+
+
+async def test_transfer_records_the_request_and_returns_the_extension(tool_deps) -> None:  # type: ignore[no-untyped-def]
+    async with tool_harness(*tool_deps, groups=["transfer"]) as tools:
+        await _departments(tools)
+        ann = await tools.user("ann@example.com")
+        result = await tools.call(
+            "transfer_to_agent",
+            {"department": "Support", "reason": "billing question"},
+            user=ann,
+            session_id="call-42",
+        )
+        assert result == {
+            "department": "support",
+            "extension": "2001",
+            "description": "Help desk",
+            "status": "requested",
+        }
+        record = await tools.resources.store.get_transfer("call-42")
+        assert record is not None
+        assert (record.department, record.extension, record.status) == (
+            "support",
+            "2001",
+            "requested",
+        )
+        assert record.user_id == ann and record.reason == "billing question"
+
+
+async def test_unknown_department_lists_the_real_ones(tool_deps) -> None:  # type: ignore[no-untyped-def]
+    async with tool_harness(*tool_deps, groups=["transfer"]) as tools:
+        await _departments(tools)
+        ann = await tools.user("ann@example.com")
+        with pytest.raises(ToolCallError, match="available: sales, support"):
+            await tools.call("transfer_to_agent", {"department": "closed"}, user=ann)
+        async with tools.resources.db.session() as session:
+            assert len((await session.scalars(select(Department))).all()) == 3
