@@ -55,3 +55,19 @@ class DuplicateError(StorageError):
 
 class RecordNotFoundError(StorageError):
     """A record named by the caller (a user's email, ...) does not exist."""
+
+
+class AuthenticationError(ConvonetError):
+    """Credentials (PIN, password, token) are missing or wrong."""
+
+
+class RateLimitedError(ConvonetError):
+    """Too many failed attempts; try again after ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class AuthorizationError(ConvonetError):
+    """The caller is known but may not do this (role or team membership)."""

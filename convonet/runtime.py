@@ -1,16 +1,25 @@
-"""The per-process runtime: what the lifespan creates and every request/session shares."""
+"""The per-process runtime: what the lifespan opens and every request and session shares."""
 
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+
+from loguru import logger
 
 from convonet.agents.factory import AgentFactory
 from convonet.agents.llms import resolve_llm
 from convonet.bots.registry import BotRegistry, default_registry
+from convonet.errors import SessionNotFoundError
 from convonet.live_sessions import LiveSessions
 from convonet.services.models import EmbeddedModels
 from convonet.services.speech import check_stt, check_tts
 from convonet.session import CallSession, Channel, new_session_id
-from convonet.session_store import PendingSessions
 from convonet.settings import Settings
+from convonet.storage import migrate
+from convonet.storage.db import Database
+from convonet.storage.embedded_redis import EmbeddedRedisServer
+from convonet.storage.redis_store import CallSessionRecord, RedisStore
+from convonet.storage.seed import seed_demo
 
 
 @dataclass
@@ -18,31 +27,22 @@ class Runtime:
     """Shared services of one server process (or one CLI run).
 
     Attributes:
-        settings: Validated settings.
+        settings: Effective settings (``redis_url`` points at the embedded Redis if any).
         models: The embedded Whisper/Piper models.
         bots: The bot registry.
         agents: Agent graph factory.
-        pending: Sessions created by ``/api/connect`` and not yet claimed by a transport.
-        live: Sessions whose pipeline is running.
+        db: The application database.
+        store: The Redis store (sessions, tokens, counters, events).
+        live: Sessions whose pipeline runs in this process.
     """
 
     settings: Settings
     models: EmbeddedModels
     bots: BotRegistry
     agents: AgentFactory
-    pending: PendingSessions
+    db: Database
+    store: RedisStore
     live: LiveSessions = field(default_factory=LiveSessions)
-
-    @classmethod
-    def create(cls, settings: Settings) -> "Runtime":
-        """Build a runtime; models are loaded separately with ``await models.load()``."""
-        return cls(
-            settings=settings,
-            models=EmbeddedModels(settings),
-            bots=default_registry(),
-            agents=AgentFactory(settings),
-            pending=PendingSessions(ttl_secs=settings.session_token_ttl_secs),
-        )
 
     def new_session(
         self,
@@ -52,9 +52,10 @@ class Runtime:
         llm: str | None = None,
         stt: str | None = None,
         tts: str | None = None,
+        user_id: str | None = None,
         user_name: str | None = None,
     ) -> CallSession:
-        """Validate a caller's choices and create their session.
+        """Validate a caller's choices and create their session (not stored yet).
 
         Raises:
             UnknownBotError: ``bot`` is not registered.
@@ -69,5 +70,102 @@ class Runtime:
             channel=channel,
             stt=check_stt(stt or self.settings.default_stt, self.settings),
             tts=check_tts(tts or self.settings.default_tts, self.settings),
+            user_id=user_id,
             user_name=user_name,
         )
+
+    async def save_session(self, session: CallSession, team_ids: Sequence[str] = ()) -> None:
+        """Store ``session`` in Redis (``session:{id}``) for the transports to pick up."""
+        record = CallSessionRecord(
+            session_id=session.session_id,
+            bot=session.bot.name,
+            llm=session.llm,
+            channel=session.channel,
+            user_id=session.user_id,
+            user_name=session.user_name,
+            team_ids=list(team_ids),
+            metadata={
+                "stt": session.stt,
+                "tts": session.tts,
+                "timezone": session.timezone,
+                **session.metadata,
+            },
+        )
+        await self.store.save_session(record, self.settings.session_ttl_secs)
+
+    async def load_session(self, session_id: str, channel: Channel) -> CallSession:
+        """Rebuild a stored session for the transport that claims it.
+
+        Raises:
+            SessionNotFoundError: No such session (expired, or never created).
+        """
+        record = await self.store.get_session(session_id)
+        if record is None:
+            raise SessionNotFoundError("unknown or expired session")
+        extra = {k: v for k, v in record.metadata.items() if k not in ("stt", "tts", "timezone")}
+        return CallSession(
+            session_id=record.session_id,
+            bot=self.bots.get(record.bot),
+            llm=record.llm or resolve_llm(None, None, self.settings),
+            channel=channel,
+            stt=check_stt(record.metadata.get("stt") or self.settings.default_stt, self.settings),
+            tts=check_tts(record.metadata.get("tts") or self.settings.default_tts, self.settings),
+            user_id=record.user_id,
+            user_name=record.user_name,
+            timezone=record.metadata.get("timezone", "UTC"),
+            metadata=extra,
+        )
+
+    async def claim_token(self, token: str | None, channel: Channel) -> CallSession:
+        """The session a single-use connection token admits.
+
+        Raises:
+            SessionNotFoundError: The token is missing, used, expired or forged.
+        """
+        session_id = await self.store.consume_ws_token(token) if token else None
+        if session_id is None:
+            raise SessionNotFoundError("missing, used, expired or invalid session token")
+        return await self.load_session(session_id, channel)
+
+
+async def prepare_database(settings: Settings, db: Database) -> None:
+    """Make the embedded database usable: migrate it, and seed the demo outside production.
+
+    A configured (PostgreSQL) database is migrated by its operator (``convonet db upgrade``);
+    here it is only checked.
+    """
+    if settings.database_url is None:
+        await migrate.upgrade(settings)
+        if settings.environment != "production":
+            await seed_demo(db, settings)
+    elif not await migrate.is_up_to_date(settings):
+        logger.warning("the database is not at the newest migration: run `convonet db upgrade`")
+
+
+@asynccontextmanager
+async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    """Open everything a server or CLI run needs; close it all on exit.
+
+    Without ``REDIS_URL`` an embedded Redis is served on a loopback port so every part of
+    the app (and the MCP tool subprocesses) shares one store.
+    """
+    embedded = EmbeddedRedisServer().start() if settings.redis_url is None else None
+    if embedded is not None:
+        settings = settings.model_copy(update={"redis_url": embedded.url})
+    db = Database.from_settings(settings)
+    store = RedisStore.from_settings(settings)
+    try:
+        await prepare_database(settings, db)
+        yield Runtime(
+            settings=settings,
+            models=EmbeddedModels(settings),
+            bots=default_registry(),
+            agents=AgentFactory(settings),
+            db=db,
+            store=store,
+        )
+    finally:
+        await store.aclose()
+        await db.dispose()
+        if embedded is not None:
+            embedded.stop()

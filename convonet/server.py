@@ -11,7 +11,8 @@ from fastapi.staticfiles import StaticFiles
 from loguru import logger
 
 from convonet import __version__, health
-from convonet.runtime import Runtime
+from convonet.auth import routes as auth_routes
+from convonet.runtime import open_runtime
 from convonet.settings import Settings
 from convonet.transports import connect, twilio, webrtc, websocket
 
@@ -21,18 +22,18 @@ STATIC_DIR = Path(__file__).parent / "static"
 def _lifespan(settings: Settings):  # type: ignore[no-untyped-def]
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = Runtime.create(settings)
-        app.state.runtime = runtime
         if not settings.twilio_signatures_required:
             logger.warning("TWILIO_AUTH_TOKEN is unset: Twilio signature validation is OFF")
-        # Models load in the background so /healthz answers at once; /readyz waits for them.
-        loading = asyncio.create_task(runtime.models.load())
-        try:
-            yield
-        finally:
-            loading.cancel()
-            await runtime.live.cancel_all()
-            await webrtc.close_all(app)
+        async with open_runtime(settings) as runtime:
+            app.state.runtime = runtime
+            # Models load in the background so /healthz answers at once; /readyz waits.
+            loading = asyncio.create_task(runtime.models.load())
+            try:
+                yield
+            finally:
+                loading.cancel()
+                await runtime.live.cancel_all()
+                await webrtc.close_all(app)
 
     return lifespan
 
@@ -53,7 +54,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Real-time voice AI assistant platform",
         lifespan=_lifespan(settings),
     )
-    for router in (health.router, connect.router, websocket.router, webrtc.router, twilio.router):
+    routers = (
+        health.router,
+        auth_routes.router,
+        connect.router,
+        websocket.router,
+        webrtc.router,
+        twilio.router,
+    )
+    for router in routers:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -2,7 +2,9 @@
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from convonet.agents.context import AgentContext
 from convonet.bots.spec import BotSpec
@@ -14,6 +16,13 @@ Channel = Literal["websocket", "webrtc", "twilio", "cli", "text"]
 def new_session_id() -> str:
     """Return a fresh, URL-safe, unguessable session id."""
     return uuid.uuid4().hex
+
+
+def _zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
 
 
 @dataclass(slots=True)
@@ -29,6 +38,7 @@ class CallSession:
         tts: Text-to-speech provider.
         user_id: The authenticated caller's id, once authentication exists.
         user_name: The caller's display name, used in the greeting.
+        timezone: The caller's IANA timezone (dates and times are spoken and parsed in it).
         metadata: Free-form transport details (Twilio call sid, remote address, ...).
     """
 
@@ -40,6 +50,7 @@ class CallSession:
     tts: TtsProvider
     user_id: str | None = None
     user_name: str | None = None
+    timezone: str = "UTC"
     metadata: dict[str, str] = field(default_factory=dict)
 
     def agent_context(self) -> AgentContext:
@@ -51,4 +62,5 @@ class CallSession:
             domains=self.bot.domains,
             user_id=self.user_id,
             user_name=self.user_name,
+            timezone=_zone(self.timezone),
         )

@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Development placeholder for ``pin_hash_secret``; never acceptable outside development.
 DEV_PIN_HASH_SECRET = "convonet-development-pin-secret"
+DEV_JWT_SECRET = "convonet-development-jwt-secret-change-me"
 
 SttProvider = Literal["whisper", "deepgram"]
 TtsProvider = Literal["piper", "deepgram", "elevenlabs", "cartesia"]
@@ -167,6 +168,54 @@ class Settings(BaseSettings):
         default=None,
         description="Fallback voice PIN that signs in the demo user (compared in constant time).",
     )
+
+    # --- authentication -----------------------------------------------------------------
+    jwt_secret: SecretStr = Field(
+        default=SecretStr(DEV_JWT_SECRET),
+        description="HS256 key for dashboard/REST JWTs; the placeholder is refused in production.",
+    )
+    jwt_access_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    jwt_refresh_days: int = Field(default=7, ge=1, le=90)
+    auth_max_failures: int = Field(
+        default=5, ge=1, description="Failed PIN attempts per IP/user/number before lockout."
+    )
+    auth_window_secs: int = Field(
+        default=15 * 60, ge=10, description="Window of the failure counters and the lockout."
+    )
+    session_ttl_secs: int = Field(
+        default=4 * 3600, ge=60, description="How long a session record lives in Redis."
+    )
+    twilio_trusted_callers: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Caller numbers (E.164) that skip the phone PIN; comma list or JSON.",
+    )
+    twilio_pin_attempts: int = Field(default=3, ge=1, le=10)
+
+    @field_validator("twilio_trusted_callers", mode="before")
+    @classmethod
+    def _split_numbers(cls, value: object) -> object:
+        """Accept ``+1555...,+1666...`` as well as a JSON list."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _no_placeholder_secrets_in_production(self) -> "Settings":
+        """Refuse the development placeholder secrets outside development and tests."""
+        if self.environment == "production":
+            placeholders = {
+                "PIN_HASH_SECRET": (self.pin_hash_secret, DEV_PIN_HASH_SECRET),
+                "JWT_SECRET": (self.jwt_secret, DEV_JWT_SECRET),
+            }
+            for name, (secret, placeholder) in placeholders.items():
+                if secret.get_secret_value() == placeholder:
+                    raise ValueError(f"{name} must be set to a real secret in production")
+            if len(self.jwt_secret.get_secret_value()) < 32:
+                raise ValueError("JWT_SECRET must be at least 32 characters in production")
+        return self
 
     @field_validator("llm_fallback_chain", mode="before")
     @classmethod

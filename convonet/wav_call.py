@@ -19,6 +19,7 @@ from pipecat.observers.base_observer import BaseObserver, FramePushed
 from convonet.errors import ConvonetError
 from convonet.pipeline import build_pipeline
 from convonet.runtime import Runtime
+from convonet.session import CallSession
 from convonet.transports.wav_file import WavFileTransport
 
 PIPELINE_RATE = 16000
@@ -94,11 +95,10 @@ class _CallRecorder(BaseObserver):
 
 
 async def run_wav_call(
-    runtime: Runtime, pcm: bytes, *, bot: str | None = None, timeout_secs: float = 60.0
+    runtime: Runtime, pcm: bytes, session: CallSession, *, timeout_secs: float = 60.0
 ) -> CallResult:
-    """Play ``pcm`` (16 kHz mono) as a caller and return what the bot heard and said."""
+    """Play ``pcm`` (16 kHz mono) as ``session``'s caller; return what the bot heard and said."""
     await runtime.models.load()
-    session = runtime.new_session("cli", bot=bot)
     transport = WavFileTransport(pcm, PIPELINE_RATE)
     result = CallResult()
     recorder = _CallRecorder(result)

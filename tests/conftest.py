@@ -49,7 +49,7 @@ class LiveServer:
             lifespan="on",
         )
         self.server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self.server.run, daemon=True)
+        self._thread = threading.Thread(target=self._serve, daemon=True)
 
     @property
     def url(self) -> str:
@@ -60,6 +60,16 @@ class LiveServer:
     def runtime(self):  # type: ignore[no-untyped-def]
         """The app's runtime (models, live sessions)."""
         return self.app.state.runtime
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The server's event loop (run coroutines on it with run_coroutine_threadsafe)."""
+        return self._loop
+
+    def _serve(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_until_complete(self.server.serve())
 
     def start(self) -> None:
         """Start and wait until the models are loaded."""
@@ -84,7 +94,8 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The app on embedded defaults, on a free port, shared by the session's tests."""
-    server = LiveServer(test_settings(tmp_path_factory.mktemp("live")))
+    # Many tests send wrong PINs from 127.0.0.1; the lockout itself is tested on its own server.
+    server = LiveServer(test_settings(tmp_path_factory.mktemp("live"), auth_max_failures=1000))
     server.start()
     yield server
     server.stop()
@@ -104,3 +115,15 @@ def anyio_backend() -> str:
 @pytest.fixture(scope="session")
 def event_loop_policy() -> asyncio.AbstractEventLoopPolicy:
     return asyncio.DefaultEventLoopPolicy()
+
+
+async def connect(base_url: str, **body: object) -> dict[str, object]:
+    """Sign in with the demo PIN (unless ``pin`` is given) and return ``/api/connect``'s JSON."""
+    import httpx
+
+    from convonet.storage.seed import DEMO_PIN
+
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        response = await http.post("/api/connect", json={"pin": DEMO_PIN, **body})
+    assert response.status_code == 200, response.text
+    return dict(response.json())

@@ -1,7 +1,8 @@
 """Run-time context handed to every node and tool of the agent graph."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 
@@ -17,6 +18,7 @@ class AgentContext:
         user_id: The caller's user id, when authenticated.
         user_name: The caller's display name.
         timezone: The caller's timezone, for dates and times.
+        clock: Returns the current time (naive means the caller's local time).
     """
 
     session_id: str
@@ -26,7 +28,11 @@ class AgentContext:
     user_id: str | None = None
     user_name: str | None = None
     timezone: tzinfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def now(self) -> datetime:
-        """The current time in the caller's timezone."""
-        return datetime.now(self.timezone)
+        """The current time in the caller's timezone (from ``clock``; tests pin it)."""
+        current = self.clock()
+        if current.tzinfo is None:
+            return current.replace(tzinfo=self.timezone)
+        return current.astimezone(self.timezone)

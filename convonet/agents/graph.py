@@ -5,6 +5,7 @@ tools, looping through a tool node while the model calls tools.
 """
 
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from langchain_core.language_models import BaseChatModel
@@ -17,6 +18,7 @@ from langgraph.prebuilt import ToolNode, tools_condition
 from langgraph.runtime import Runtime
 
 from convonet.agents.context import AgentContext
+from convonet.agents.offline.model import clock_line
 from convonet.agents.router import make_router
 from convonet.agents.state import AgentState
 
@@ -30,12 +32,22 @@ def assistant_node_name(domain: str) -> str:
     return f"{domain}{ASSISTANT_SUFFIX}"
 
 
+def system_prompt(context: AgentContext | None) -> str:
+    """The assistant's system message: the bot's persona and the caller's local time.
+
+    Every model needs the time to resolve "tomorrow at 7"; the offline model reads it from
+    the clock line.
+    """
+    if context is None:
+        return clock_line(datetime.now(UTC))
+    return f"{context.persona}\n{clock_line(context.now())}".strip()
+
+
 def _make_assistant(
     model: Runnable[Any, Any],
 ) -> Callable[[AgentState, Runtime[AgentContext]], Awaitable[dict[str, Any]]]:
     async def assistant(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
-        persona = runtime.context.persona if runtime.context else ""
-        messages = [SystemMessage(persona), *state["messages"]] if persona else state["messages"]
+        messages = [SystemMessage(system_prompt(runtime.context)), *state["messages"]]
         response = await model.ainvoke(messages)
         return {"messages": [response]}
 

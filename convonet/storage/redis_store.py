@@ -105,6 +105,11 @@ class Keys:
         return f"callcenter:customer:{extension}:{call_sid}"
 
     @staticmethod
+    def claim(kind: str, item_id: str) -> str:
+        """``claim:{kind}:{id}``: marks a one-time use (a phone stream of a session)."""
+        return f"claim:{kind}:{_hashed_if_long(item_id)}"
+
+    @staticmethod
     def timings(session_id: str) -> str:
         """``timing:{session_id}``: per-turn latency measurements (later feature)."""
         return f"timing:{session_id}"
@@ -277,6 +282,12 @@ class RedisStore:
         return max(1, math.ceil(oldest_that_matters + window_secs - now))
 
     # --- pub/sub ------------------------------------------------------------------------
+
+    async def claim_once(self, kind: str, item_id: str, ttl_secs: float) -> bool:
+        """Whether this is the first claim of ``item_id`` (atomic ``SET NX``) within the TTL."""
+        return bool(
+            await self.redis.set(Keys.claim(kind, item_id), "1", px=_millis(ttl_secs), nx=True)
+        )
 
     # --- call transfers -----------------------------------------------------------------
 

@@ -1,14 +1,16 @@
 """Helpers shared by the tool groups: the caller's user, dates, finding items by name."""
 
+import math
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, tzinfo
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mcp.server.fastmcp.exceptions import ToolError
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from convonet.storage.models import User
+from convonet.storage.models import TeamMember, TeamRole, User
 from convonet.tools.scope import ToolScope
 
 T = TypeVar("T")
@@ -112,3 +114,26 @@ def clean(value: str | None, limit: int = 500) -> str:
 def compact(data: dict[str, Any]) -> dict[str, Any]:
     """Drop ``None`` values from a result object."""
     return {key: value for key, value in data.items() if value is not None}
+
+
+def local_iso(value: datetime | None, zone: tzinfo) -> str | None:
+    """ISO text of a stored (UTC) date-time in the caller's zone, or ``None``."""
+    return value.astimezone(zone).isoformat() if value is not None else None
+
+
+async def team_roles(session: AsyncSession, user: User) -> dict[str, TeamRole]:
+    """The caller's role in each team they belong to, by team id."""
+    rows = await session.execute(
+        select(TeamMember.team_id, TeamMember.role).where(TeamMember.user_id == user.id)
+    )
+    return {team_id: role for team_id, role in rows.all()}
+
+
+def check_range(value: float, low: float, high: float, what: str) -> None:
+    """Refuse a number outside ``low``..``high`` (inclusive) with a readable sentence.
+
+    Raises:
+        ToolError: ``value`` is out of range (or not a finite number).
+    """
+    if not (math.isfinite(value) and low <= value <= high):
+        raise ToolError(f"{what} must be between {low:g} and {high:g}, not {value:g}")

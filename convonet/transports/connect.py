@@ -1,11 +1,20 @@
 """``POST /api/connect`` (start a browser session) and ``GET /api/bots`` (the pickers)."""
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from convonet.agents.llms import available_llms, resolve_llm
+from convonet.auth.voice import sign_in_with_pin
 from convonet.deps import RuntimeDep
-from convonet.errors import UnknownBotError, UnknownLLMError, UnknownProviderError
+from convonet.errors import (
+    AuthenticationError,
+    RateLimitedError,
+    UnknownBotError,
+    UnknownLLMError,
+    UnknownProviderError,
+)
+from convonet.runtime import Runtime
+from convonet.session import CallSession
 from convonet.transports.urls import websocket_url
 
 router = APIRouter(prefix="/api", tags=["sessions"])
@@ -16,6 +25,9 @@ class ConnectRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
+    pin: str = Field(min_length=1, max_length=64, description="The caller's voice PIN")
+    email: str | None = Field(default=None, max_length=320, description="Optional: who")
+    phone: str | None = Field(default=None, max_length=32, description="Optional: who")
     bot: str | None = Field(default=None, max_length=64, description="Bot name")
     llm: str | None = Field(default=None, max_length=64, description="LLM provider name")
     stt: str | None = Field(default=None, max_length=32, description="STT provider")
@@ -26,7 +38,9 @@ class ConnectResponse(BaseModel):
     """Where and how to connect."""
 
     session_id: str
-    ws_url: str = Field(description="Absolute WebSocket URL (single use, expires quickly)")
+    ws_url: str = Field(description="Absolute WebSocket URL with a single-use token (60 s)")
+    token: str = Field(description="The same single-use token, for WebRTC offers")
+    user_name: str
     bot: str
     llm: str
     stt: str
@@ -50,23 +64,53 @@ class BotsResponse(BaseModel):
     default_llm: str
 
 
-@router.post("/connect", responses={400: {"description": "Unknown bot, LLM or provider"}})
-async def connect(
-    runtime: RuntimeDep, request: Request, body: ConnectRequest | None = None
-) -> ConnectResponse:
-    """Create a session and return the WebSocket URL that runs it."""
-    body = body or ConnectRequest()
+async def _signed_in_session(
+    runtime: Runtime, body: ConnectRequest, client_ip: str | None
+) -> CallSession:
     try:
-        session = runtime.new_session(
+        draft = runtime.new_session(
             "websocket", bot=body.bot, llm=body.llm, stt=body.stt, tts=body.tts
         )
     except (UnknownBotError, UnknownLLMError, UnknownProviderError) as error:
-        raise HTTPException(status_code=400, detail=str(error)) from error
-    runtime.pending.add(session)
-    url = websocket_url(request, runtime.settings, f"/ws?session_id={session.session_id}")
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from error
+    try:
+        who = await sign_in_with_pin(
+            runtime, body.pin, client_ip=client_ip, email=body.email, phone=body.phone
+        )
+    except RateLimitedError as error:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            str(error),
+            headers={"Retry-After": str(error.retry_after)},
+        ) from error
+    except AuthenticationError as error:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(error)) from error
+    draft.user_id, draft.user_name, draft.timezone = who.user_id, who.name, who.timezone
+    await runtime.save_session(draft, who.team_ids)
+    return draft
+
+
+@router.post(
+    "/connect",
+    responses={
+        400: {"description": "Unknown bot, LLM or provider"},
+        401: {"description": "Wrong PIN"},
+        429: {"description": "Too many failed attempts (see Retry-After)"},
+    },
+)
+async def connect(runtime: RuntimeDep, request: Request, body: ConnectRequest) -> ConnectResponse:
+    """Sign in with a voice PIN and get a single-use WebSocket URL for the call."""
+    client_ip = request.client.host if request.client else None
+    session = await _signed_in_session(runtime, body, client_ip)
+    token = await runtime.store.issue_ws_token(
+        session.session_id, runtime.settings.session_token_ttl_secs
+    )
+    url = websocket_url(request, runtime.settings, f"/ws?token={token}")
     return ConnectResponse(
         session_id=session.session_id,
         ws_url=url,
+        token=token,
+        user_name=session.user_name or "",
         bot=session.bot.name,
         llm=session.llm,
         stt=session.stt,

@@ -25,9 +25,6 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from convonet.deps import RuntimeDep
 from convonet.errors import (
     SessionNotFoundError,
-    UnknownBotError,
-    UnknownLLMError,
-    UnknownProviderError,
 )
 from convonet.pipeline import VoicePipeline, build_pipeline
 from convonet.runtime import Runtime
@@ -41,17 +38,13 @@ _BAD_OFFER_ERRORS = (ValueError, InvalidStateError, InvalidAccessError)
 
 
 class OfferData(BaseModel):
-    """Caller choices carried in ``request_data``; everything is optional."""
+    """What ``request_data`` carries: the single-use token ``/api/connect`` returned."""
 
     model_config = ConfigDict(extra="ignore")
 
-    session_id: str | None = Field(
-        default=None, max_length=64, description="Session from /api/connect"
+    token: str | None = Field(
+        default=None, max_length=128, description="Session token from /api/connect"
     )
-    bot: str | None = Field(default=None, max_length=64, description="Bot name")
-    llm: str | None = Field(default=None, max_length=64, description="LLM provider name")
-    stt: str | None = Field(default=None, max_length=32, description="STT provider")
-    tts: str | None = Field(default=None, max_length=32, description="TTS provider")
 
 
 class OfferRequest(BaseModel):
@@ -170,23 +163,16 @@ def check_candidate(candidate: str) -> None:
         raise HTTPException(status_code=400, detail=f"malformed ICE candidate: {error}") from error
 
 
-def session_for(data: OfferData, runtime: Runtime) -> CallSession:
-    """Claim the ``/api/connect`` session named in the offer, or create one.
+async def session_for(data: OfferData, runtime: Runtime) -> CallSession:
+    """Claim the ``/api/connect`` session the offer's token admits.
 
     Raises:
-        HTTPException: 401 for an unknown or used session id, 400 for unknown choices.
+        HTTPException: 401 for a missing, used, expired or forged token.
     """
-    if data.session_id is not None:
-        try:
-            session = runtime.pending.claim(data.session_id)
-        except SessionNotFoundError as error:
-            raise HTTPException(status_code=401, detail=str(error)) from error
-        session.channel = "webrtc"
-        return session
     try:
-        return runtime.new_session("webrtc", bot=data.bot, llm=data.llm, stt=data.stt, tts=data.tts)
-    except (UnknownBotError, UnknownLLMError, UnknownProviderError) as error:
-        raise HTTPException(status_code=400, detail=str(error)) from error
+        return await runtime.claim_token(data.token, "webrtc")
+    except SessionNotFoundError as error:
+        raise HTTPException(status_code=401, detail=str(error)) from error
 
 
 class _PipelineStarter:
@@ -236,12 +222,12 @@ async def _answer(
 @router.post(
     "/offer",
     responses={
-        400: {"description": "Malformed SDP, unknown bot, LLM or provider"},
-        401: {"description": "Unknown, used or expired session id"},
+        400: {"description": "Malformed SDP"},
+        401: {"description": "Missing, used, expired or forged session token"},
     },
 )
 async def offer(body: OfferRequest, request: Request, runtime: RuntimeDep) -> OfferAnswer:
-    """Answer a WebRTC offer; a new peer starts a call (``request_data.session_id`` optional)."""
+    """Answer a WebRTC offer; a new peer needs ``request_data.token`` from ``/api/connect``."""
     check_offer(body.sdp, body.type)
     peers = _peers(request.app)
     pipecat_request = SmallWebRTCRequest(
@@ -252,7 +238,7 @@ async def offer(body: OfferRequest, request: Request, runtime: RuntimeDep) -> Of
         peers.rename(body.pc_id, answer.pc_id)
         return answer
     pipecat_request.pc_id = None  # an unknown peer id starts a new peer
-    session = session_for(body.request_data or OfferData(), runtime)
+    session = await session_for(body.request_data or OfferData(), runtime)
     if not runtime.models.ready:
         await runtime.models.load()
     return await _answer(peers, pipecat_request, _PipelineStarter(peers, runtime, session))

@@ -19,7 +19,7 @@ from convonet.transports.guard import GuardedProtobufSerializer
 
 router = APIRouter(tags=["voice"])
 
-CLOSE_UNAUTHORIZED = 4401  # the session id is missing, used or expired
+CLOSE_UNAUTHORIZED = 4401  # the token is missing, used, expired or forged
 CLOSE_NOT_READY = 4503  # models are still loading or the server is draining
 
 
@@ -50,11 +50,8 @@ def report_bad_input(voice: VoicePipeline, serializer: GuardedProtobufSerializer
 
 
 async def _session_for(websocket: WebSocket, runtime: Runtime) -> CallSession | None:
-    session_id = websocket.query_params.get("session_id")
-    if session_id is None:
-        return runtime.new_session("websocket")
     try:
-        return runtime.pending.claim(session_id)
+        return await runtime.claim_token(websocket.query_params.get("token"), "websocket")
     except SessionNotFoundError as error:
         await websocket.close(code=CLOSE_UNAUTHORIZED, reason=str(error))
         return None
@@ -62,7 +59,7 @@ async def _session_for(websocket: WebSocket, runtime: Runtime) -> CallSession | 
 
 @router.websocket("/ws")
 async def websocket_call(websocket: WebSocket, runtime: RuntimeDep) -> None:
-    """Run one voice call over a websocket (``?session_id=`` from ``/api/connect``)."""
+    """Run one voice call over a websocket (``?token=`` from ``/api/connect``)."""
     await websocket.accept()
     session = await _session_for(websocket, runtime)
     if session is None:

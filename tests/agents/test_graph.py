@@ -1,5 +1,7 @@
 """The agent graph: routing, the tool loop, and the session tools."""
 
+from pathlib import Path
+
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
@@ -7,8 +9,9 @@ from convonet.agents.context import AgentContext
 from convonet.agents.factory import AgentFactory
 from convonet.agents.router import choose_domain
 from convonet.chat import TextConversation
-from convonet.runtime import Runtime
+from convonet.runtime import open_runtime
 from convonet.settings import Settings
+from tests.conftest import test_settings
 
 
 async def test_tool_loop_runs_the_clock_and_answers() -> None:
@@ -29,9 +32,13 @@ def test_router_pins_a_single_domain_and_falls_back_to_general() -> None:
     assert choose_domain("hi", ("restaurant",), available) == "general"
 
 
-async def test_text_conversation_keeps_history_and_ends_on_goodbye() -> None:
-    runtime = Runtime.create(Settings())
-    conversation = TextConversation(runtime, runtime.new_session("text"))
+async def test_text_conversation_keeps_history_and_ends_on_goodbye(tmp_path: Path) -> None:
+    async with open_runtime(test_settings(tmp_path)) as runtime:
+        conversation = TextConversation(runtime, runtime.new_session("text"))
+        await _converse(conversation)
+
+
+async def _converse(conversation: TextConversation) -> None:
     first = await conversation.say("hello")
     assert first.text == "Hello! How can I help you today?" and not first.ended
     last = await conversation.say("goodbye")

@@ -17,7 +17,7 @@ const require = createRequire(path.join(here, "..", "..", "web", "package.json")
 const { chromium } = require("playwright-core");
 
 function parseArgs(argv) {
-  const args = { timeout: 60000, chromium: "/usr/bin/chromium", scenario: "call" };
+  const args = { timeout: 60000, chromium: "/usr/bin/chromium", scenario: "call", pin: "1234" };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, "");
     args[key] = argv[i + 1];
@@ -31,6 +31,7 @@ function parseArgs(argv) {
 /** A whole call: greeting, the caller's question, the bot's answer, hang-up. */
 async function callScenario(page) {
   result.step = "connect";
+  await page.fill("#pin-input", args.pin);
   await page.click("#connect-button");
   await page.waitForSelector('#state-badge[data-state="ready"]');
 
@@ -85,6 +86,7 @@ async function unknownBotScenario(page) {
     select.value = "no-such-bot";
   });
   result.step = "connect";
+  await page.fill("#pin-input", args.pin);
   await page.click("#connect-button");
   await page.waitForSelector("#error-banner:not([hidden])");
   result.errorBanner = await page.textContent("#error-banner");
@@ -93,7 +95,29 @@ async function unknownBotScenario(page) {
   if (args.screenshot) await page.screenshot({ path: args.screenshot });
 }
 
-const SCENARIOS = { call: callScenario, "unknown-bot": unknownBotScenario };
+/** A wrong PIN shows the server's message and leaves the page disconnected. */
+async function wrongPinScenario(page) {
+  result.step = "connect with a wrong PIN";
+  await page.fill("#pin-input", "0000");
+  await page.click("#connect-button");
+  await page.waitForSelector("#error-banner:not([hidden])");
+  result.errorBanner = await page.textContent("#error-banner");
+  result.badge = await page.getAttribute("#state-badge", "data-state");
+  result.step = "connect without a PIN";
+  await page.fill("#pin-input", "");
+  await page.click("#connect-button");
+  await page.waitForFunction(
+    (before) => document.querySelector("#error-banner").textContent !== before,
+    result.errorBanner,
+  );
+  result.emptyPinBanner = await page.textContent("#error-banner");
+}
+
+const SCENARIOS = {
+  call: callScenario,
+  "unknown-bot": unknownBotScenario,
+  "wrong-pin": wrongPinScenario,
+};
 
 const args = parseArgs(process.argv.slice(2));
 const result = { ok: false, step: "launch", console: [], navigations: 0 };

@@ -73,6 +73,7 @@ def test_call_shows_greeting_question_and_answer(
     assert "assistant" in result["bots"]
     assert "offline" in result["llms"]
     assert result["greeting"], "the greeting's bot transcript never appeared"
+    assert "Demo" in result["greeting"], "the demo PIN should greet the demo user by name"
     assert re.search(r"\btime\b", result["user"], re.IGNORECASE)
     assert result["reply"] and result["reply"] != result["greeting"]
     # The clock answer of the offline agent: it says the time, e.g. "It's 6:27 AM."
@@ -97,6 +98,19 @@ def test_unknown_bot_shows_the_servers_reason(
     assert "no-such-bot" in result["errorBanner"]  # the server's 400 detail, shown as is
     assert result["badge"] == "disconnected"
     assert result["connectLabel"] == "Connect"
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@needs_browser
+def test_wrong_pin_shows_the_servers_message(
+    live_server: str, speech_wav: Path, tmp_path: Path
+) -> None:
+    result = drive(live_server, speech_wav, "wrong-pin", tmp_path / "wrong_pin.png")
+
+    assert "wrong PIN" in result["errorBanner"]  # the server's 401 detail
+    assert result["badge"] == "disconnected"
+    assert "Enter your voice PIN" in result["emptyPinBanner"]
 
 
 def test_pages_load_nothing_from_other_hosts() -> None:

@@ -50,8 +50,6 @@ class SlowStreamingChatModel(BaseChatModel):
                 await asyncio.sleep(self.delay)
                 self.emitted += 1
                 chunk = ChatGenerationChunk(message=AIMessageChunk(content=f"word{index} "))
-                if run_manager is not None:
-                    await run_manager.on_llm_new_token(str(chunk.message.content), chunk=chunk)
                 yield chunk
         except asyncio.CancelledError:
             self.cancelled = True

@@ -18,7 +18,9 @@ def test_uses_the_request_host_without_public_url() -> None:
 
 
 def test_honours_forwarded_proto_and_host() -> None:
-    request = _request({"host": "internal", "x-forwarded-proto": "https", "x-forwarded-host": "a.b"})
+    request = _request(
+        {"host": "internal", "x-forwarded-proto": "https", "x-forwarded-host": "a.b"}
+    )
     assert public_base(request, Settings()) == "https://a.b"
     assert websocket_url(request, Settings(), "/ws") == "wss://a.b/ws"
 

@@ -17,7 +17,7 @@ import pytest
 from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from pipecat.processors.frameworks.rtvi.models import PROTOCOL_VERSION
 
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, connect
 from tests.fakes.speech import silence, synthesize, transcribe
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
@@ -146,9 +146,9 @@ async def test_greeting_then_spoken_question_gets_spoken_answer(live_app: LiveSe
     question = np.frombuffer(synthesize("What time is it?", RATE), dtype=np.int16)
     caller = Caller()
     async with httpx.AsyncClient(base_url=live_app.url, timeout=10) as http:
-        session_id = (await http.post("/api/connect", json={})).json()["session_id"]
+        token = str((await connect(live_app.url))["token"])
         started = time.monotonic()
-        response = await _post_offer(http, await caller.offer(), session_id=session_id)
+        response = await _post_offer(http, await caller.offer(), token=token)
         assert response.status_code == 200, response.text
         answer = response.json()
         assert answer["type"] == "answer" and answer["pc_id"]
@@ -186,7 +186,7 @@ async def test_greeting_then_spoken_question_gets_spoken_answer(live_app: LiveSe
         finally:
             await caller.close()
 
-        # The call ends when the peer hangs up, and its session id cannot be used again.
+        # The call ends when the peer hangs up, and its token cannot be used again.
         for _ in range(100):
             if _webrtc_sessions(live_app) == 0:
                 break
@@ -194,7 +194,7 @@ async def test_greeting_then_spoken_question_gets_spoken_answer(live_app: LiveSe
         assert _webrtc_sessions(live_app) == 0, "the pipeline outlived its peer"
         again = Caller()
         try:
-            reused = await _post_offer(http, await again.offer(), session_id=session_id)
+            reused = await _post_offer(http, await again.offer(), token=token)
         finally:
             await again.close()
         assert reused.status_code == 401, reused.text
@@ -217,8 +217,10 @@ SDP_WITHOUT_ICE = (
 async def test_malformed_offers_are_rejected(
     live_app: LiveServer, body: dict[str, str], status: int, reason: str
 ) -> None:
+    # With a valid token, so the SDP itself is what gets judged.
+    token = str((await connect(live_app.url))["token"])
     async with httpx.AsyncClient(base_url=live_app.url) as http:
-        response = await http.post("/api/offer", json=body)
+        response = await http.post("/api/offer", json={**body, "request_data": {"token": token}})
     assert response.status_code == status, response.text
     assert reason in response.text
 
@@ -226,9 +228,9 @@ async def test_malformed_offers_are_rejected(
 @pytest.mark.parametrize(
     ("request_data", "status", "reason"),
     [
-        ({"bot": "no-such-bot"}, 400, "no-such-bot"),
-        ({"llm": "no-such-llm"}, 400, "no-such-llm"),
-        ({"session_id": "0" * 32}, 401, "session"),
+        ({}, 401, "token"),
+        ({"token": "0" * 43}, 401, "token"),
+        ({"token": "not a token at all"}, 401, "token"),
     ],
 )
 async def test_bad_choices_are_rejected(

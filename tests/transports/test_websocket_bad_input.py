@@ -11,7 +11,7 @@ from pipecat.frames.frames import InputTransportMessageFrame, OutputTransportMes
 from pipecat.serializers.protobuf import ProtobufFrameSerializer
 from websockets.asyncio.client import ClientConnection
 
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, connect
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
@@ -19,9 +19,7 @@ SERIALIZER = ProtobufFrameSerializer()
 
 
 async def _ws_url(live_app: LiveServer) -> str:
-    async with httpx.AsyncClient(base_url=live_app.url) as http:
-        response = await http.post("/api/connect", json={})
-    return str(response.json()["ws_url"])
+    return str((await connect(live_app.url))["ws_url"])
 
 
 async def _encode(message: dict[str, Any]) -> bytes:
@@ -82,17 +80,17 @@ async def test_oversized_message_closes_with_1009(live_app: LiveServer) -> None:
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
 
 
-async def test_unknown_session_is_refused_with_4401(live_app: LiveServer) -> None:
-    url = live_app.url.replace("http", "ws") + "/ws?session_id=not-a-session"
+async def test_unknown_token_is_refused_with_4401(live_app: LiveServer) -> None:
+    url = live_app.url.replace("http", "ws") + "/ws?token=not-a-token"
     async with websockets.connect(url) as ws:
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), 5)
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 4401
-    assert "session" in closed.value.rcvd.reason
+    assert "token" in closed.value.rcvd.reason
 
 
-async def test_session_id_is_single_use(live_app: LiveServer) -> None:
+async def test_token_is_single_use(live_app: LiveServer) -> None:
     url = await _ws_url(live_app)
     async with websockets.connect(url) as first:
         await first.send(await _encode(CLIENT_READY))
@@ -135,7 +133,7 @@ async def test_connect_rejects_unknown_choices(
     live_app: LiveServer, body: dict[str, str], detail: str
 ) -> None:
     async with httpx.AsyncClient(base_url=live_app.url) as http:
-        response = await http.post("/api/connect", json=body)
+        response = await http.post("/api/connect", json={"pin": "1234", **body})
     assert response.status_code == 400
     assert detail in response.json()["detail"]
 
@@ -145,7 +143,7 @@ async def test_connect_rejects_malformed_json(live_app: LiveServer) -> None:
         response = await http.post(
             "/api/connect", content=b"{not json", headers={"content-type": "application/json"}
         )
-        too_long = await http.post("/api/connect", json={"bot": "x" * 1000})
+        too_long = await http.post("/api/connect", json={"pin": "1234", "bot": "x" * 1000})
     assert response.status_code == 422
     assert too_long.status_code == 422
     assert json.dumps(too_long.json()).count("bot") >= 1

@@ -2,23 +2,20 @@
 
 import time
 
-import httpx
 import pytest
 
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, connect
 from tests.fakes.speech import silence, synthesize, transcribe
 from tests.fakes.voice_client import Received, VoiceClient
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 
-async def _connect(live_app: LiveServer, **body: str) -> str:
-    async with httpx.AsyncClient(base_url=live_app.url) as http:
-        response = await http.post("/api/connect", json=body)
-    assert response.status_code == 200, response.text
-    ws_url = response.json()["ws_url"]
-    assert ws_url.startswith(f"ws://127.0.0.1:{live_app.port}/ws?session_id=")
-    return str(ws_url)
+async def _connect(live_app: LiveServer, **body: str) -> tuple[str, str]:
+    answer = await connect(live_app.url, **body)
+    ws_url = str(answer["ws_url"])
+    assert ws_url.startswith(f"ws://127.0.0.1:{live_app.port}/ws?token=")
+    return ws_url, str(answer["session_id"])
 
 
 def _bot_texts(received: Received) -> str:
@@ -26,7 +23,7 @@ def _bot_texts(received: Received) -> str:
 
 
 async def test_greeting_then_spoken_question_gets_spoken_answer(live_app: LiveServer) -> None:
-    ws_url = await _connect(live_app)
+    ws_url, _ = await _connect(live_app)
     async with VoiceClient(ws_url) as client:
         connected = time.monotonic()
         await client.wait_for(lambda r: bool(r.rtvi("bot-started-speaking")), timeout=10)
@@ -37,7 +34,8 @@ async def test_greeting_then_spoken_question_gets_spoken_answer(live_app: LiveSe
         )
         assert greeting_started - connected < 2.0, "greeting must start within 2 s"
         await client.wait_for(lambda r: bool(r.rtvi("bot-stopped-speaking")), timeout=15)
-        assert "Convonet" in _bot_texts(client.received)
+        # The demo PIN signed in the demo user: the greeting uses their name.
+        assert "Hello Demo, this is Convonet" in _bot_texts(client.received)
 
         asked = time.monotonic()
         await client.speak(synthesize("What time is it?") + silence(1.5))
@@ -52,8 +50,7 @@ async def test_greeting_then_spoken_question_gets_spoken_answer(live_app: LiveSe
 
 
 async def test_barge_in_stops_bot_and_keeps_only_spoken_part(live_app: LiveServer) -> None:
-    ws_url = await _connect(live_app)
-    session_id = ws_url.rsplit("=", 1)[1]
+    ws_url, session_id = await _connect(live_app)
     async with VoiceClient(ws_url) as client:
         await client.wait_for(lambda r: bool(r.rtvi("bot-started-speaking")), timeout=10)
         voice = live_app.runtime.live.handle(session_id)

@@ -261,9 +261,15 @@ async function connect() {
   page.call = call;
   setState("authenticating");
 
-  const request = { bot: ui.bot.value, llm: ui.llm.value };
-  const pin = ui.pin.value.trim(); // PIN: sent only when entered
-  if (pin) request.pin = pin;
+  const pin = ui.pin.value.trim();
+  if (!pin) {
+    page.call = null;
+    setState("disconnected");
+    showError("Enter your voice PIN to start a call.");
+    ui.pin.focus();
+    return;
+  }
+  const request = { bot: ui.bot.value, llm: ui.llm.value, pin };
 
   let session;
   try {

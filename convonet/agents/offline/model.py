@@ -7,7 +7,8 @@ intents it knows, and deterministic, so tests and benchmarks can rely on it.
 import json
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from langchain_core.callbacks import (
@@ -20,13 +21,28 @@ from langchain_core.messages import (
     AIMessageChunk,
     BaseMessage,
     HumanMessage,
+    SystemMessage,
     ToolMessage,
 )
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
+from pydantic import Field
 
-from convonet.agents.offline import intents, phrasing
+from convonet.agents.offline import dialog, phrasing
+
+# A system message line carrying the caller's local time, e.g. from the agent context.
+CLOCK_PREFIX = "Current local time:"
+_CLOCK_LINE = re.compile(rf"{re.escape(CLOCK_PREFIX)}\s*(\S+)")
+
+
+def clock_line(now: datetime) -> str:
+    """The system-prompt line that tells the model the caller's local time."""
+    return f"{CLOCK_PREFIX} {now.isoformat(timespec='seconds')}"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _text(message: BaseMessage) -> str:
@@ -36,14 +52,28 @@ def _text(message: BaseMessage) -> str:
     return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
 
 
+def _spoken(messages: Sequence[BaseMessage]) -> list[dialog.Spoken]:
+    """The conversation as spoken: caller words and assistant replies (tool calls break it)."""
+    spoken: list[dialog.Spoken] = []
+    for message in messages:
+        if isinstance(message, HumanMessage):
+            spoken.append(("human", _text(message)))
+        elif isinstance(message, AIMessage):
+            spoken.append(("ai", "" if message.tool_calls else _text(message)))
+    return spoken
+
+
 class OfflineAgentModel(BaseChatModel):
     """A rule-based chat model with tool calling.
 
     Attributes:
         tool_names: Names of the tools bound with :meth:`bind_tools`.
+        now: The clock, used when no system message gives the caller's local time
+            (see :func:`clock_line`); injectable so tests can pin it.
     """
 
     tool_names: frozenset[str] = frozenset()
+    now: Callable[[], datetime] = Field(default=_utc_now, exclude=True)
 
     @property
     def _llm_type(self) -> str:
@@ -53,34 +83,51 @@ class OfflineAgentModel(BaseChatModel):
         self, tools: Sequence[Any], *, tool_choice: str | None = None, **kwargs: Any
     ) -> Runnable[LanguageModelInput, AIMessage]:
         """Return a copy of the model that may call ``tools``."""
-        names = frozenset(t.name if isinstance(t, BaseTool) else str(t["name"]) for t in tools)
-        return self.model_copy(update={"tool_names": names})
+        return self.with_tools(t.name if isinstance(t, BaseTool) else str(t["name"]) for t in tools)
+
+    def with_tools(self, names: Any) -> "OfflineAgentModel":
+        """A copy of the model that may call the tools called ``names``."""
+        return self.model_copy(update={"tool_names": frozenset(names)})
 
     # --- deciding ---------------------------------------------------------------------------
 
+    def local_now(self, messages: Sequence[BaseMessage]) -> datetime:
+        """The caller's current time: from a system message if one says it, else the clock.
+
+        Aware when the timezone is known (replies convert tool times to it); slots use its
+        wall-clock time.
+        """
+        for message in messages:
+            if isinstance(message, SystemMessage):
+                match = _CLOCK_LINE.search(_text(message))
+                if match:
+                    try:
+                        return datetime.fromisoformat(match.group(1))
+                    except ValueError:
+                        pass
+        return self.now()
+
     def decide(self, messages: Sequence[BaseMessage]) -> AIMessage:
         """Choose the next message: a tool call, or a spoken reply."""
+        now = self.local_now(messages)
         last = messages[-1] if messages else None
         if isinstance(last, ToolMessage):
-            return AIMessage(content=self._phrase_tool_result(messages, last))
-        text = _text(last) if isinstance(last, HumanMessage) else ""
-        if intents.is_unintelligible(text):
+            return AIMessage(content=self._phrase_tool_result(messages, last, now))
+        if not isinstance(last, HumanMessage):
+            # Nothing the caller said reached us (an empty or blank turn).
             return AIMessage(content=phrasing.DIDNT_CATCH)
-        intent = intents.classify(text)
-        if intent is None:
-            return AIMessage(content=phrasing.fallback(self.tool_names))
-        if intent.tool is None:
-            return AIMessage(content=phrasing.direct_reply(intent.name, self.tool_names))
-        if intent.tool not in self.tool_names:
-            return AIMessage(content=phrasing.missing_tool(intent.name))
+        decision = dialog.decide(_spoken(messages), self.tool_names, now.replace(tzinfo=None))
+        if decision.tool is None:
+            return AIMessage(content=decision.reply)
         call_id = f"call_{uuid.uuid4().hex[:12]}"
         return AIMessage(
-            content="",
-            tool_calls=[{"name": intent.tool, "args": intent.args(text), "id": call_id}],
+            content="", tool_calls=[{"name": decision.tool, "args": decision.args, "id": call_id}]
         )
 
     @staticmethod
-    def _phrase_tool_result(messages: Sequence[BaseMessage], result: ToolMessage) -> str:
+    def _phrase_tool_result(
+        messages: Sequence[BaseMessage], result: ToolMessage, now: datetime
+    ) -> str:
         args: dict[str, Any] = {}
         tool = result.name or ""
         for message in reversed(messages):
@@ -89,9 +136,8 @@ class OfflineAgentModel(BaseChatModel):
                     if call["id"] == result.tool_call_id:
                         args, tool = call["args"], call["name"]
                 break
-        return phrasing.tool_result(
-            tool, args, _text(result), error=getattr(result, "status", "success") == "error"
-        )
+        error = getattr(result, "status", "success") == "error"
+        return phrasing.tool_result(tool, args, _text(result), error=error, now=now)
 
     # --- LangChain plumbing -----------------------------------------------------------------
 
@@ -133,10 +179,8 @@ class OfflineAgentModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        for chunk in self._chunks(messages):
-            if run_manager is not None:
-                run_manager.on_llm_new_token(str(chunk.message.content), chunk=chunk)
-            yield chunk
+        # LangChain's streaming wrapper reports each chunk to the callbacks itself.
+        yield from self._chunks(messages)
 
     async def _astream(
         self,
@@ -146,6 +190,4 @@ class OfflineAgentModel(BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         for chunk in self._chunks(messages):
-            if run_manager is not None:
-                await run_manager.on_llm_new_token(str(chunk.message.content), chunk=chunk)
             yield chunk

@@ -1,0 +1,149 @@
+"""Accuracy of the offline agent model on a table of utterances.
+
+A :class:`Case` is one or more caller turns (all but the last answered by the model's own
+follow-up questions) with the tool and arguments expected after the last turn. Dates are
+resolved against a pinned ``now``, so the table is deterministic.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+
+from convonet.agents.offline.model import OfflineAgentModel
+
+# Every tool of docs/tools.md plus the session tools.
+ALL_TOOLS: frozenset[str] = frozenset(
+    str.split(
+        """create_todo get_todos complete_todo update_todo delete_todo
+    create_team get_teams get_team_members create_team_todo add_team_member remove_team_member
+    change_member_role search_users
+    create_reminder get_reminders update_reminder delete_reminder
+    create_calendar_event get_calendar_events update_calendar_event delete_calendar_event
+    sync_google_calendar_events test_google_calendar
+    transfer_to_agent get_available_departments
+    start_mortgage_application get_mortgage_application update_mortgage_application
+    calculate_mortgage_payment estimate_affordability list_required_documents
+    register_patient get_patient record_intake book_appointment get_appointments
+    check_availability create_reservation get_reservation update_reservation cancel_reservation
+    get_current_datetime end_call"""
+    )
+)
+# Arguments that carry free context rather than meaning (not compared).
+IGNORED_ARGS: dict[str, frozenset[str]] = {"transfer_to_agent": frozenset({"reason"})}
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One row of the table.
+
+    Attributes:
+        turns: What the caller says, turn by turn.
+        tool: The tool expected after the last turn (``None``: a spoken reply).
+        args: The arguments expected (all of them, except :data:`IGNORED_ARGS`).
+    """
+
+    turns: tuple[str, ...]
+    tool: str | None
+    args: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def say(cls, *turns: str, tool: str | None = None, **args: Any) -> "Case":
+        """A case, written compactly: ``Case.say("hi", "there", tool="x", a=1)``."""
+        return cls(tuple(turns), tool, args)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the model did on one case."""
+
+    case: Case
+    tool: str | None
+    args: dict[str, Any]
+    reply: str
+    turns: int
+
+    @property
+    def correct(self) -> bool:
+        """Whether the tool and the arguments that matter are exactly as expected.
+
+        A tool called before the caller's last turn is wrong, even if it is the right tool.
+        """
+        if self.tool != self.case.tool or self.turns != len(self.case.turns):
+            return False
+        ignored = IGNORED_ARGS.get(self.tool or "", frozenset())
+        got = {k: v for k, v in self.args.items() if k not in ignored}
+        return got == {k: v for k, v in self.case.args.items() if k not in ignored}
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Accuracy over a table."""
+
+    outcomes: tuple[Outcome, ...]
+
+    @property
+    def total(self) -> int:
+        """Number of cases."""
+        return len(self.outcomes)
+
+    @property
+    def correct(self) -> int:
+        """Number of cases with the exact tool and arguments."""
+        return sum(1 for o in self.outcomes if o.correct)
+
+    @property
+    def accuracy(self) -> float:
+        """Share of exact cases (0-1)."""
+        return self.correct / self.total if self.total else 0.0
+
+    def failures(self) -> list[Outcome]:
+        """The cases the model got wrong."""
+        return [o for o in self.outcomes if not o.correct]
+
+    def summary(self) -> str:
+        """A short report: accuracy, then each failure."""
+        lines = [f"offline model accuracy: {self.correct}/{self.total} = {self.accuracy:.1%}"]
+        for failure in self.failures():
+            got = failure.tool or f"reply {failure.reply!r}"
+            lines.append(
+                f"  {' | '.join(failure.case.turns)!r}: expected {failure.case.tool} "
+                f"{failure.case.args}, got {got} {failure.args}"
+            )
+        return "\n".join(lines)
+
+
+def run_case(model: OfflineAgentModel, case: Case) -> Outcome:
+    """Play a case's turns through ``model`` (its questions become the assistant's turns)."""
+    messages: list[BaseMessage] = []
+    reply = AIMessage(content="")
+    for turn in case.turns:
+        messages.append(HumanMessage(turn))
+        reply = model.decide(messages)
+        if reply.tool_calls:
+            break
+        messages.append(AIMessage(content=reply.content))
+    turns = sum(1 for m in messages if isinstance(m, HumanMessage))
+    if reply.tool_calls:
+        call = reply.tool_calls[0]
+        return Outcome(case, call["name"], dict(call["args"]), "", turns)
+    return Outcome(case, None, {}, str(reply.content), turns)
+
+
+def evaluate(
+    cases: Iterable[Case], *, now: datetime, tools: Sequence[str] | frozenset[str] = ALL_TOOLS
+) -> Report:
+    """Run every case through a model pinned to ``now`` with ``tools`` bound.
+
+    Args:
+        cases: The table.
+        now: The caller's local time the dates are resolved against.
+        tools: The tools bound to the model (all of them by default).
+
+    Returns:
+        The outcomes and accuracy.
+    """
+    model = OfflineAgentModel(now=lambda: now).with_tools(tools)
+    return Report(tuple(run_case(model, case) for case in cases))

@@ -1,0 +1,1 @@
+"""Authentication: voice PINs with brute-force limits, JWTs for dashboards and REST."""
