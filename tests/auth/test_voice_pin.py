@@ -30,7 +30,9 @@ async def test_a_pin_alone_finds_its_user(backend_runtime: Runtime) -> None:
     assert who.user_id == zoe
 
 
-@pytest.mark.parametrize("pin", ["", "0000", "12ab", "x" * 10_000, "' OR 1=1 --", "\uff11\uff12\uff13\uff14"])
+@pytest.mark.parametrize(
+    "pin", ["", "0000", "12ab", "x" * 10_000, "' OR 1=1 --", "\uff11\uff12\uff13\uff14"]
+)
 async def test_wrong_and_malformed_pins_fail(backend_runtime: Runtime, pin: str) -> None:
     with pytest.raises(AuthenticationError, match="wrong PIN"):
         await sign_in_with_pin(backend_runtime, pin, client_ip="10.0.0.2")
