@@ -24,7 +24,7 @@ class TextConversation:
     """A conversation held in text; keeps the spoken history like a voice call does."""
 
     def __init__(self, runtime: Runtime, session: CallSession) -> None:
-        self._graph = runtime.agents.graph(session.llm)
+        self._agents = runtime.agents
         self._context = session.agent_context()
         self.session = session
         self.history: list[BaseMessage] = []
@@ -32,7 +32,8 @@ class TextConversation:
     async def say(self, text: str) -> Reply:
         """Send the caller's words and return the agent's reply."""
         self.history.append(HumanMessage(text))
-        state = await self._graph.ainvoke(
+        graph = self._agents.graph(self.session.llm)
+        state = await graph.ainvoke(
             initial_state(self.history),
             config=RunnableConfig(configurable={"thread_id": self.session.session_id}),
             context=self._context,

@@ -40,6 +40,7 @@ async def _chat(settings: Settings, bot: str | None, llm: str | None, email: str
     async with open_runtime(settings) as runtime:
         session = runtime.new_session("text", bot=bot, llm=llm)
         await _caller(runtime, email, session)
+        await runtime.ensure_tools()
         conversation = TextConversation(runtime, session)
         click.echo(session.bot.greeting_for(session.user_name))
         while True:

@@ -16,10 +16,20 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz", responses={503: {"description": "Not ready for calls yet"}})
 async def readyz(runtime: RuntimeDep) -> JSONResponse:
-    """Ready for calls: the embedded models are loaded."""
+    """Ready for calls: the embedded models are loaded and the tool servers started."""
+    tools = runtime.tools
     body = {
-        "ready": runtime.models.ready,
+        "ready": runtime.ready,
         "models": {name: round(secs, 3) for name, secs in runtime.models.load_seconds.items()},
+        "tools": (
+            "disabled"
+            if tools is None
+            else "failed"
+            if tools.failed
+            else "ready"
+            if tools.ready.is_set()
+            else "starting"
+        ),
         "live_sessions": len(runtime.live),
     }
-    return JSONResponse(body, status_code=200 if runtime.models.ready else 503)
+    return JSONResponse(body, status_code=200 if runtime.ready else 503)

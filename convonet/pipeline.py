@@ -150,7 +150,11 @@ def build_pipeline(
     user_aggregator, assistant_aggregator = LLMContextAggregatorPair(
         context, user_params=_user_params(settings)
     )
-    agent = LangGraphProcessor(runtime.agents.graph(session.llm), session.agent_context())
+    agent = LangGraphProcessor(
+        runtime.agents.graph(session.llm),
+        session.agent_context(),
+        turn_timeout_secs=settings.agent_turn_timeout_secs,
+    )
     pipeline = Pipeline(
         [
             transport.input(),

@@ -1,5 +1,6 @@
 """The per-process runtime: what the lifespan opens and every request and session shares."""
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ from loguru import logger
 from convonet.agents.factory import AgentFactory
 from convonet.agents.llms import resolve_llm
 from convonet.bots.registry import BotRegistry, default_registry
-from convonet.errors import SessionNotFoundError
+from convonet.errors import ModelsNotReadyError, SessionNotFoundError
 from convonet.live_sessions import LiveSessions
 from convonet.services.models import EmbeddedModels
 from convonet.services.speech import check_stt, check_tts
@@ -20,6 +21,7 @@ from convonet.storage.db import Database
 from convonet.storage.embedded_redis import EmbeddedRedisServer
 from convonet.storage.redis_store import CallSessionRecord, RedisStore
 from convonet.storage.seed import seed_demo
+from convonet.tools.hub import ToolHub
 
 
 @dataclass
@@ -42,7 +44,41 @@ class Runtime:
     agents: AgentFactory
     db: Database
     store: RedisStore
+    tools: ToolHub | None = None
     live: LiveSessions = field(default_factory=LiveSessions)
+
+    @property
+    def ready(self) -> bool:
+        """Ready for calls: models loaded and the tool servers started (or failed, logged)."""
+        return self.models.ready and (self.tools is None or self.tools.ready.is_set())
+
+    async def ensure_tools(self, timeout_secs: float = 60.0) -> None:
+        """Wait (bounded) for the tool servers; text conversations need no speech models.
+
+        Raises:
+            ModelsNotReadyError: Not ready within ``timeout_secs``.
+        """
+        if self.tools is None:
+            return
+        try:
+            async with asyncio.timeout(timeout_secs):
+                await self.tools.ready.wait()
+        except TimeoutError:
+            raise ModelsNotReadyError("the tool servers are still starting") from None
+
+    async def ensure_ready(self, timeout_secs: float = 60.0) -> None:
+        """Wait (bounded) until models and tools are ready; a call arriving at start-up waits.
+
+        Raises:
+            ModelsNotReadyError: Not ready within ``timeout_secs``.
+        """
+        try:
+            async with asyncio.timeout(timeout_secs):
+                await self.models.load()
+                if self.tools is not None:
+                    await self.tools.ready.wait()
+        except TimeoutError:
+            raise ModelsNotReadyError("the server is still starting; try again shortly") from None
 
     def new_session(
         self,
@@ -154,17 +190,27 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         settings = settings.model_copy(update={"redis_url": embedded.url})
     db = Database.from_settings(settings)
     store = RedisStore.from_settings(settings)
+    hub = ToolHub(settings) if settings.tools_enabled else None
+    stop_tools = asyncio.Event()
+    tools_task: asyncio.Task[None] | None = None
     try:
         await prepare_database(settings, db)
+        if hub is not None:
+            # The tool servers start in the background; calls wait for them (ensure_ready).
+            tools_task = asyncio.create_task(hub.serve(stop_tools), name="mcp-tools")
         yield Runtime(
             settings=settings,
             models=EmbeddedModels(settings),
             bots=default_registry(),
-            agents=AgentFactory(settings),
+            agents=AgentFactory(settings, hub),
             db=db,
             store=store,
+            tools=hub,
         )
     finally:
+        if tools_task is not None:
+            stop_tools.set()
+            await asyncio.gather(tools_task, return_exceptions=True)
         await store.aclose()
         await db.dispose()
         if embedded is not None:

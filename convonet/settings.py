@@ -169,6 +169,15 @@ class Settings(BaseSettings):
         description="Fallback voice PIN that signs in the demo user (compared in constant time).",
     )
 
+    # --- agent limits -------------------------------------------------------------------
+    tool_timeout_secs: float = Field(default=8.0, gt=0, description="Upper bound on one tool call.")
+    agent_turn_timeout_secs: float = Field(
+        default=10.0, gt=0, description="Upper bound on one agent turn (all model and tool calls)."
+    )
+    tools_enabled: bool = Field(
+        default=True, description="Start the MCP tool servers (off: general agent only)."
+    )
+
     # --- authentication -----------------------------------------------------------------
     jwt_secret: SecretStr = Field(
         default=SecretStr(DEV_JWT_SECRET),

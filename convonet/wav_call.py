@@ -98,7 +98,7 @@ async def run_wav_call(
     runtime: Runtime, pcm: bytes, session: CallSession, *, timeout_secs: float = 60.0
 ) -> CallResult:
     """Play ``pcm`` (16 kHz mono) as ``session``'s caller; return what the bot heard and said."""
-    await runtime.models.load()
+    await runtime.ensure_ready()
     transport = WavFileTransport(pcm, PIPELINE_RATE)
     result = CallResult()
     recorder = _CallRecorder(result)

@@ -9,45 +9,113 @@ from convonet.agents.context import AgentContext
 from convonet.agents.state import AgentState
 
 GENERAL = "general"
+PRODUCTIVITY = "productivity"
+
+
+def _words(*alternatives: str) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(alternatives) + r")", re.IGNORECASE)
+
 
 # Words that point to a domain. A domain only takes part when the bot allows it and its
-# agent is in the graph; the general domain answers everything else.
-DOMAIN_KEYWORDS: dict[str, re.Pattern[str]] = {}
+# agent is in the graph; the bot's first domain answers everything else.
+DOMAIN_KEYWORDS: dict[str, re.Pattern[str]] = {
+    "mortgage": _words(
+        "mortgage",
+        "loan",
+        "refinanc",
+        "down ?payment",
+        "afford",
+        "interest rate",
+        "pre-?approv",
+        "home price",
+        "house price",
+        "monthly payment",
+        "credit score",
+        "property value",
+        "w-?2",
+        "pay ?stubs?",
+        "closing cost",
+    ),
+    "healthcare": _words(
+        "doctor",
+        "dr\\.?",
+        "patient",
+        "symptom",
+        "pain",
+        "fever",
+        "clinic",
+        "medical",
+        "intake",
+        "prescription",
+        "allerg",
+        "sick",
+        "headache",
+        "cough",
+        "nurse",
+        "check-?up",
+        "medication",
+        "physician",
+        "date of birth",
+        "hurts?",
+    ),
+    "restaurant": _words(
+        "table for",
+        "reservation",
+        "restaurant",
+        "dinner",
+        "lunch",
+        "brunch",
+        "book a table",
+        "party of",
+        "confirmation code",
+        "hanok",
+        "dine",
+        "dining",
+        "seats? for",
+    ),
+}
 
 
-def choose_domain(text: str, allowed: tuple[str, ...], available: frozenset[str]) -> str:
-    """Pick the domain for an utterance.
-
-    Args:
-        text: The caller's latest words.
-        allowed: Domains the bot may use, in preference order.
-        available: Domains that have an agent in the graph.
-
-    Returns:
-        The chosen domain: a single allowed domain pins the bot; otherwise the first whose
-        keywords match, falling back to the first allowed, then ``general``.
-    """
-    usable = [d for d in allowed if d in available]
-    if len(usable) == 1:
-        return usable[0]
+def _matching(text: str, usable: list[str]) -> str | None:
     for domain in usable:
         pattern = DOMAIN_KEYWORDS.get(domain)
         if pattern is not None and pattern.search(text):
             return domain
-    if GENERAL in usable:
-        return GENERAL
-    return usable[0] if usable else GENERAL
+    return None
+
+
+def choose_domain(
+    texts: str | list[str], allowed: tuple[str, ...], available: frozenset[str]
+) -> str:
+    """Pick the domain for a turn.
+
+    Args:
+        texts: The caller's words, newest first (a single string is the latest only).
+        allowed: Domains the bot may use, in preference order.
+        available: Domains that have an agent in the graph.
+
+    Returns:
+        The chosen domain: a single usable domain pins the bot; otherwise the first whose
+        keywords match the latest words, else the earlier words (so "tomorrow at seven"
+        stays with the table booking it answers), else the bot's first usable domain.
+    """
+    usable = [d for d in allowed if d in available]
+    if len(usable) == 1:
+        return usable[0]
+    for text in [texts] if isinstance(texts, str) else texts:
+        if (domain := _matching(text, usable)) is not None:
+            return domain
+    if usable:
+        return usable[0]
+    return GENERAL if GENERAL in available else next(iter(sorted(available)), GENERAL)
 
 
 def make_router(available: frozenset[str]):  # type: ignore[no-untyped-def]
     """Build the router node for a graph whose domain agents are ``available``."""
 
     def route(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, str]:
-        last_human = next(
-            (m for m in reversed(state["messages"]) if isinstance(m, HumanMessage)), None
-        )
-        text = str(last_human.content) if last_human is not None else ""
+        said = [str(m.text) for m in reversed(state["messages"]) if isinstance(m, HumanMessage)]
         domains = runtime.context.domains if runtime.context else (GENERAL,)
-        return {"domain": choose_domain(text, domains, available)}
+        return {"domain": choose_domain(said[:3], domains, available)}
 
     return route

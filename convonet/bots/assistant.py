@@ -10,5 +10,7 @@ BOT = BotSpec(
         "aloud, so keep them short, plain and free of formatting."
     ),
     greeting="Hello {name}, this is Convonet. How can I help you today?",
-    description="General assistant: productivity, date and time, and hand-off to a person.",
+    domains=("productivity", "mortgage", "healthcare", "restaurant"),
+    description="General assistant: to-dos, teams, reminders, calendar, mortgage, "
+    "healthcare intake and restaurant bookings, and hand-off to a person.",
 )

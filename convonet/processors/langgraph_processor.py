@@ -3,10 +3,13 @@
 It consumes ``LLMContextFrame``, streams the graph's assistant tokens as ``LLMTextFrame``s
 between ``LLMFullResponseStartFrame`` and ``LLMFullResponseEndFrame`` (the end frame is always
 sent), and lets ``CancelledError`` propagate so an interruption cancels the graph mid-stream.
+Graph side effects become frames: an ``AgentTurnFrame`` after every turn, an RTVI server
+message when a transfer is requested, an ``EndWorkerFrame`` after a goodbye.
 """
 
 import asyncio
-from dataclasses import dataclass, field
+import json
+import time
 
 from langchain_core.messages import AIMessageChunk, BaseMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
@@ -20,28 +23,37 @@ from pipecat.frames.frames import (
     LLMTextFrame,
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from pipecat.processors.frameworks.rtvi.frames import RTVIServerMessageFrame
 
 from convonet.agents.context import AgentContext
+from convonet.agents.fallback import LLM_METADATA_KEY
 from convonet.agents.graph import ASSISTANT_SUFFIX, AgentGraph
 from convonet.agents.session_tools import END_CALL_TOOL
 from convonet.agents.state import initial_state
 from convonet.processors.context_messages import to_langchain
+from convonet.processors.frames import AgentTurnFrame
+from convonet.tools.records import tool_log
 
 DEFAULT_APOLOGY = "Sorry, something went wrong on my side. Could you say that again?"
 TIMEOUT_APOLOGY = "Sorry, that took too long. Let's try again."
+TRANSFER_TOOL = "transfer_to_agent"
 
 
-@dataclass(slots=True)
-class TurnOutcome:
-    """What one graph run produced, for side effects after the reply."""
-
-    text: str = ""
-    tool_messages: list[ToolMessage] = field(default_factory=list)
-
-    @property
-    def ends_call(self) -> bool:
-        """Whether the agent decided to end the call."""
-        return any(m.name == END_CALL_TOOL and m.status != "error" for m in self.tool_messages)
+def transfer_request(messages: list[ToolMessage]) -> dict[str, str] | None:
+    """The department and extension a successful ``transfer_to_agent`` call returned."""
+    for message in messages:
+        if message.name == TRANSFER_TOOL and message.status != "error":
+            try:
+                result = json.loads(message.text)
+            except ValueError:
+                continue
+            if isinstance(result, dict) and result.get("extension"):
+                return {
+                    "department": str(result.get("department", "")),
+                    "extension": str(result["extension"]),
+                    "status": str(result.get("status", "requested")),
+                }
+    return None
 
 
 class LangGraphProcessor(FrameProcessor):
@@ -70,6 +82,7 @@ class LangGraphProcessor(FrameProcessor):
         self._context = context
         self._turn_timeout_secs = turn_timeout_secs
         self._apology = apology
+        self.thread_id = context.session_id
 
     def can_generate_metrics(self) -> bool:
         """This processor reports TTFB and processing time like an LLM service."""
@@ -84,54 +97,89 @@ class LangGraphProcessor(FrameProcessor):
             await self.push_frame(frame, direction)
 
     async def _respond(self, messages: list[BaseMessage]) -> None:
-        outcome = TurnOutcome()
+        turn = AgentTurnFrame(
+            session_id=self._context.session_id, thread_id=self.thread_id, started_at=time.time()
+        )
+        tool_messages: list[ToolMessage] = []
+        timed_out = False
         await self.push_frame(LLMFullResponseStartFrame())
         await self.start_processing_metrics()
         await self.start_ttfb_metrics()
-        try:
-            async with asyncio.timeout(self._turn_timeout_secs):
-                await self._stream(messages, outcome)
-        except TimeoutError as error:
-            await self._fail(f"agent turn exceeded {self._turn_timeout_secs:.0f}s", error)
-            await self._say(TIMEOUT_APOLOGY, outcome)
-        except asyncio.CancelledError:
-            # Barge-in: the caller spoke over us. Let the cancellation stop the graph.
-            logger.debug(f"{self}: agent turn cancelled after {len(outcome.text)} chars")
-            raise
-        except Exception as error:  # the session boundary for agent failures: log, apologise
-            await self._fail(f"agent failed: {error}", error)
-            await self._say(self._apology, outcome)
-        finally:
-            await self.stop_ttfb_metrics()
-            await self.stop_processing_metrics()
-            await self.push_frame(LLMFullResponseEndFrame())
-        if outcome.ends_call:
+        with tool_log() as log:
+            try:
+                async with asyncio.timeout(self._turn_timeout_secs):
+                    await self._stream(messages, turn, tool_messages)
+            except TimeoutError as error:
+                timed_out = True
+                turn.error = f"agent turn exceeded {self._turn_timeout_secs:g}s"
+                await self._fail(turn.error, error)
+                await self._say(TIMEOUT_APOLOGY, turn)
+            except asyncio.CancelledError:
+                # Barge-in: the caller spoke over us. Let the cancellation stop the graph.
+                logger.debug(f"{self}: agent turn cancelled after {len(turn.text)} chars")
+                raise
+            except Exception as error:  # the session boundary for agent failures: log, apologise
+                turn.error = f"agent failed: {error}"
+                await self._fail(turn.error, error)
+                await self._say(self._apology, turn)
+            finally:
+                await self.stop_ttfb_metrics()
+                await self.stop_processing_metrics()
+                await self.push_frame(LLMFullResponseEndFrame())
+        turn.tool_calls = log.records
+        await self._finish(turn, tool_messages, timed_out=timed_out or log.timed_out)
+
+    async def _finish(
+        self, turn: AgentTurnFrame, tools: list[ToolMessage], *, timed_out: bool
+    ) -> None:
+        turn.ended_at = time.time()
+        turn.ends_call = any(m.name == END_CALL_TOOL and m.status != "error" for m in tools)
+        turn.transfer = transfer_request(tools)
+        if timed_out:
+            self._reset_thread(turn)
+        await self.push_frame(turn)
+        if turn.transfer is not None:
+            await self.push_frame(
+                RTVIServerMessageFrame(data={"type": "transfer", **turn.transfer})
+            )
+        if turn.ends_call:
             # Downstream, behind the goodbye, so it is spoken before the pipeline ends.
             await self.push_frame(EndWorkerFrame(reason="caller said goodbye"))
 
-    async def _stream(self, messages: list[BaseMessage], outcome: TurnOutcome) -> None:
+    def _reset_thread(self, turn: AgentTurnFrame) -> None:
+        # A timed-out turn may leave a half-finished tool exchange behind; continue on a
+        # fresh, timestamped thread so it can never be replayed to the model.
+        self.thread_id = f"{self._context.session_id}-{int(time.time() * 1000)}"
+        turn.thread_reset = True
+        reason = turn.error or "a tool timed out"
+        logger.warning(f"session {self._context.session_id}: thread reset ({reason})")
+
+    async def _stream(
+        self, messages: list[BaseMessage], turn: AgentTurnFrame, tools: list[ToolMessage]
+    ) -> None:
         async for chunk, metadata in self._graph.astream(
             initial_state(messages),
-            config=RunnableConfig(configurable={"thread_id": self._context.session_id}),
+            config=RunnableConfig(configurable={"thread_id": self.thread_id}),
             context=self._context,
             stream_mode="messages",
         ):
             if isinstance(chunk, ToolMessage):
-                outcome.tool_messages.append(chunk)
-            elif (
-                isinstance(chunk, AIMessageChunk)
-                and isinstance(metadata, dict)
-                # Only assistant nodes speak; other nodes' model calls stay internal.
-                and str(metadata.get("langgraph_node", "")).endswith(ASSISTANT_SUFFIX)
-                # .text covers both plain strings and content blocks (Claude streams blocks).
-                and (text := chunk.text)
+                tools.append(chunk)
+                continue
+            if not isinstance(chunk, AIMessageChunk) or not isinstance(metadata, dict):
+                continue
+            turn.llm_used = chunk.response_metadata.get(LLM_METADATA_KEY) or turn.llm_used
+            # Only assistant nodes speak; .text covers strings and content blocks (Claude).
+            if str(metadata.get("langgraph_node", "")).endswith(ASSISTANT_SUFFIX) and (
+                text := chunk.text
             ):
-                await self._say(text, outcome)
+                await self._say(text, turn)
 
-    async def _say(self, text: str, outcome: TurnOutcome) -> None:
-        if not outcome.text:
+    async def _say(self, text: str, turn: AgentTurnFrame) -> None:
+        if not turn.text:
+            turn.first_token_at = time.time()
             await self.stop_ttfb_metrics()
-        outcome.text += text
+        turn.text += text
         await self.push_frame(LLMTextFrame(text))
 
     async def _fail(self, message: str, error: BaseException) -> None:

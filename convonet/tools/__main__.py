@@ -19,7 +19,10 @@ def main(argv: list[str]) -> int:
         return 2
     settings = Settings()
     server = build_server(
-        f"convonet-{argv[0]}", [argv[0]], partial(open_resources, settings, trust_meta=True)
+        f"convonet-{argv[0]}",
+        [argv[0]],
+        partial(open_resources, settings, trust_meta=True),
+        log_level="WARNING",  # stderr is the parent's terminal; keep it for problems
     )
     server.run("stdio")
     return 0

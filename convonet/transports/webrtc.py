@@ -239,8 +239,7 @@ async def offer(body: OfferRequest, request: Request, runtime: RuntimeDep) -> Of
         return answer
     pipecat_request.pc_id = None  # an unknown peer id starts a new peer
     session = await session_for(body.request_data or OfferData(), runtime)
-    if not runtime.models.ready:
-        await runtime.models.load()
+    await runtime.ensure_ready()
     return await _answer(peers, pipecat_request, _PipelineStarter(peers, runtime, session))
 
 

@@ -64,8 +64,7 @@ async def websocket_call(websocket: WebSocket, runtime: RuntimeDep) -> None:
     session = await _session_for(websocket, runtime)
     if session is None:
         return
-    if not runtime.models.ready:
-        await runtime.models.load()
+    await runtime.ensure_ready()
     transport, serializer = create_websocket_transport(websocket, runtime)
     voice = build_pipeline(transport, session, runtime)
     voice.handle_call_events(transport, runtime.settings.greeting_grace_secs)

@@ -1,10 +1,12 @@
 """LangGraphProcessor, driven with pipecat's run_test."""
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 
 import pytest
 from langchain_core.messages import AIMessage
+from langchain_core.tools import tool
 from langgraph.graph import START, MessagesState, StateGraph
 from pipecat.frames.frames import (
     EndWorkerFrame,
@@ -19,11 +21,14 @@ from pipecat.frames.frames import (
 from pipecat.metrics.metrics import ProcessingMetricsData, TTFBMetricsData
 from pipecat.pipeline.worker import PipelineParams
 from pipecat.processors.aggregators.llm_context import LLMContext
+from pipecat.processors.frameworks.rtvi.frames import RTVIServerMessageFrame
 from pipecat.tests.utils import SleepFrame, run_test
 
 from convonet.agents.context import AgentContext
 from convonet.agents.factory import AgentFactory
 from convonet.agents.graph import build_agent_graph
+from convonet.agents.offline import OfflineAgentModel
+from convonet.processors.frames import AgentTurnFrame
 from convonet.processors.langgraph_processor import DEFAULT_APOLOGY, LangGraphProcessor
 from convonet.settings import Settings
 from tests.fakes.chat_models import SlowStreamingChatModel
@@ -40,6 +45,17 @@ def _graph(node: Callable[[MessagesState], Awaitable[dict]]):  # type: ignore[no
     return builder.compile()
 
 
+def _turn(frames) -> AgentTurnFrame:  # type: ignore[no-untyped-def]
+    turns = [f for f in frames if isinstance(f, AgentTurnFrame)]
+    assert len(turns) == 1, frames
+    return turns[0]
+
+
+def _speech(frames) -> list:  # type: ignore[no-untyped-def,type-arg]
+    """The frames without the bookkeeping AgentTurnFrame."""
+    return [f for f in frames if not isinstance(f, AgentTurnFrame)]
+
+
 def _texts(frames) -> str:  # type: ignore[no-untyped-def]
     return "".join(f.text for f in frames if isinstance(f, LLMTextFrame))
 
@@ -51,18 +67,23 @@ def _processor(graph, **kwargs) -> LangGraphProcessor:  # type: ignore[no-untype
 async def test_streams_reply_between_start_and_end_frames() -> None:
     graph = AgentFactory(Settings()).graph("offline")
     down, _ = await run_test(_processor(graph), frames_to_send=[_context_frame("hello")])
-    kinds = [type(f) for f in down]
+    kinds = [type(f) for f in _speech(down)]
     assert kinds[0] is LLMFullResponseStartFrame
     assert kinds[-1] is LLMFullResponseEndFrame
     assert kinds.count(LLMTextFrame) > 3, "reply should stream in several tokens"
     assert _texts(down) == "Hello! How can I help you today?"
+    turn = _turn(down)
+    assert turn.text == "Hello! How can I help you today?" and turn.error is None
+    assert turn.started_at <= (turn.first_token_at or 0) <= turn.ended_at
+    assert not turn.thread_reset and turn.thread_id == "test"
+    assert type(down[-1]) is AgentTurnFrame, "the turn record follows the reply"
 
 
 async def test_tool_call_turn_speaks_the_phrased_result() -> None:
     graph = AgentFactory(Settings()).graph("offline")
     down, _ = await run_test(_processor(graph), frames_to_send=[_context_frame("what time is it")])
     assert _texts(down).startswith("It's ")
-    assert isinstance(down[-1], LLMFullResponseEndFrame)
+    assert isinstance(_speech(down)[-1], LLMFullResponseEndFrame)
 
 
 async def test_empty_reply_still_sends_end_frame() -> None:
@@ -72,7 +93,7 @@ async def test_empty_reply_still_sends_end_frame() -> None:
     down, _ = await run_test(
         _processor(_graph(silent)),
         frames_to_send=[_context_frame("anything")],
-        expected_down_frames=[LLMFullResponseStartFrame, LLMFullResponseEndFrame],
+        expected_down_frames=[LLMFullResponseStartFrame, LLMFullResponseEndFrame, AgentTurnFrame],
     )
     assert _texts(down) == ""
 
@@ -85,7 +106,8 @@ async def test_graph_error_pushes_error_and_apologises() -> None:
     errors = [f for f in up if isinstance(f, ErrorFrame)]
     assert errors and "model exploded" in errors[0].error
     assert _texts(down) == DEFAULT_APOLOGY
-    assert isinstance(down[-1], LLMFullResponseEndFrame)
+    assert isinstance(_speech(down)[-1], LLMFullResponseEndFrame)
+    assert "model exploded" in (_turn(down).error or "")
 
 
 async def test_turn_timeout_apologises_and_ends() -> None:
@@ -99,7 +121,9 @@ async def test_turn_timeout_apologises_and_ends() -> None:
     )
     assert any(isinstance(f, ErrorFrame) and "exceeded" in f.error for f in up)
     assert "took too long" in _texts(down)
-    assert isinstance(down[-1], LLMFullResponseEndFrame)
+    assert isinstance(_speech(down)[-1], LLMFullResponseEndFrame)
+    turn = _turn(down)
+    assert turn.thread_reset and turn.thread_id == "test", "the turn ran on the old thread"
 
 
 async def test_interruption_cancels_the_graph_mid_stream() -> None:
@@ -119,6 +143,7 @@ async def test_interruption_cancels_the_graph_mid_stream() -> None:
 async def test_goodbye_ends_the_session_after_the_reply() -> None:
     graph = AgentFactory(Settings()).graph("offline")
     down, _ = await run_test(_processor(graph), frames_to_send=[_context_frame("goodbye")])
+    assert _turn(down).ends_call
     kinds = [type(f) for f in down]
     assert "Goodbye" in _texts(down)
     assert kinds.index(EndWorkerFrame) > kinds.index(LLMFullResponseEndFrame)
@@ -141,3 +166,37 @@ async def test_blank_context_gets_didnt_catch(text: str) -> None:
     graph = AgentFactory(Settings()).graph("offline")
     down, _ = await run_test(_processor(graph), frames_to_send=[_context_frame(text)])
     assert "didn't catch" in _texts(down)
+
+
+async def test_a_timeout_resets_the_thread_for_the_next_turn() -> None:
+    async def hanging(_state: MessagesState) -> dict:
+        await asyncio.sleep(30)
+        return {"messages": []}
+
+    processor = _processor(_graph(hanging), turn_timeout_secs=0.2)
+    await run_test(processor, frames_to_send=[_context_frame("hi")])
+    assert processor.thread_id.startswith("test-") and processor.thread_id[5:].isdigit()
+
+
+async def test_transfer_request_becomes_an_rtvi_server_message() -> None:
+    @tool("transfer_to_agent")
+    def fake_transfer(department: str = "support", reason: str = "") -> str:
+        """Transfer the caller."""
+        return json.dumps({"department": "support", "extension": "2001", "status": "requested"})
+
+    graph = build_agent_graph(OfflineAgentModel(), {"general": [fake_transfer]})
+    down, _ = await run_test(
+        _processor(graph), frames_to_send=[_context_frame("let me talk to a real person")]
+    )
+    messages = [f for f in down if isinstance(f, RTVIServerMessageFrame)]
+    assert messages and messages[0].data == {
+        "type": "transfer",
+        "department": "support",
+        "extension": "2001",
+        "status": "requested",
+    }
+    assert _turn(down).transfer == {
+        "department": "support",
+        "extension": "2001",
+        "status": "requested",
+    }
