@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from loguru import logger
 
 from convonet import __version__, health
+from convonet.api import agent as agent_api
 from convonet.auth import routes as auth_routes
 from convonet.runtime import open_runtime
 from convonet.settings import Settings
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers = (
         health.router,
         auth_routes.router,
+        agent_api.router,
         connect.router,
         websocket.router,
         webrtc.router,

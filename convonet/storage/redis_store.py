@@ -13,6 +13,7 @@ fakeredis. Values are JSON (pydantic models); clients decode responses to ``str`
 """
 
 import hashlib
+import json
 import math
 import re
 import secrets
@@ -103,6 +104,11 @@ class Keys:
     def callcenter_customer(extension: str, call_sid: str) -> str:
         """``callcenter:customer:{extension}:{call_sid}``: caller context for an agent."""
         return f"callcenter:customer:{extension}:{call_sid}"
+
+    @staticmethod
+    def history(session_id: str) -> str:
+        """``history:{session_id}``: a text session's spoken conversation (JSON list)."""
+        return f"history:{session_id}"
 
     @staticmethod
     def claim(kind: str, item_id: str) -> str:
@@ -287,6 +293,25 @@ class RedisStore:
         """Whether this is the first claim of ``item_id`` (atomic ``SET NX``) within the TTL."""
         return bool(
             await self.redis.set(Keys.claim(kind, item_id), "1", px=_millis(ttl_secs), nx=True)
+        )
+
+    async def get_history(self, session_id: str) -> list[dict[str, Any]]:
+        """A text session's conversation (``[{"role", "content"}]``), oldest first."""
+        raw = await self.redis.get(Keys.history(session_id))
+        if raw is None:
+            return []
+        try:
+            items = json.loads(raw)
+        except ValueError:
+            return []
+        return items if isinstance(items, list) else []
+
+    async def save_history(
+        self, session_id: str, items: list[dict[str, Any]], ttl_secs: float, keep: int = 40
+    ) -> None:
+        """Store the last ``keep`` messages of a text session's conversation."""
+        await self.redis.set(
+            Keys.history(session_id), json.dumps(items[-keep:]), px=_millis(ttl_secs)
         )
 
     # --- call transfers -----------------------------------------------------------------

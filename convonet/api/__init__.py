@@ -1,0 +1,1 @@
+"""REST APIs beyond the call transports (the text agent, later dashboards)."""
