@@ -9,23 +9,26 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from loguru import logger
+from mcp.server.fastmcp import FastMCP
 
 from convonet import __version__, health
 from convonet.api import agent as agent_api
 from convonet.auth import routes as auth_routes
 from convonet.runtime import open_runtime
 from convonet.settings import Settings
+from convonet.tools.http import MOUNT_PATH as MCP_PATH
+from convonet.tools.http import build_http_server
 from convonet.transports import connect, twilio, webrtc, websocket
 
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def _lifespan(settings: Settings):  # type: ignore[no-untyped-def]
+def _lifespan(settings: Settings, mcp: FastMCP):  # type: ignore[no-untyped-def]
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if not settings.twilio_signatures_required:
             logger.warning("TWILIO_AUTH_TOKEN is unset: Twilio signature validation is OFF")
-        async with open_runtime(settings) as runtime:
+        async with open_runtime(settings) as runtime, mcp.session_manager.run():
             app.state.runtime = runtime
             # Models load in the background so /healthz answers at once; /readyz waits.
             loading = asyncio.create_task(runtime.models.load())
@@ -49,11 +52,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         The FastAPI app. Nothing heavy happens until its lifespan starts.
     """
     settings = settings or Settings()
+    mcp = build_http_server(settings, lambda: app.state.runtime)
     app = FastAPI(
         title="Convonet",
         version=__version__,
         description="Real-time voice AI assistant platform",
-        lifespan=_lifespan(settings),
+        lifespan=_lifespan(settings, mcp),
     )
     routers = (
         health.router,
@@ -67,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in routers:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount(MCP_PATH, mcp.streamable_http_app(), name="mcp")
 
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:

@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -30,6 +31,22 @@ from convonet.tools.scope import ToolScope
 from convonet.tools.server import GROUP_DOMAINS, GROUPS
 
 SHARED = "shared"
+
+
+@dataclass(frozen=True, slots=True)
+class ToolServerSpec:
+    """How to start one stdio tool server and which domain agent gets its tools."""
+
+    args: tuple[str, ...]
+    domain: str
+
+
+def default_servers() -> dict[str, ToolServerSpec]:
+    """One ``python -m convonet.tools GROUP`` per tool group."""
+    return {
+        group: ToolServerSpec(("-m", "convonet.tools", group), GROUP_DOMAINS[group])
+        for group in GROUPS
+    }
 
 
 class ToolTimeoutError(ConvonetError):
@@ -67,9 +84,11 @@ def _result_text(result: CallToolResult) -> str:
 class ToolHub:
     """Owns the tool servers' MCP sessions and their LangChain tools."""
 
-    def __init__(self, settings: Settings, groups: tuple[str, ...] = GROUPS) -> None:
+    def __init__(
+        self, settings: Settings, servers: dict[str, ToolServerSpec] | None = None
+    ) -> None:
         self._settings = settings
-        self._groups = groups
+        self._servers = servers if servers is not None else default_servers()
         self._stack = AsyncExitStack()
         self._sessions: dict[str, ClientSession] = {}
         self._tools: dict[str, list[BaseTool]] = {}
@@ -97,10 +116,8 @@ class ToolHub:
         """Spawn the tool servers and load their tools (call once, from the owning task)."""
         started = time.perf_counter()
         env = child_environment(self._settings)
-        for group in self._groups:
-            params = StdioServerParameters(
-                command=sys.executable, args=["-m", "convonet.tools", group], env=env
-            )
+        for group, spec in self._servers.items():
+            params = StdioServerParameters(command=sys.executable, args=list(spec.args), env=env)
             read, write = await self._stack.enter_async_context(stdio_client(params))
             session = await self._stack.enter_async_context(ClientSession(read, write))
             await session.initialize()
@@ -122,14 +139,14 @@ class ToolHub:
         return [
             tool
             for group, tools in self._tools.items()
-            if GROUP_DOMAINS[group] in (domain, SHARED)
+            if self._servers[group].domain in (domain, SHARED)
             for tool in tools
         ]
 
     @property
     def domains(self) -> list[str]:
         """Domains that have tools."""
-        return sorted({GROUP_DOMAINS[g] for g in self._tools} - {SHARED})
+        return sorted({self._servers[g].domain for g in self._tools} - {SHARED})
 
     async def _call(
         self,

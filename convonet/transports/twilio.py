@@ -1,13 +1,18 @@
-"""Phone callers through Twilio: the voice webhook, status callback and media stream.
+"""Phone callers through Twilio: PIN sign-in webhooks, status callback and media stream.
 
-``POST /twilio/voice`` answers an incoming call with TwiML that connects it to
-``WS /twilio/ws``; Twilio then streams the caller's 8 kHz μ-law audio there and plays back
-what we send. The stream runs the same pipeline as every other transport, with pipecat's
-Twilio serializer (behind our bad-input guard) translating between the two.
+A call arrives at ``POST /twilio/voice``, which answers with a DTMF ``<Gather>`` for the
+caller's voice PIN (numbers in ``TWILIO_TRUSTED_CALLERS`` that belong to a user skip it).
+Twilio posts the keyed digits to ``POST /twilio/pin``; a right PIN creates the session in
+Redis and answers ``<Connect><Stream>`` with the session id as a ``<Parameter>``. Twilio then
+opens ``WS /twilio/ws``, streams the caller's 8 kHz μ-law audio there and plays back what we
+send. The stream runs the same pipeline as every other transport, with pipecat's Twilio
+serializer (behind our bad-input guard) translating between the two. The PIN is handled by
+the webhooks alone: it never enters the stream, so it never reaches STT or the LLM.
 """
 
 import asyncio
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,17 +23,42 @@ from pipecat.transports.websocket.fastapi import (
     FastAPIWebsocketParams,
     FastAPIWebsocketTransport,
 )
-from twilio.twiml.voice_response import Connect, VoiceResponse
+from sqlalchemy import select
+from twilio.twiml.voice_response import VoiceResponse
 
+from convonet.auth.voice import SignedIn, sign_in_with_pin
 from convonet.deps import RuntimeDep
-from convonet.errors import UnknownBotError, UnknownLLMError, UnknownProviderError
+from convonet.errors import (
+    AuthenticationError,
+    InvalidInputError,
+    RateLimitedError,
+    SessionNotFoundError,
+    UnknownBotError,
+    UnknownLLMError,
+    UnknownProviderError,
+)
 from convonet.pipeline import build_pipeline
 from convonet.runtime import Runtime
 from convonet.session import CallSession
 from convonet.settings import Settings
+from convonet.storage.models import TeamMember
+from convonet.storage.users import get_by_phone, normalize_phone
 from convonet.transports.guard import GuardedTwilioSerializer
 from convonet.transports.twilio_auth import TwilioSignature, twilio_form
-from convonet.transports.urls import websocket_url
+from convonet.transports.twilio_twiml import (
+    ENTER_PIN,
+    LOCKED_OUT,
+    MISCONFIGURED,
+    NO_PIN_GOODBYE,
+    RETRY,
+    WELCOME,
+    WRONG_PIN_GOODBYE,
+    PinStep,
+    ask_for_pin,
+    connect_stream,
+    goodbye,
+    twiml,
+)
 
 router = APIRouter(prefix="/twilio", tags=["telephony"])
 
@@ -38,7 +68,13 @@ TWILIO_RATE = 8000  # Twilio media streams carry 8 kHz μ-law
 PIPELINE_IN_RATE = TWILIO_RATE
 START_TIMEOUT_SECS = 10.0  # how long the stream may take to send its ``start`` message
 CLOSE_NO_START = 4408  # no ``start`` message in time
-CLOSE_BAD_CALL = 4400  # the stream asked for an unknown bot, LLM or provider
+CLOSE_BAD_CALL = 4400  # the session names a bot, LLM or provider this server lacks
+CLOSE_UNAUTHORIZED = 4401  # no signed-in session for this call, or it is already streaming
+STREAM_CLAIM = "twilio-stream"  # claim kind: one media stream per session
+_TWIML: dict[str, Any] = {
+    "response_class": Response,
+    "responses": {200: {"content": {"application/xml": {}}, "description": "TwiML"}},
+}
 
 
 @dataclass(frozen=True)
@@ -81,39 +117,114 @@ def _mask(number: str) -> str:
     return f"…{number[-4:]}" if len(number) > 4 else number
 
 
-@router.post(
-    "/voice",
-    dependencies=[TwilioSignature],
-    response_class=Response,
-    responses={200: {"content": {"application/xml": {}}, "description": "TwiML"}},
-)
+def _normalized(number: str) -> str | None:
+    """``number`` in E.164, or ``None`` when it is not a phone number."""
+    try:
+        return normalize_phone(number)
+    except InvalidInputError:
+        return None
+
+
+async def _trusted_caller(runtime: Runtime, caller: str) -> SignedIn | None:
+    """The user a trusted caller number belongs to, or ``None`` (then the PIN is asked)."""
+    number = _normalized(caller)
+    trusted = {_normalized(n) for n in runtime.settings.twilio_trusted_callers}
+    if number is None or number not in trusted:
+        return None
+    async with runtime.db.session() as db:
+        user = await get_by_phone(db, number)
+        if user is None:
+            logger.warning(f"trusted caller {_mask(number)} is no user's phone; asking for a PIN")
+            return None
+        teams = await db.scalars(select(TeamMember.team_id).where(TeamMember.user_id == user.id))
+        return SignedIn(user_id=user.id, name=user.name, team_ids=tuple(teams.all()))
+
+
+async def _start_session(
+    runtime: Runtime, draft: CallSession, who: SignedIn, form: Mapping[str, str]
+) -> CallSession:
+    """Give the call's session its user and call details and store it for the stream."""
+    draft.user_id, draft.user_name = who.user_id, who.name
+    draft.metadata.update(
+        call_sid=form.get("CallSid", ""),
+        from_number=form.get("From", ""),
+        to_number=form.get("To", ""),
+    )
+    await runtime.save_session(draft, who.team_ids)
+    return draft
+
+
+def _draft_session(runtime: Runtime, step: PinStep) -> CallSession | None:
+    """A session with the number's choices, or ``None`` when the number is misconfigured."""
+    try:
+        return runtime.new_session("twilio", bot=step.bot, llm=step.llm)
+    except (UnknownBotError, UnknownLLMError, UnknownProviderError) as error:
+        logger.warning(f"twilio webhook misconfigured: {error}")
+        return None
+
+
+@router.post("/voice", dependencies=[TwilioSignature], **_TWIML)
 async def voice_webhook(request: Request, runtime: RuntimeDep) -> Response:
-    """Answer an incoming call: connect it to this server's media stream.
+    """Answer an incoming call: ask for the caller's PIN (trusted numbers skip it).
 
     Query ``?bot=`` (and ``?llm=``) on the number's webhook URL choose the bot for that number.
     """
     form = await twilio_form(request)
-    bot = request.query_params.get("bot") or runtime.settings.default_bot
-    llm = request.query_params.get("llm")
+    step = PinStep.from_request(request, runtime.settings)
     caller = form.get("From", "")
-    logger.info(f"twilio call {form.get('CallSid', '?')} from {_mask(caller)} for bot {bot}")
-    response = VoiceResponse()
+    logger.info(f"twilio call {form.get('CallSid', '?')} from {_mask(caller)} for bot {step.bot}")
+    draft = _draft_session(runtime, step)
+    if draft is None:
+        return twiml(goodbye(MISCONFIGURED))
+    trusted = await _trusted_caller(runtime, caller)
+    if trusted is not None:
+        session = await _start_session(runtime, draft, trusted, form)
+        logger.info(f"session {session.session_id}: trusted caller {_mask(caller)}, no PIN")
+        return twiml(connect_stream(request, runtime.settings, session.session_id))
+    return twiml(ask_for_pin(step.url(request, runtime.settings), WELCOME))
+
+
+def _another_try(
+    request: Request, settings: Settings, step: PinStep, prompt: str, farewell: str
+) -> VoiceResponse:
+    """Ask again (the next attempt), or say ``farewell`` after the call's last attempt."""
+    if step.attempt >= settings.twilio_pin_attempts:
+        return goodbye(farewell)
+    return ask_for_pin(step.next().url(request, settings), prompt)
+
+
+@router.post("/pin", dependencies=[TwilioSignature], **_TWIML)
+async def pin_webhook(request: Request, runtime: RuntimeDep) -> Response:
+    """Check the PIN the caller keyed; connect the call, ask again, or say goodbye.
+
+    The digits are checked here and go nowhere else: never into logs, never into the media
+    stream, so they cannot reach speech recognition or the LLM.
+    """
+    form = await twilio_form(request)
+    settings = runtime.settings
+    call_sid = form.get("CallSid", "?")
+    step = PinStep.from_request(request, settings)
+    draft = _draft_session(runtime, step)
+    if draft is None:
+        return twiml(goodbye(MISCONFIGURED))
+    digits = form.get("Digits", "")
+    if not digits:  # the Gather timed out: this attempt is used up, but nothing failed
+        return twiml(_another_try(request, settings, step, ENTER_PIN, NO_PIN_GOODBYE))
+    # Anonymous calls share one lockout key rather than escaping the limit.
+    caller = form.get("From", "").strip() or "unknown"
     try:
-        runtime.new_session("twilio", bot=bot, llm=llm)  # validates the number's choices
-    except (UnknownBotError, UnknownLLMError, UnknownProviderError) as error:
-        logger.warning(f"twilio voice webhook misconfigured: {error}")
-        response.say("Sorry, this number is not set up correctly. Goodbye.")
-        response.hangup()
-        return Response(str(response), media_type="application/xml")
-    connect = Connect()
-    stream = connect.stream(url=websocket_url(request, runtime.settings, "/twilio/ws"))
-    stream.parameter(name="bot", value=bot)
-    if llm:
-        stream.parameter(name="llm", value=llm)
-    stream.parameter(name="from_number", value=caller)
-    stream.parameter(name="to_number", value=form.get("To", ""))
-    response.append(connect)
-    return Response(str(response), media_type="application/xml")
+        who = await sign_in_with_pin(runtime, digits, client_ip=None, caller_number=caller)
+    except RateLimitedError as error:
+        logger.warning(
+            f"twilio call {call_sid}: {_mask(caller)} locked out ({error.retry_after} s)"
+        )
+        return twiml(goodbye(LOCKED_OUT))
+    except AuthenticationError:
+        logger.info(f"twilio call {call_sid}: wrong PIN, attempt {step.attempt}")
+        return twiml(_another_try(request, settings, step, RETRY, WRONG_PIN_GOODBYE))
+    session = await _start_session(runtime, draft, who, form)
+    logger.info(f"session {session.session_id}: twilio call {call_sid} signed in by PIN")
+    return twiml(connect_stream(request, settings, session.session_id))
 
 
 @router.post("/status", dependencies=[TwilioSignature], status_code=204)
@@ -205,24 +316,40 @@ def create_twilio_transport(
     )
 
 
+async def _stream_session(runtime: Runtime, start: StreamStart) -> CallSession:
+    """The signed-in session a stream's ``session_id`` parameter names, claimed for it.
+
+    Raises:
+        SessionNotFoundError: No such session, one made for another call, or one whose
+            stream is already connected.
+    """
+    session_id = start.parameters.get("session_id", "")
+    if not session_id:
+        raise SessionNotFoundError("the stream has no session_id parameter")
+    session = await runtime.load_session(session_id, "twilio")
+    call_sid = session.metadata.get("call_sid")
+    if not call_sid or call_sid != start.call_sid:
+        raise SessionNotFoundError("the session belongs to another call")
+    ttl = runtime.settings.session_ttl_secs
+    if not await runtime.store.claim_once(STREAM_CLAIM, session_id, ttl):
+        raise SessionNotFoundError("the session already has a media stream")
+    session.metadata["stream_sid"] = start.stream_sid
+    return session
+
+
 async def _open_session(
     websocket: WebSocket, runtime: Runtime, start: StreamStart
 ) -> CallSession | None:
-    params = start.parameters
+    """The stream's session, or ``None`` after closing the stream with the reason."""
     try:
-        session = runtime.new_session(
-            "twilio", bot=params.get("bot") or None, llm=params.get("llm") or None
-        )
+        return await _stream_session(runtime, start)
+    except SessionNotFoundError as error:
+        code, reason = CLOSE_UNAUTHORIZED, str(error)
     except (UnknownBotError, UnknownLLMError, UnknownProviderError) as error:
-        await websocket.close(code=CLOSE_BAD_CALL, reason=str(error)[:120])
-        return None
-    session.metadata.update(
-        call_sid=start.call_sid,
-        stream_sid=start.stream_sid,
-        from_number=params.get("from_number", ""),
-        to_number=params.get("to_number", ""),
-    )
-    return session
+        code, reason = CLOSE_BAD_CALL, str(error)
+    logger.warning(f"twilio stream for call {start.call_sid} refused: {reason}")
+    await websocket.close(code=code, reason=reason[:120])
+    return None
 
 
 @router.websocket("/ws", dependencies=[TwilioSignature])

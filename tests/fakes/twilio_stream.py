@@ -1,4 +1,9 @@
-"""A simulated Twilio media stream: what Twilio's side of ``<Connect><Stream>`` does.
+"""A simulated Twilio call: its webhooks (PIN sign-in) and its ``<Connect><Stream>``.
+
+:class:`TwilioWebhooks` posts what Twilio posts when a call comes in: the call's form to
+``/twilio/voice``, then the keyed ``Digits`` to the ``<Gather>``'s action URL, signed with
+the account's auth token when one is given. :func:`sign_in` runs that flow and leaves the
+``<Stream>``'s parameters (the session id) on the :class:`Call`, ready for the stream.
 
 :class:`TwilioStreamClient` opens the websocket with the ``websockets`` library, sends
 ``connected`` and ``start`` like Twilio, then keeps the line open the way a phone call does:
@@ -13,13 +18,18 @@ import contextlib
 import json
 import time
 import uuid
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import numpy as np
 import websockets
+from twilio.request_validator import RequestValidator
 from websockets.asyncio.client import ClientConnection
+
+from convonet.storage.seed import DEMO_PIN
 
 RATE = 8000
 PACKET_BYTES = 160  # 20 ms of 8 kHz μ-law, what Twilio sends per media message
@@ -87,6 +97,110 @@ class Call:
     call_sid: str = field(default_factory=lambda: f"CA{uuid.uuid4().hex}")
     account_sid: str = "AC" + "0" * 32
     parameters: dict[str, str] = field(default_factory=dict)
+    from_number: str = "+15551230001"
+    to_number: str = "+15559870002"
+
+    def form(self, **extra: str) -> dict[str, str]:
+        """The fields Twilio posts to the call's webhooks, plus ``extra``."""
+        return {
+            "CallSid": self.call_sid,
+            "AccountSid": self.account_sid,
+            "From": self.from_number,
+            "To": self.to_number,
+            "CallStatus": "in-progress",
+            "Direction": "inbound",
+            **extra,
+        }
+
+
+class TwilioWebhooks:
+    """Plays Twilio's webhook side of ``call`` against the server at ``base_url``.
+
+    Twilio requests the absolute URLs the TwiML names; those must lie under ``public_url``
+    (the server's base URL unless given), and are requested on ``base_url`` instead.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        call: Call,
+        *,
+        auth_token: str | None = None,
+        public_url: str | None = None,
+    ) -> None:
+        self.base_url = base_url
+        self.call = call
+        self.public_url = public_url or base_url
+        self._validator = RequestValidator(auth_token) if auth_token else None
+
+    async def post(self, url: str, form: dict[str, str]) -> httpx.Response:
+        """POST ``form`` to ``url`` (absolute, or a path under the public URL) like Twilio."""
+        absolute = url if "://" in url else f"{self.public_url}{url}"
+        assert absolute.startswith(f"{self.public_url}/"), f"{absolute} is not on this server"
+        headers = {}
+        if self._validator is not None:
+            signature = self._validator.compute_signature(absolute, form)
+            headers["X-Twilio-Signature"] = signature
+        local = f"{self.base_url}{absolute.removeprefix(self.public_url)}"
+        async with httpx.AsyncClient() as http:
+            return await http.post(local, data=form, headers=headers)
+
+    async def answer(self, query: str = "") -> ET.Element:
+        """The TwiML ``/twilio/voice`` answers the incoming call with."""
+        url = f"/twilio/voice?{query}" if query else "/twilio/voice"
+        return twiml(await self.post(url, self.call.form()))
+
+    async def key(self, action_url: str, digits: str | None) -> ET.Element:
+        """Post ``digits`` (``None``: the Gather timed out) to ``action_url``; the TwiML."""
+        extra = {"Digits": digits, "FinishedOnKey": "#"} if digits is not None else {}
+        return twiml(await self.post(action_url, self.call.form(**extra)))
+
+
+def twiml(response: httpx.Response) -> ET.Element:
+    """The root ``<Response>`` of a webhook's TwiML answer."""
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/xml")
+    root = ET.fromstring(response.text)
+    assert root.tag == "Response"
+    return root
+
+
+def gather_action(root: ET.Element) -> str:
+    """The action URL of the answer's DTMF ``<Gather>``."""
+    gather = root.find("./Gather")
+    assert gather is not None, ET.tostring(root, encoding="unicode")
+    action = gather.get("action")
+    assert action, "the Gather has no action"
+    return action
+
+
+def stream_parameters(root: ET.Element) -> dict[str, str]:
+    """The ``<Parameter>``s of the answer's ``<Connect><Stream>``."""
+    stream = root.find("./Connect/Stream")
+    assert stream is not None, ET.tostring(root, encoding="unicode")
+    return {str(p.get("name")): str(p.get("value")) for p in stream.findall("Parameter")}
+
+
+async def sign_in(
+    base_url: str,
+    call: Call | None = None,
+    *,
+    pin: str = DEMO_PIN,
+    auth_token: str | None = None,
+    public_url: str | None = None,
+) -> Call:
+    """Dial in and key ``pin`` the way Twilio would; the call then carries its session id.
+
+    Returns:
+        ``call`` (or a new one) whose ``parameters`` are the ``<Stream>``'s, ``session_id``
+        among them.
+    """
+    call = call or Call()
+    hooks = TwilioWebhooks(base_url, call, auth_token=auth_token, public_url=public_url)
+    answer = await hooks.answer()
+    call.parameters = stream_parameters(await hooks.key(gather_action(answer), pin))
+    assert call.parameters.get("session_id"), "no session id in the stream parameters"
+    return call
 
 
 class TwilioStreamClient:

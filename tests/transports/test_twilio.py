@@ -1,12 +1,16 @@
-"""Twilio phone calls: TwiML webhook, signatures, and media streams end to end.
+"""Twilio phone calls: webhooks, signatures, and media streams end to end.
 
-The media-stream tests play Twilio's side with :class:`TwilioStreamClient`: real Piper speech
-as 8 kHz μ-law at real-time pace in, the bot's μ-law audio out, transcribed with Whisper.
+Every media-stream test first signs its call in the way Twilio would (the demo PIN keyed into
+``/twilio/pin``, see :func:`sign_in`), then plays Twilio's side with
+:class:`TwilioStreamClient`: real Piper speech as 8 kHz μ-law at real-time pace in, the bot's
+μ-law audio out, transcribed with Whisper. PIN sign-in itself is tested in
+``test_twilio_pin.py``.
 """
 
 import asyncio
 import base64
 import json
+import re
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -18,13 +22,15 @@ import websockets
 from pipecat.audio.utils import create_stream_resampler, pcm_to_ulaw, ulaw_to_pcm
 from twilio.request_validator import RequestValidator
 
+from convonet.session import new_session_id
+from convonet.storage.redis_store import CallSessionRecord
 from convonet.transports import twilio
 from convonet.transports.twilio import StreamStart, create_twilio_serializer
 from tests.conftest import LiveServer
 from tests.conftest import test_settings as make_settings
 from tests.fakes import twilio_stream
 from tests.fakes.speech import silence, synthesize, transcribe
-from tests.fakes.twilio_stream import Call, TwilioStreamClient
+from tests.fakes.twilio_stream import Call, TwilioStreamClient, gather_action, sign_in
 
 RATE = twilio_stream.RATE
 TOKEN = "test-auth-token"
@@ -113,41 +119,18 @@ def test_stream_start_parsing() -> None:
 
 
 @pytest.mark.integration
-async def test_voice_webhook_connects_the_call_to_the_media_stream(live_app: LiveServer) -> None:
-    async with httpx.AsyncClient(base_url=live_app.url) as http:
-        response = await http.post("/twilio/voice", data=FORM)
-        proxied = await http.post(
-            "/twilio/voice",
-            data=FORM,
-            headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "calls.example.org"},
-        )
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"].startswith("application/xml")
-    root = ET.fromstring(response.text)
-    assert root.tag == "Response"
-    stream = root.find("./Connect/Stream")
-    assert stream is not None
-    assert stream.get("url") == f"ws://127.0.0.1:{live_app.port}/twilio/ws"
-    parameters = {p.get("name"): p.get("value") for p in stream.findall("Parameter")}
-    assert parameters["bot"] == "assistant"
-    assert parameters["from_number"] == FORM["From"]
-    assert parameters["to_number"] == FORM["To"]
-    proxied_stream = ET.fromstring(proxied.text).find("./Connect/Stream")
-    assert proxied_stream is not None
-    assert proxied_stream.get("url") == "wss://calls.example.org/twilio/ws"
-
-
-@pytest.mark.integration
+@pytest.mark.parametrize("path", ["/twilio/voice", "/twilio/pin"])
 @pytest.mark.parametrize("query", ["bot=no-such-bot", "llm=no-such-llm"])
-async def test_voice_webhook_for_a_misconfigured_number_apologises(
-    live_app: LiveServer, query: str
+async def test_webhooks_for_a_misconfigured_number_apologise(
+    live_app: LiveServer, path: str, query: str
 ) -> None:
     async with httpx.AsyncClient(base_url=live_app.url) as http:
-        response = await http.post(f"/twilio/voice?{query}", data=FORM)
+        response = await http.post(f"{path}?{query}", data={**FORM, "Digits": "1234"})
     assert response.status_code == 200
     root = ET.fromstring(response.text)
     assert root.find("./Connect") is None
-    assert root.find("./Say") is not None
+    assert root.find("./Gather") is None
+    assert "not set up correctly" in "".join(root.itertext())
     assert root.find("./Hangup") is not None
 
 
@@ -181,9 +164,8 @@ async def test_webhooks_require_a_valid_signature(secure_app: LiveServer) -> Non
     assert (unsigned.status_code, forged.status_code, tampered.status_code) == (403, 403, 403)
     assert "X-Twilio-Signature" in unsigned.text
     assert signed.status_code == 200, signed.text
-    stream = ET.fromstring(signed.text).find("./Connect/Stream")
-    assert stream is not None
-    assert stream.get("url") == "wss://voice.example.com/twilio/ws"
+    action = gather_action(ET.fromstring(signed.text))
+    assert action == f"{PUBLIC}/twilio/pin?attempt=1&bot=assistant"
     assert (status_unsigned.status_code, status_signed.status_code) == (403, 204)
 
 
@@ -202,12 +184,14 @@ async def test_stream_upgrade_requires_a_valid_signature(secure_app: LiveServer)
 @pytest.mark.slow
 @pytest.mark.integration
 async def test_call_greets_then_answers_a_spoken_question(live_app: LiveServer) -> None:
-    call = Call(parameters={"bot": "assistant", "from_number": FORM["From"]})
+    call = await sign_in(live_app.url)
     async with TwilioStreamClient(stream_url(live_app), call) as client:
         connected = time.monotonic()
         await client.wait_for(lambda log: bool(log.events("media")), within=10)
         assert client.log.media_times()[0] - connected < 2.0, "greeting must start within 2 s"
         greeting = await greeted(client)
+        words = " ".join(re.findall(r"[a-z']+", greeting))
+        assert "hello demo" in words, greeting  # by the demo user's first name
         assert "convonet" in greeting or "help" in greeting, greeting
         assert live_app.runtime.live.by_channel().get("twilio") == 1
 
@@ -228,7 +212,7 @@ async def test_call_greets_then_answers_a_spoken_question(live_app: LiveServer) 
 @pytest.mark.slow
 @pytest.mark.integration
 async def test_speaking_over_the_bot_clears_its_audio(live_app: LiveServer) -> None:
-    async with TwilioStreamClient(stream_url(live_app)) as client:
+    async with TwilioStreamClient(stream_url(live_app), await sign_in(live_app.url)) as client:
         await client.wait_for_quiet(0.8, within=15)
         _, asked = await say(client, "What can you do?", pause=0.8)
         # Let about a second of the (several seconds long) answer play, then talk over it.
@@ -264,7 +248,7 @@ async def test_bad_input_is_dropped_and_other_calls_are_unaffected(live_app: Liv
     ]
 
     async def troubled_call() -> str:
-        async with TwilioStreamClient(stream_url(live_app)) as client:
+        async with TwilioStreamClient(stream_url(live_app), await sign_in(live_app.url)) as client:
             await greeted(client)
             for message in junk:
                 await client.send_raw(message)
@@ -273,7 +257,7 @@ async def test_bad_input_is_dropped_and_other_calls_are_unaffected(live_app: Liv
             return await heard(client, since=asked)
 
     async def quiet_call() -> str:
-        async with TwilioStreamClient(stream_url(live_app)) as client:
+        async with TwilioStreamClient(stream_url(live_app), await sign_in(live_app.url)) as client:
             return await greeted(client)
 
     troubled, other = await asyncio.gather(troubled_call(), quiet_call())
@@ -284,7 +268,8 @@ async def test_bad_input_is_dropped_and_other_calls_are_unaffected(live_app: Liv
 @pytest.mark.slow
 @pytest.mark.integration
 async def test_junk_before_start_is_ignored(live_app: LiveServer) -> None:
-    async with TwilioStreamClient(stream_url(live_app), send_start=False) as client:
+    call = await sign_in(live_app.url)
+    async with TwilioStreamClient(stream_url(live_app), call, send_start=False) as client:
         for message in (
             "garbage",
             "{}",
@@ -311,11 +296,24 @@ async def test_stream_without_start_is_closed_with_a_reason(
 
 
 @pytest.mark.integration
-async def test_stream_for_an_unknown_bot_is_closed(live_app: LiveServer) -> None:
-    async with TwilioStreamClient(stream_url(live_app), Call(parameters={"bot": "nope"})) as c:
-        await c.wait_closed(within=5)
-    assert c.log.close_code == twilio.CLOSE_BAD_CALL
-    assert "nope" in c.log.close_reason
+async def test_stream_for_a_bot_the_server_no_longer_has_is_closed(live_app: LiveServer) -> None:
+    call = Call()
+    record = CallSessionRecord(
+        session_id=new_session_id(),
+        bot="retired-bot",
+        channel="twilio",
+        user_name="Demo User",
+        metadata={"call_sid": call.call_sid},
+    )
+    saved = asyncio.run_coroutine_threadsafe(
+        live_app.runtime.store.save_session(record, 60), live_app.loop
+    )
+    await asyncio.wrap_future(saved)
+    call.parameters = {"session_id": record.session_id}
+    async with TwilioStreamClient(stream_url(live_app), call) as client:
+        await client.wait_closed(within=5)
+    assert client.log.close_code == twilio.CLOSE_BAD_CALL
+    assert "retired-bot" in client.log.close_reason
 
 
 @pytest.mark.slow
@@ -324,9 +322,10 @@ async def test_signed_stream_runs_and_oversized_message_closes_only_that_call(
     secure_app: LiveServer,
 ) -> None:
     headers = sign(f"{PUBLIC.replace('https', 'wss')}/twilio/ws")
+    calls = [await sign_in(secure_app.url, auth_token=TOKEN, public_url=PUBLIC) for _ in range(2)]
     async with (
-        TwilioStreamClient(stream_url(secure_app), headers=headers) as victim,
-        TwilioStreamClient(stream_url(secure_app), headers=headers) as bystander,
+        TwilioStreamClient(stream_url(secure_app), calls[0], headers=headers) as victim,
+        TwilioStreamClient(stream_url(secure_app), calls[1], headers=headers) as bystander,
     ):
         await victim.wait_for(lambda log: bool(log.events("media")), within=10)
         await bystander.wait_for(lambda log: bool(log.events("media")), within=10)
