@@ -19,6 +19,7 @@ from langgraph.runtime import Runtime
 
 from convonet.agents.context import AgentContext
 from convonet.agents.offline.model import clock_line
+from convonet.agents.repair import repair_orphan_tool_calls
 from convonet.agents.router import make_router
 from convonet.agents.state import AgentState
 
@@ -47,7 +48,8 @@ def _make_assistant(
     model: Runnable[Any, Any],
 ) -> Callable[[AgentState, Runtime[AgentContext]], Awaitable[dict[str, Any]]]:
     async def assistant(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
-        messages = [SystemMessage(system_prompt(runtime.context)), *state["messages"]]
+        history = repair_orphan_tool_calls(state["messages"])
+        messages = [SystemMessage(system_prompt(runtime.context)), *history]
         response = await model.ainvoke(messages)
         return {"messages": [response]}
 

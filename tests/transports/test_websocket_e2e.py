@@ -1,9 +1,12 @@
 """End to end over ``/ws``: real speech in, real transcription, agent, real speech out."""
 
+import asyncio
 import time
 
 import pytest
+from sqlalchemy import select
 
+from convonet.storage.models import Todo
 from tests.conftest import LiveServer, connect
 from tests.fakes.speech import silence, synthesize, transcribe
 from tests.fakes.voice_client import Received, VoiceClient
@@ -77,3 +80,41 @@ async def test_barge_in_stops_bot_and_keeps_only_spoken_part(live_app: LiveServe
         t for t, m in client.received.messages if m["type"] == "bot-started-speaking"
     )
     assert client.received.interruptions[0] < answer_start
+
+
+async def _todo_titles(live_app: LiveServer) -> list[str]:
+    async def query() -> list[str]:
+        async with live_app.runtime.db.session() as session:
+            return list((await session.scalars(select(Todo.title))).all())
+
+    future = asyncio.run_coroutine_threadsafe(query(), live_app.loop)
+    return await asyncio.wrap_future(future)
+
+
+def _replies_after(received: Received, since: float) -> list[str]:
+    return [
+        str(m.get("data", {}).get("text", ""))
+        for t, m in received.messages
+        if t >= since and m.get("type") == "bot-output" and m.get("data", {}).get("spoken")
+    ]
+
+
+async def test_spoken_todo_is_created_and_read_back(live_app: LiveServer) -> None:
+    ws_url, _ = await _connect(live_app)
+    async with VoiceClient(ws_url) as client:
+        await client.wait_for(lambda r: len(r.rtvi("bot-stopped-speaking")) >= 1, timeout=15)
+
+        asked = time.monotonic()
+        await client.speak(synthesize("Add buy milk to my to-do list.") + silence(1.5))
+        await client.wait_for(lambda r: len(r.rtvi("bot-stopped-speaking")) >= 2, timeout=25)
+        confirmation = " ".join(_replies_after(client.received, asked))
+        assert "to your to-do list" in confirmation and "milk" in confirmation, confirmation
+        assert any("milk" in title for title in await _todo_titles(live_app))
+        heard = transcribe(client.received.audio_bytes(since=asked), client.received.audio_rate)
+        assert "milk" in heard.lower(), heard
+
+        asked = time.monotonic()
+        await client.speak(synthesize("What's on my list?") + silence(1.5))
+        await client.wait_for(lambda r: len(r.rtvi("bot-stopped-speaking")) >= 3, timeout=25)
+    readback = " ".join(_replies_after(client.received, asked))
+    assert "open to-do" in readback and "milk" in readback, readback
