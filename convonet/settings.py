@@ -200,17 +200,6 @@ class Settings(BaseSettings):
     )
     twilio_pin_attempts: int = Field(default=3, ge=1, le=10)
 
-    @field_validator("twilio_trusted_callers", mode="before")
-    @classmethod
-    def _split_numbers(cls, value: object) -> object:
-        """Accept ``+1555...,+1666...`` as well as a JSON list."""
-        if isinstance(value, str):
-            text = value.strip()
-            if text.startswith("["):
-                return json.loads(text)
-            return [part.strip() for part in text.split(",") if part.strip()]
-        return value
-
     @model_validator(mode="after")
     def _no_placeholder_secrets_in_production(self) -> "Settings":
         """Refuse the development placeholder secrets outside development and tests."""
@@ -226,10 +215,10 @@ class Settings(BaseSettings):
                 raise ValueError("JWT_SECRET must be at least 32 characters in production")
         return self
 
-    @field_validator("llm_fallback_chain", mode="before")
+    @field_validator("llm_fallback_chain", "twilio_trusted_callers", mode="before")
     @classmethod
-    def _split_llm_chain(cls, value: object) -> object:
-        """Accept ``claude,openai,offline`` as well as a JSON list."""
+    def _split_list(cls, value: object) -> object:
+        """Accept ``a,b,c`` (e.g. ``claude,openai,offline``) as well as a JSON list."""
         if isinstance(value, str):
             text = value.strip()
             if text.startswith("["):
