@@ -38,7 +38,9 @@ def serve(host: str | None, port: int | None, log_level: str | None) -> None:
 
 
 from convonet.cli_admin import register as _register_admin  # noqa: E402
+from convonet.cli_bots import register as _register_bots  # noqa: E402
 from convonet.cli_voice import register as _register_voice  # noqa: E402
 
 _register_voice(main)
+_register_bots(main)
 _register_admin(main)

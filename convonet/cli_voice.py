@@ -2,17 +2,22 @@
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from convonet.errors import ConvonetError
-from convonet.runtime import Runtime
-from convonet.session import CallSession
 from convonet.settings import Settings
-from convonet.storage.seed import DEMO_EMAIL
+
+if TYPE_CHECKING:  # the heavy modules load only when a command runs
+    from convonet.runtime import Runtime
+    from convonet.session import CallSession
+
+# The seeded demo user (kept here as text so the CLI starts without loading the ORM).
+DEMO_EMAIL = "demo@convonet.local"
 
 
-async def _caller(runtime: Runtime, email: str, session: CallSession) -> None:
+async def _caller(runtime: "Runtime", email: str, session: "CallSession") -> None:
     """Make ``session`` act as the user with ``email`` (anonymous when there is none)."""
     from convonet.storage.users import get_by_email
 
@@ -22,7 +27,7 @@ async def _caller(runtime: Runtime, email: str, session: CallSession) -> None:
         session.user_id, session.user_name, session.timezone = user.id, user.name, user.timezone
 
 
-async def _call(settings: Settings, wav: Path, bot: str | None, email: str):  # type: ignore[no-untyped-def]
+async def _call(settings: Settings, wav: Path, bot: str | None, email: str) -> Any:
     from convonet.runtime import open_runtime
     from convonet.wav_call import read_wav, run_wav_call
 

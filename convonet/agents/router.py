@@ -6,10 +6,10 @@ from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
 
 from convonet.agents.context import AgentContext
+from convonet.agents.domains import HEALTHCARE, MORTGAGE, RESTAURANT
 from convonet.agents.state import AgentState
 
 GENERAL = "general"
-PRODUCTIVITY = "productivity"
 
 
 def _words(*alternatives: str) -> re.Pattern[str]:
@@ -19,7 +19,7 @@ def _words(*alternatives: str) -> re.Pattern[str]:
 # Words that point to a domain. A domain only takes part when the bot allows it and its
 # agent is in the graph; the bot's first domain answers everything else.
 DOMAIN_KEYWORDS: dict[str, re.Pattern[str]] = {
-    "mortgage": _words(
+    MORTGAGE: _words(
         "mortgage",
         "loan",
         "refinanc",
@@ -36,7 +36,7 @@ DOMAIN_KEYWORDS: dict[str, re.Pattern[str]] = {
         "pay ?stubs?",
         "closing cost",
     ),
-    "healthcare": _words(
+    HEALTHCARE: _words(
         "doctor",
         "dr\\.?",
         "patient",
@@ -58,7 +58,7 @@ DOMAIN_KEYWORDS: dict[str, re.Pattern[str]] = {
         "date of birth",
         "hurts?",
     ),
-    "restaurant": _words(
+    RESTAURANT: _words(
         "table for",
         "reservation",
         "restaurant",

@@ -2,12 +2,13 @@
 
 import pytest
 
-from convonet.agents.router import DOMAIN_KEYWORDS, PRODUCTIVITY, choose_domain
+from convonet.agents.domains import DOMAINS, PRODUCTIVITY
+from convonet.agents.router import choose_domain
 from convonet.bots.registry import default_registry
 from convonet.errors import UnknownBotError
 
 REGISTRY = default_registry()
-ALL_DOMAINS = frozenset({PRODUCTIVITY, *DOMAIN_KEYWORDS})
+ALL_DOMAINS = frozenset(DOMAINS)
 
 
 def test_every_bot_module_is_registered() -> None:
