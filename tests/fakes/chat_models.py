@@ -35,6 +35,17 @@ class SlowStreamingChatModel(BaseChatModel):
         text = " ".join(f"word{i}" for i in range(self.tokens))
         return ChatResult(generations=[ChatGeneration(message=AIMessage(text))])
 
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        # Non-streamed calls take as long as the stream would.
+        text = "".join([str(chunk.message.content) async for chunk in self._astream(messages)])
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(text))])
+
     def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         raise NotImplementedError("async only")
 

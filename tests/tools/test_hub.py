@@ -112,3 +112,16 @@ def test_exception_groups_are_unwrapped() -> None:
     group = ExceptionGroup("outer", [ExceptionGroup("inner", [inner])])
     assert unwrap_exception_group(group) is inner
     assert unwrap_exception_group(inner) is inner
+
+
+@pytest.mark.slow
+async def test_the_default_tool_timeout_is_eight_seconds(tmp_path: Path) -> None:
+    settings = storage_settings(tmp_path)
+    assert settings.tool_timeout_secs == 8.0
+    hub = ToolHub(settings, {"slow": ToolServerSpec(("-m", "tests.fakes.slow_tool_server"), "x")})
+    async with running(hub):
+        node = ToolNode(hub.tools_for("x"), handle_tool_errors=True)
+        with tool_log() as log:
+            slow = await _run(node, "sleepy", {"seconds": 9}, "u1")
+    assert "did not answer within 8s" in slow.text
+    assert log.records[0].outcome == "timeout" and 7_900 < log.records[0].elapsed_ms < 8_900
