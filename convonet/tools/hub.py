@@ -171,6 +171,11 @@ class ToolHub:
                 read_timeout_seconds=timedelta(seconds=timeout),
                 meta=meta,
             )
+        except BaseExceptionGroup as group:
+            # The MCP client's task groups wrap failures; report the one that matters.
+            error = unwrap_exception_group(group)
+            self._record(request, str(error), (time.perf_counter() - started) * 1000, "error")
+            raise RuntimeError(f"{request.name} failed: {error}") from error
         except McpError as error:
             elapsed = (time.perf_counter() - started) * 1000
             timed_out = elapsed >= timeout * 1000 * 0.95

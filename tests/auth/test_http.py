@@ -170,3 +170,16 @@ def test_placeholder_secrets_are_refused_in_production(tmp_path: Path) -> None:
         ).environment
         == "production"
     )
+
+
+async def test_concurrent_logins_each_get_their_own_single_use_token(live_app: LiveServer) -> None:
+    import asyncio
+
+    async with httpx.AsyncClient(base_url=live_app.url) as http:
+        answers = await asyncio.gather(
+            *(http.post("/api/connect", json={"pin": DEMO_PIN}) for _ in range(8))
+        )
+    assert [a.status_code for a in answers] == [200] * 8
+    tokens = {a.json()["token"] for a in answers}
+    sessions = {a.json()["session_id"] for a in answers}
+    assert len(tokens) == 8 and len(sessions) == 8
