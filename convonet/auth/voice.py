@@ -4,6 +4,7 @@ import hmac
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from convonet.auth.limiter import IP, PHONE, USER, LoginLimiter
 from convonet.errors import AuthenticationError, InvalidInputError
@@ -51,12 +52,15 @@ async def _user_for_pin(
             user = await get_by_email(session, DEMO_EMAIL)
         if user is None or not _matches_claim(user, email, phone):
             return None
-        teams = await session.scalars(
-            select(TeamMember.team_id).where(TeamMember.user_id == user.id)
-        )
-        return SignedIn(
-            user_id=user.id, name=user.name, team_ids=tuple(teams.all()), timezone=user.timezone
-        )
+        return await signed_in_as(session, user)
+
+
+async def signed_in_as(session: AsyncSession, user: User) -> SignedIn:
+    """The sign-in record of ``user`` (with their teams and timezone)."""
+    teams = await session.scalars(select(TeamMember.team_id).where(TeamMember.user_id == user.id))
+    return SignedIn(
+        user_id=user.id, name=user.name, team_ids=tuple(teams.all()), timezone=user.timezone
+    )
 
 
 def _matches_claim(user: User, email: str | None, phone: str | None) -> bool:

@@ -23,10 +23,9 @@ from pipecat.transports.websocket.fastapi import (
     FastAPIWebsocketParams,
     FastAPIWebsocketTransport,
 )
-from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 
-from convonet.auth.voice import SignedIn, sign_in_with_pin
+from convonet.auth.voice import SignedIn, sign_in_with_pin, signed_in_as
 from convonet.deps import RuntimeDep
 from convonet.errors import (
     AuthenticationError,
@@ -41,7 +40,6 @@ from convonet.pipeline import build_pipeline
 from convonet.runtime import Runtime
 from convonet.session import CallSession
 from convonet.settings import Settings
-from convonet.storage.models import TeamMember
 from convonet.storage.users import get_by_phone, normalize_phone
 from convonet.transports.guard import GuardedTwilioSerializer
 from convonet.transports.twilio_auth import TwilioSignature, twilio_form
@@ -136,15 +134,14 @@ async def _trusted_caller(runtime: Runtime, caller: str) -> SignedIn | None:
         if user is None:
             logger.warning(f"trusted caller {_mask(number)} is no user's phone; asking for a PIN")
             return None
-        teams = await db.scalars(select(TeamMember.team_id).where(TeamMember.user_id == user.id))
-        return SignedIn(user_id=user.id, name=user.name, team_ids=tuple(teams.all()))
+        return await signed_in_as(db, user)
 
 
 async def _start_session(
     runtime: Runtime, draft: CallSession, who: SignedIn, form: Mapping[str, str]
 ) -> CallSession:
     """Give the call's session its user and call details and store it for the stream."""
-    draft.user_id, draft.user_name = who.user_id, who.name
+    draft.user_id, draft.user_name, draft.timezone = who.user_id, who.name, who.timezone
     draft.metadata.update(
         call_sid=form.get("CallSid", ""),
         from_number=form.get("From", ""),
