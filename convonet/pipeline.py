@@ -21,11 +21,17 @@ from pipecat.processors.aggregators.llm_response_universal import (
     LLMContextAggregatorPair,
     LLMUserAggregatorParams,
 )
+from pipecat.services.stt_service import STTService
+from pipecat.services.tts_service import TTSService
 from pipecat.transports.base_transport import BaseTransport
 from pipecat.turns.user_stop import SpeechTimeoutUserTurnStopStrategy
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 from pipecat.workers.runner import WorkerRunner
 
+from convonet.agents.graph import AgentGraph
+from convonet.monitor.timing import VoiceTimingObserver
+from convonet.observability.observer import CallObserver
+from convonet.observability.sentry import sentry_active
 from convonet.processors.langgraph_processor import LangGraphProcessor
 from convonet.runtime import Runtime
 from convonet.services.speech import create_stt, create_tts
@@ -131,6 +137,9 @@ def build_pipeline(
     audio_in_sample_rate: int = 16000,
     audio_out_sample_rate: int = 24000,
     observers: Sequence[BaseObserver] = (),
+    stt: STTService | None = None,
+    tts: TTSService | None = None,
+    agent_graph: AgentGraph | None = None,
 ) -> VoicePipeline:
     """Assemble the voice pipeline for one call.
 
@@ -141,6 +150,9 @@ def build_pipeline(
         audio_in_sample_rate: Rate the pipeline works at on input.
         audio_out_sample_rate: Rate of the audio sent to the caller.
         observers: Extra observers (timing, benchmarks).
+        stt: An STT service to use instead of the session's provider (benchmarks).
+        tts: A TTS service to use instead of the session's provider (benchmarks).
+        agent_graph: An agent graph to use instead of the session LLM's (benchmarks).
 
     Returns:
         The built pipeline; call :meth:`VoicePipeline.run` to start it.
@@ -151,17 +163,17 @@ def build_pipeline(
         context, user_params=_user_params(settings)
     )
     agent = LangGraphProcessor(
-        runtime.agents.graph(session.llm),
+        agent_graph or runtime.agents.graph(session.llm),
         session.agent_context(),
         turn_timeout_secs=settings.agent_turn_timeout_secs,
     )
     pipeline = Pipeline(
         [
             transport.input(),
-            create_stt(session.stt, settings, runtime.models),
+            stt or create_stt(session.stt, settings, runtime.models),
             user_aggregator,
             agent,
-            create_tts(session.tts, settings, runtime.models, voice=session.bot.voice),
+            tts or create_tts(session.tts, settings, runtime.models, voice=session.bot.voice),
             transport.output(),
             assistant_aggregator,
         ]
@@ -174,7 +186,12 @@ def build_pipeline(
             audio_out_sample_rate=audio_out_sample_rate,
             enable_metrics=True,
         ),
-        observers=[latency, *observers],
+        observers=[
+            latency,
+            VoiceTimingObserver(session, runtime.monitor.record),
+            CallObserver(session, runtime.metrics, sentry=sentry_active(settings)),
+            *observers,
+        ],
         idle_timeout_secs=settings.session_idle_timeout_secs,
         conversation_id=session.session_id,
     )

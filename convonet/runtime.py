@@ -12,6 +12,8 @@ from convonet.agents.llms import resolve_llm
 from convonet.bots.registry import BotRegistry, default_registry
 from convonet.errors import ModelsNotReadyError, SessionNotFoundError
 from convonet.live_sessions import LiveSessions
+from convonet.monitor.recorder import TurnRecorder
+from convonet.observability.metrics import AppMetrics
 from convonet.services.models import EmbeddedModels
 from convonet.services.speech import check_stt, check_tts
 from convonet.session import CallSession, Channel, new_session_id
@@ -35,7 +37,9 @@ class Runtime:
         agents: Agent graph factory.
         db: The application database.
         store: The Redis store (sessions, tokens, counters, events).
+        monitor: Writes turn timing records to Redis in the background (Agent Monitor).
         live: Sessions whose pipeline runs in this process.
+        metrics: This app's Prometheus metrics (its own registry).
     """
 
     settings: Settings
@@ -44,8 +48,10 @@ class Runtime:
     agents: AgentFactory
     db: Database
     store: RedisStore
+    monitor: TurnRecorder
     tools: ToolHub | None = None
     live: LiveSessions = field(default_factory=LiveSessions)
+    metrics: AppMetrics = field(default_factory=AppMetrics)
 
     @property
     def ready(self) -> bool:
@@ -191,6 +197,9 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     db = Database.from_settings(settings)
     store = RedisStore.from_settings(settings)
     hub = ToolHub(settings) if settings.tools_enabled else None
+    monitor = TurnRecorder(store)
+    live = LiveSessions()
+    metrics = AppMetrics(live.by_channel)
     stop_tools = asyncio.Event()
     tools_task: asyncio.Task[None] | None = None
     try:
@@ -202,12 +211,16 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
             settings=settings,
             models=EmbeddedModels(settings),
             bots=default_registry(),
-            agents=AgentFactory(settings, hub),
+            agents=AgentFactory(settings, hub, listener=metrics.provider_event),
             db=db,
             store=store,
+            monitor=monitor,
             tools=hub,
+            live=live,
+            metrics=metrics,
         )
     finally:
+        await monitor.aclose()
         if tools_task is not None:
             stop_tools.set()
             await asyncio.gather(tools_task, return_exceptions=True)

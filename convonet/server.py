@@ -14,6 +14,9 @@ from mcp.server.fastmcp import FastMCP
 from convonet import __version__, health
 from convonet.api import agent as agent_api
 from convonet.auth import routes as auth_routes
+from convonet.monitor import api as monitor_api
+from convonet.observability import routes as observability_routes
+from convonet.observability.sentry import init_sentry, shutdown_sentry
 from convonet.runtime import open_runtime
 from convonet.settings import Settings
 from convonet.tools.http import MOUNT_PATH as MCP_PATH
@@ -38,6 +41,8 @@ def _lifespan(settings: Settings, mcp: FastMCP):  # type: ignore[no-untyped-def]
                 loading.cancel()
                 await runtime.live.cancel_all()
                 await webrtc.close_all(app)
+                if settings.sentry_dsn is not None:
+                    shutdown_sentry()  # sends the calls' last transactions
 
     return lifespan
 
@@ -52,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         The FastAPI app. Nothing heavy happens until its lifespan starts.
     """
     settings = settings or Settings()
+    init_sentry(settings)  # before the app exists, so its integrations wrap it
     mcp = build_http_server(settings, lambda: app.state.runtime)
     app = FastAPI(
         title="Convonet",
@@ -63,10 +69,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health.router,
         auth_routes.router,
         agent_api.router,
+        monitor_api.router,
         connect.router,
         websocket.router,
         webrtc.router,
         twilio.router,
+        observability_routes.router,
     )
     for router in routers:
         app.include_router(router)

@@ -178,6 +178,20 @@ class Settings(BaseSettings):
         default=True, description="Start the MCP tool servers (off: general agent only)."
     )
 
+    # --- observability ------------------------------------------------------------------
+    sentry_dsn: SecretStr | None = Field(
+        default=None, description="Sentry DSN; error reporting and call tracing are off unset."
+    )
+    sentry_environment: str | None = Field(
+        default=None, description="Sentry environment name; ENVIRONMENT when unset."
+    )
+    sentry_traces_sample_rate: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=1.0,
+        description="Share of calls and HTTP requests traced in Sentry (errors are all sent).",
+    )
+
     # --- authentication -----------------------------------------------------------------
     jwt_secret: SecretStr = Field(
         default=SecretStr(DEV_JWT_SECRET),

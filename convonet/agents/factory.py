@@ -2,6 +2,7 @@
 
 from langchain_core.tools import BaseTool
 
+from convonet.agents.fallback import ProviderListener
 from convonet.agents.graph import AgentGraph, build_agent_graph
 from convonet.agents.llms import create_chat_model
 from convonet.agents.router import GENERAL
@@ -17,9 +18,23 @@ class AgentFactory:
     per LLM serves every session.
     """
 
-    def __init__(self, settings: Settings, hub: ToolHub | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        hub: ToolHub | None = None,
+        *,
+        listener: ProviderListener | None = None,
+    ) -> None:
+        """Create the factory.
+
+        Args:
+            settings: Provider keys, fallback chain and timeouts.
+            hub: The MCP tool hub (None: session tools only).
+            listener: Told of every LLM provider attempt (metrics); must not block.
+        """
         self._settings = settings
         self._hub = hub
+        self._listener = listener
         self._graphs: dict[tuple[str, bool], AgentGraph] = {}
 
     @property
@@ -39,6 +54,6 @@ class AgentFactory:
         """The compiled graph driven by the LLM called ``llm``."""
         key = (llm, self.tools_ready)
         if key not in self._graphs:
-            model = create_chat_model(llm, self._settings)
+            model = create_chat_model(llm, self._settings, listener=self._listener)
             self._graphs[key] = build_agent_graph(model, self.domain_tools())
         return self._graphs[key]

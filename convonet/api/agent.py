@@ -4,6 +4,7 @@ A request names a session from ``/api/connect`` (``session_id``) or carries a us
 consecutive requests with one ``session_id`` are one conversation.
 """
 
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, status
@@ -20,6 +21,8 @@ from convonet.errors import (
     UnknownBotError,
     UnknownLLMError,
 )
+from convonet.monitor.records import ToolCall, TurnRecord, TurnTimes
+from convonet.observability.text_turns import observe_text_turn
 from convonet.runtime import Runtime
 from convonet.session import CallSession
 from convonet.storage.models import User
@@ -133,6 +136,33 @@ def _response(session: CallSession, reply: Reply, body: AgentRequest) -> AgentRe
     )
 
 
+def _turn_record(
+    session: CallSession, text: str, reply: Reply, started_at: float, index: int
+) -> TurnRecord:
+    """The Agent Monitor's record of a text turn (no speech stages)."""
+    return TurnRecord(
+        session_id=session.session_id,
+        kind="text",
+        index=index,
+        channel=session.channel,
+        user_id=session.user_id,
+        bot=session.bot.name,
+        llm=session.llm,
+        llm_used=reply.llm_used,
+        thread_id=session.session_id,
+        user_text=text,
+        bot_text=reply.text,
+        times=TurnTimes(
+            agent_start_at=started_at, agent_end_at=started_at + reply.elapsed_ms / 1000
+        ),
+        error=reply.error,
+        thread_reset=reply.thread_reset,
+        transfer=reply.transfer,
+        ends_call=reply.ended,
+        tool_calls=[ToolCall.of(call) for call in reply.tool_calls],
+    ).with_stages()
+
+
 @router.post(
     "/agent/process",
     responses={400: {}, 401: {}, 403: {}, 404: {"description": "Unknown or expired session"}},
@@ -142,7 +172,12 @@ async def process(body: AgentRequest, runtime: RuntimeDep, user: OptionalUser) -
     session = await _session_for(runtime, body, user)
     await runtime.ensure_tools()
     history = history_from_json(await runtime.store.get_history(session.session_id))
+    started_at = time.time()
     reply = await run_text_turn(runtime, session, history, body.text)
+    observe_text_turn(runtime, session, reply)
+    runtime.monitor.record(
+        _turn_record(session, body.text, reply, started_at, len(history) // 2 + 1)
+    )
     history += history_from_json(
         [{"role": "user", "content": body.text}, {"role": "assistant", "content": reply.text}]
     )

@@ -5,8 +5,11 @@ Keys (see :class:`Keys`):
 * ``session:{session_id}``: a :class:`CallSessionRecord` (JSON), with the session TTL.
 * ``wstoken:{token}``: the session id a WebSocket connection token admits; single use.
 * ``authfail:{scope}:{key}``: failed sign-ins as a sorted set of timestamps (sliding window).
-* Reserved for later features: ``transfer:{session_id}``,
-  ``callcenter:customer:{extension}:{call_sid}`` and ``timing:{session_id}``.
+* Reserved for later features: ``transfer:{session_id}`` and
+  ``callcenter:customer:{extension}:{call_sid}``.
+* Agent Monitor: ``timing:{session_id}`` (a session's :class:`TurnRecord` list),
+  ``timings:stream`` (every session's records, a capped stream) and the pub/sub channel
+  ``timings:live`` (each record as it is written, for every server instance's dashboards).
 
 ``REDIS_URL`` selects a real server; otherwise :func:`create_redis` returns an in-process
 fakeredis. Values are JSON (pydantic models); clients decode responses to ``str``.
@@ -19,8 +22,9 @@ import re
 import secrets
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, Self, cast
 
@@ -29,6 +33,7 @@ from loguru import logger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from convonet.errors import InvalidInputError
+from convonet.monitor.records import TurnRecord
 from convonet.session import Channel
 from convonet.settings import Settings
 from convonet.storage.pubsub import Subscription
@@ -117,8 +122,18 @@ class Keys:
 
     @staticmethod
     def timings(session_id: str) -> str:
-        """``timing:{session_id}``: per-turn latency measurements (later feature)."""
+        """``timing:{session_id}``: a session's turn records (JSON list, oldest first)."""
         return f"timing:{session_id}"
+
+    @staticmethod
+    def timing_stream() -> str:
+        """``timings:stream``: every session's turn records, a capped stream."""
+        return "timings:stream"
+
+    @staticmethod
+    def timing_channel() -> str:
+        """``timings:live``: the pub/sub channel each turn record is published on."""
+        return "timings:live"
 
 
 class CallSessionRecord(BaseModel):
@@ -140,6 +155,10 @@ class CallSessionRecord(BaseModel):
 
 TRANSFER_TTL_SECS = 3600.0
 TransferStatus = Literal["requested", "initiated", "ringing", "connected", "failed"]
+TIMING_TTL_SECS = 24 * 3600.0  # turn records (Agent Monitor)
+TIMING_STREAM_MAXLEN = 10_000
+TIMING_SESSION_MAX = 500
+STREAM_ID_PATTERN = re.compile(r"\d{1,20}-\d{1,20}")
 
 
 class TransferStep(BaseModel):
@@ -372,3 +391,93 @@ class RedisStore:
             yield subscription
         finally:
             await subscription.close()
+
+    # --- turn timings (Agent Monitor) ---------------------------------------------------
+
+    async def save_turns(
+        self,
+        turns: Sequence[TurnRecord],
+        *,
+        ttl_secs: float = TIMING_TTL_SECS,
+        stream_maxlen: int = TIMING_STREAM_MAXLEN,
+    ) -> None:
+        """Store a batch of turn records in one round trip, then publish each.
+
+        Each record is appended to its session's list (capped at ``TIMING_SESSION_MAX``) and
+        to the global stream (trimmed to about ``stream_maxlen`` entries); both get a fresh
+        TTL of ``ttl_secs``.
+        """
+        if not turns:
+            return
+        ttl = _millis(ttl_secs)
+        stream = Keys.timing_stream()
+        payloads = [(turn, turn.model_dump_json()) for turn in turns]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for turn, data in payloads:
+                key = Keys.timings(turn.session_id)
+                pipe.rpush(key, data)
+                pipe.ltrim(key, -TIMING_SESSION_MAX, -1)
+                pipe.pexpire(key, ttl)
+                pipe.xadd(stream, {"turn": data}, maxlen=stream_maxlen, approximate=True)
+            pipe.pexpire(stream, ttl)
+            for _turn, data in payloads:
+                pipe.publish(Keys.timing_channel(), data)
+            await pipe.execute()
+
+    async def session_turns(self, session_id: str) -> list[TurnRecord]:
+        """A session's turn records, oldest first (unreadable ones are skipped)."""
+        if SESSION_ID_PATTERN.fullmatch(session_id) is None:
+            return []
+        raw = cast(list[str], await self.redis.lrange(Keys.timings(session_id), 0, -1))
+        return [turn for turn in map(_turn_or_none, raw) if turn is not None]
+
+    async def recent_turns(self, count: int, *, before: str | None = None) -> "TurnPage":
+        """Up to ``count`` entries of the global stream, newest first.
+
+        Args:
+            count: How many entries to read (unreadable ones are skipped, not replaced).
+            before: Only entries older than this entry id (a page cursor).
+
+        Raises:
+            InvalidInputError: ``before`` is not a stream entry id.
+        """
+        if before is not None and STREAM_ID_PATTERN.fullmatch(before) is None:
+            raise InvalidInputError(f"bad cursor {before[:40]!r}")
+        entries = cast(
+            list[tuple[str, dict[str, str]]],
+            await self.redis.xrevrange(
+                Keys.timing_stream(), f"({before}" if before else "+", "-", count=count
+            ),
+        )
+        return TurnPage(
+            items=[
+                (entry_id, turn)
+                for entry_id, fields in entries
+                if (turn := _turn_or_none(fields.get("turn", ""))) is not None
+            ],
+            last_id=entries[-1][0] if entries else None,
+            exhausted=len(entries) < count,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TurnPage:
+    """A page of the global turn stream, newest first.
+
+    Attributes:
+        items: ``(entry id, record)`` pairs.
+        last_id: The oldest entry id read (the cursor of the next page), if any was read.
+        exhausted: Whether the stream has no older entries.
+    """
+
+    items: list[tuple[str, TurnRecord]]
+    last_id: str | None
+    exhausted: bool
+
+
+def _turn_or_none(raw: str) -> TurnRecord | None:
+    try:
+        return TurnRecord.model_validate_json(raw)
+    except ValidationError:
+        logger.warning("skipping an unreadable turn record")
+        return None

@@ -114,7 +114,7 @@ def test_wrong_pin_shows_the_servers_message(
 
 
 def test_pages_load_nothing_from_other_hosts() -> None:
-    for page in ("index.html", "voice_assistant.html"):
+    for page in ("index.html", "voice_assistant.html", "agent_monitor.html", "tool_execution.html"):
         html = (STATIC / page).read_text()
         external = re.findall(r"""(?:src|href)=["'](?:https?:)?//[^"']+""", html)
         assert external == [], f"{page} references {external}"
@@ -129,10 +129,15 @@ def test_pages_load_nothing_from_other_hosts() -> None:
 def test_committed_bundle_matches_the_source(tmp_path: Path) -> None:
     package = json.loads((WEB / "package.json").read_text())
     build = package["scripts"]["build"]
-    target = "--outfile=../convonet/static/js/voice_assistant.js"
-    assert target in build, "the build script no longer writes the committed bundle"
-    out = tmp_path / "voice_assistant.js"
-    command = build.replace(target, f"--outfile={out}").split()
+    target = "--outdir=../convonet/static/js"
+    assert target in build, "the build script no longer writes the committed bundles"
+    command = build.replace(target, f"--outdir={tmp_path}").split()
     command[0] = str(WEB / "node_modules" / ".bin" / command[0])
     subprocess.run(command, cwd=WEB, check=True, capture_output=True, timeout=60)
-    assert out.read_bytes() == BUNDLE.read_bytes(), "stale bundle: run `npm run build --prefix web`"
+    built = sorted(path.name for path in tmp_path.glob("*.js"))
+    assert built == ["agent_monitor.js", "tool_execution.js", "voice_assistant.js"], built
+    for name in built:
+        committed = STATIC / "js" / name
+        assert committed.exists(), f"{name} is not committed: run `npm run build --prefix web`"
+        stale = f"stale bundle {name}: run `npm run build --prefix web`"
+        assert (tmp_path / name).read_bytes() == committed.read_bytes(), stale

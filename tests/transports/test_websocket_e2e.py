@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from convonet.storage.models import Todo
+from convonet.storage.users import create_user
 from tests.conftest import LiveServer, connect
 from tests.fakes.speech import silence, synthesize, transcribe
 from tests.fakes.voice_client import Received, VoiceClient
@@ -99,8 +100,25 @@ def _replies_after(received: Received, since: float) -> list[str]:
     ]
 
 
+async def _new_caller(live_app: LiveServer, email: str, pin: str) -> None:
+    """A user of their own, so other tests' to-dos don't crowd the read-back."""
+
+    async def create() -> None:
+        async with live_app.runtime.db.session() as session:
+            await create_user(
+                session,
+                pin_secret=live_app.runtime.settings.pin_hash_secret,
+                email=email,
+                name="Robin Milk",
+                pin=pin,
+            )
+
+    await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(create(), live_app.loop))
+
+
 async def test_spoken_todo_is_created_and_read_back(live_app: LiveServer) -> None:
-    ws_url, _ = await _connect(live_app)
+    await _new_caller(live_app, "robin@example.com", "736251")
+    ws_url, _ = await _connect(live_app, pin="736251")
     async with VoiceClient(ws_url) as client:
         await client.wait_for(lambda r: len(r.rtvi("bot-stopped-speaking")) >= 1, timeout=15)
 
@@ -117,4 +135,4 @@ async def test_spoken_todo_is_created_and_read_back(live_app: LiveServer) -> Non
         await client.speak(synthesize("What's on my list?") + silence(1.5))
         await client.wait_for(lambda r: len(r.rtvi("bot-stopped-speaking")) >= 3, timeout=25)
     readback = " ".join(_replies_after(client.received, asked))
-    assert "open to-do" in readback and "milk" in readback, readback
+    assert "1 open to-do" in readback and "milk" in readback, readback

@@ -1,0 +1,207 @@
+"""Prometheus metrics of one app instance, served at ``GET /metrics``.
+
+Every app (every :class:`~convonet.runtime.Runtime`) owns an :class:`AppMetrics` with its own
+``CollectorRegistry``, so several app instances in one process never collide. Recording is
+in-memory and synchronous (no I/O): the pipeline observer, the text API and the LLM fallback
+listener call it directly.
+
+Metric names and labels:
+
+* ``convonet_stage_latency_seconds{stage, channel}`` (histogram): per-turn stage durations;
+  stages are listed in :data:`convonet.observability.turns.STAGES`.
+* ``convonet_greeting_latency_seconds{channel}`` (histogram): caller connected → the bot
+  starts speaking the greeting.
+* ``convonet_turns_total{channel, bot, llm, outcome}``: agent turns; outcome is ``ok``,
+  ``error``, ``timeout``, ``interrupted`` or ``abandoned`` (the call ended mid-answer).
+* ``convonet_interruptions_total{channel, bot}``: the caller spoke over the bot.
+* ``convonet_thread_resets_total{channel}``: agent threads reset after a timeout.
+* ``convonet_tool_calls_total{tool, outcome}``: tool calls; outcome ``ok``/``error``/``timeout``.
+* ``convonet_tool_call_duration_seconds{tool}`` (histogram).
+* ``convonet_llm_requests_total{provider, outcome}``: provider attempts; outcome ``answered``
+  or the failure kind (``timeout``, ``connection``, ``rate_limit``, ``server``, ...).
+* ``convonet_llm_fallbacks_total{from, to}``: a provider failed and the next one was tried.
+* ``convonet_llm_first_chunk_seconds{provider}`` (histogram): request → answer/first chunk.
+* ``convonet_calls_total{channel, bot}``: voice calls whose pipeline started.
+* ``convonet_active_sessions{channel}`` (gauge, read at scrape time): running pipelines.
+"""
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import get_args
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from convonet.agents.fallback import ProviderEvent
+from convonet.observability.turns import TurnTiming
+from convonet.session import Channel
+from convonet.tools.records import ToolCallRecord
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+LATENCY_BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0, 5.0)
+LONG_BUCKETS = (*LATENCY_BUCKETS, 10.0, 20.0, 30.0, 60.0)
+TOOL_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
+
+
+class _ActiveSessions(Collector):
+    """``convonet_active_sessions{channel}``, read from the live sessions at scrape time."""
+
+    def __init__(self, by_channel: Callable[[], dict[str, int]]) -> None:
+        self._by_channel = by_channel
+
+    def collect(self) -> Iterable[Metric]:
+        gauge = GaugeMetricFamily(
+            "convonet_active_sessions", "Sessions whose pipeline runs now", labels=["channel"]
+        )
+        counts = self._by_channel()
+        for channel in sorted({*get_args(Channel), *counts}):
+            gauge.add_metric([channel], counts.get(channel, 0))
+        yield gauge
+
+
+class AppMetrics:
+    """The metrics of one app instance, in their own registry."""
+
+    def __init__(self, sessions_by_channel: Callable[[], dict[str, int]] | None = None) -> None:
+        """Create the registry and its instruments.
+
+        Args:
+            sessions_by_channel: Returns running sessions per channel (read at scrape time);
+                no ``convonet_active_sessions`` gauge without it.
+        """
+        self.registry = CollectorRegistry(auto_describe=True)
+        if sessions_by_channel is not None:
+            self.registry.register(_ActiveSessions(sessions_by_channel))
+        reg = self.registry
+        self.stage_latency = Histogram(
+            "convonet_stage_latency_seconds",
+            "Duration of each stage of a voice turn",
+            ["stage", "channel"],
+            buckets=LONG_BUCKETS,
+            registry=reg,
+        )
+        self.greeting_latency = Histogram(
+            "convonet_greeting_latency_seconds",
+            "Caller connected to the bot speaking its greeting",
+            ["channel"],
+            buckets=LATENCY_BUCKETS,
+            registry=reg,
+        )
+        self.turns = Counter(
+            "convonet_turns", "Agent turns", ["channel", "bot", "llm", "outcome"], registry=reg
+        )
+        self.interruptions = Counter(
+            "convonet_interruptions",
+            "The caller spoke over the bot",
+            ["channel", "bot"],
+            registry=reg,
+        )
+        self.thread_resets = Counter(
+            "convonet_thread_resets",
+            "Agent threads reset after a timeout",
+            ["channel"],
+            registry=reg,
+        )
+        self.tool_calls = Counter(
+            "convonet_tool_calls", "Tool calls by outcome", ["tool", "outcome"], registry=reg
+        )
+        self.tool_duration = Histogram(
+            "convonet_tool_call_duration_seconds",
+            "Wall time of tool calls",
+            ["tool"],
+            buckets=TOOL_BUCKETS,
+            registry=reg,
+        )
+        self.llm_requests = Counter(
+            "convonet_llm_requests",
+            "LLM provider attempts by outcome",
+            ["provider", "outcome"],
+            registry=reg,
+        )
+        self.llm_fallbacks = Counter(
+            "convonet_llm_fallbacks",
+            "A provider failed and the next was tried",
+            ["from", "to"],
+            registry=reg,
+        )
+        self.llm_first_chunk = Histogram(
+            "convonet_llm_first_chunk_seconds",
+            "LLM request to its answer (first chunk when streaming)",
+            ["provider"],
+            buckets=LATENCY_BUCKETS,
+            registry=reg,
+        )
+        self.calls = Counter(
+            "convonet_calls",
+            "Voice calls whose pipeline started",
+            ["channel", "bot"],
+            registry=reg,
+        )
+
+    # --- recording (synchronous, in-memory) -----------------------------------------------
+
+    def call_started(self, channel: str, bot: str) -> None:
+        """Count a voice call."""
+        self.calls.labels(channel, bot).inc()
+
+    def greeting(self, channel: str, seconds: float) -> None:
+        """Record the greeting latency of a call."""
+        self.greeting_latency.labels(channel).observe(seconds)
+
+    def interruption(self, channel: str, bot: str) -> None:
+        """Count one barge-in."""
+        self.interruptions.labels(channel, bot).inc()
+
+    def voice_turn(self, channel: str, bot: str, llm: str, turn: TurnTiming) -> None:
+        """Record a finished voice turn: its stages, outcome and tool calls."""
+        for stage, seconds in turn.stages().items():
+            self.stage_latency.labels(stage, channel).observe(seconds)
+        if turn.agent_started_at is None:
+            return
+        self.agent_turn(
+            channel,
+            bot,
+            turn.llm or llm,
+            turn.outcome,
+            turn.tool_calls,
+            thread_reset=turn.thread_reset,
+        )
+
+    def agent_turn(
+        self,
+        channel: str,
+        bot: str,
+        llm: str,
+        outcome: str,
+        tool_calls: Sequence[ToolCallRecord],
+        *,
+        thread_reset: bool = False,
+    ) -> None:
+        """Count an agent turn (voice or text) and its tool calls."""
+        self.turns.labels(channel, bot, llm, outcome).inc()
+        if thread_reset:
+            self.thread_resets.labels(channel).inc()
+        for call in tool_calls:
+            self.tool_calls.labels(call.name, call.outcome).inc()
+            self.tool_duration.labels(call.name).observe(call.elapsed_ms / 1000)
+
+    def provider_event(self, event: ProviderEvent) -> None:
+        """Record one LLM provider attempt (the fallback chain's listener)."""
+        outcome = "answered" if event.answered else (event.failure or "other")
+        self.llm_requests.labels(event.provider, outcome).inc()
+        if event.answered:
+            self.llm_first_chunk.labels(event.provider).observe(event.elapsed_ms / 1000)
+        if event.next_provider is not None:
+            self.llm_fallbacks.labels(event.provider, event.next_provider).inc()
+
+    # --- exposition -------------------------------------------------------------------------
+
+    def render(self) -> bytes:
+        """The registry in the Prometheus text exposition format."""
+        return generate_latest(self.registry)

@@ -1,0 +1,188 @@
+"""VoiceTimingObserver on scripted frame sequences: moments, turn ends, and no awaits."""
+
+from collections.abc import AsyncGenerator, Coroutine
+from typing import Any, cast
+
+import pytest
+from pipecat.frames.frames import (
+    AggregatedTextFrame,
+    BotStartedSpeakingFrame,
+    BotStoppedSpeakingFrame,
+    CancelFrame,
+    ClientConnectedFrame,
+    Frame,
+    InterruptionFrame,
+    LLMContextFrame,
+    LLMTextFrame,
+    TranscriptionFrame,
+    TTSAudioRawFrame,
+    TTSStoppedFrame,
+    TTSTextFrame,
+    VADUserStoppedSpeakingFrame,
+)
+from pipecat.observers.base_observer import FramePushed
+from pipecat.processors.aggregators.llm_context import LLMContext
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from pipecat.services.stt_service import STTService
+from pipecat.services.tts_service import TTSService
+
+from convonet.agents.context import AgentContext
+from convonet.agents.graph import AgentGraph
+from convonet.bots.registry import default_registry
+from convonet.monitor.records import TurnRecord
+from convonet.monitor.timing import VoiceTimingObserver
+from convonet.processors.frames import AgentTurnFrame
+from convonet.processors.langgraph_processor import LangGraphProcessor
+from convonet.session import CallSession
+from convonet.tools.records import ToolCallRecord
+
+STEP = 0.1  # seconds between scripted frames
+
+
+class _Stt(STTService):
+    async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame, None]:
+        yield Frame()
+
+
+class _Tts(TTSService):
+    async def run_tts(self, text: str, context_id: str) -> AsyncGenerator[Frame, None]:
+        yield Frame()
+
+
+class Script:
+    """Feeds frames to an observer the way pipecat's worker would, on a fake clock."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.records: list[TurnRecord] = []
+        session = CallSession(
+            session_id="s1", bot=default_registry().get("assistant"), llm="offline",
+            channel="websocket", stt="whisper", tts="piper", user_id="u1",
+        )  # fmt: skip
+        self.observer = VoiceTimingObserver(session, self.records.append, now=lambda: self.now)
+        self.input, self.user, self.out = FrameProcessor(), FrameProcessor(), FrameProcessor()
+        self.stt, self.tts = _Stt(), _Tts()
+        self.agent = LangGraphProcessor(cast(AgentGraph, None), AgentContext(session_id="s1"))
+
+    def push(self, source: FrameProcessor, destination: FrameProcessor, frame: Frame) -> float:
+        """Advance the clock, push ``frame`` and check the observer returned without awaiting."""
+        self.now += STEP
+        data = FramePushed(source, destination, frame, FrameDirection.DOWNSTREAM, timestamp=0)
+        call = cast(Coroutine[Any, Any, None], self.observer.on_push_frame(data))
+        with pytest.raises(StopIteration):
+            call.send(None)  # it would return a future here if it awaited anything
+        return self.now
+
+    def greeting(self) -> None:
+        self.push(self.input, self.stt, ClientConnectedFrame())
+        self.push(self.tts, self.out, AggregatedTextFrame("Hello Demo.", "sentence"))
+        self.push(self.tts, self.out, TTSAudioRawFrame(b"\0\0" * 160, 16000, 1))
+        self.push(self.out, self.user, BotStartedSpeakingFrame())
+        self.push(self.tts, self.out, TTSStoppedFrame())
+        self.push(self.out, self.user, BotStoppedSpeakingFrame())
+
+    def user_turn(self, text: str) -> float:
+        """The caller speaks and the agent starts; returns the real end of speech."""
+        vad = VADUserStoppedSpeakingFrame(stop_secs=0.2, timestamp=self.now + STEP)
+        self.push(self.user, self.agent, vad)
+        self.push(self.stt, self.user, TranscriptionFrame(text, "u1", "now"))
+        self.push(self.user, self.agent, LLMContextFrame(context=LLMContext()))
+        return vad.timestamp - 0.2
+
+    def answer(self, text: str, tools: list[ToolCallRecord] | None = None) -> None:
+        self.push(self.agent, self.tts, LLMTextFrame(text))
+        turn = AgentTurnFrame(session_id="s1", thread_id="s1", text=text, llm_used="offline")
+        turn.tool_calls = tools or []
+        self.push(self.agent, self.tts, turn)
+        self.push(self.tts, self.out, AggregatedTextFrame(text, "sentence"))
+        self.push(self.tts, self.out, TTSAudioRawFrame(b"\0\0" * 160, 16000, 1))
+        self.push(self.out, self.user, BotStartedSpeakingFrame())
+        self.push(self.tts, self.out, TTSTextFrame(text, "sentence"))
+
+
+def test_greeting_and_turn_records_have_every_moment_in_order() -> None:
+    script = Script()
+    script.greeting()
+    stopped = script.user_turn("What time is it?")
+    todo = ToolCallRecord("create_todo", {"title": "milk"}, {"id": 1}, "{}", 12.5, "ok")
+    script.answer("Added.", [todo])
+    script.push(script.tts, script.out, TTSStoppedFrame())
+    assert len(script.records) == 1, "the turn must not end before the bot stops speaking"
+    end = script.push(script.out, script.user, BotStoppedSpeakingFrame())
+
+    greeting, turn = script.records
+    assert greeting.kind == "greeting" and greeting.index == 0
+    assert greeting.stages["greeting_ms"] == pytest.approx(3 * STEP * 1000)
+    assert greeting.bot_text == "Hello Demo."
+    assert turn.kind == "voice" and turn.index == 1 and turn.end_reason == "completed"
+    assert turn.user_text == "What time is it?" and turn.bot_text == "Added."
+    assert turn.times.user_stopped_at == pytest.approx(stopped)
+    assert turn.times.turn_end_at == end
+    chain = [
+        turn.times.user_stopped_at, turn.times.stt_final_at, turn.times.agent_start_at,
+        turn.times.first_token_at, turn.times.first_sentence_at, turn.times.first_audio_at,
+        turn.times.bot_started_at, turn.times.turn_end_at,
+    ]  # fmt: skip
+    assert None not in chain and chain == sorted(chain)
+    # VAD stop came 0.2 s after the speech ended, STT 0.1 s after the VAD.
+    assert turn.stages["stt_ms"] == pytest.approx(300)
+    assert turn.stages["voice_to_voice_ms"] == pytest.approx(300 + 6 * STEP * 1000)
+    assert turn.tool_calls[0].name == "create_todo" and turn.stages["tools_ms"] == 12.5
+    assert turn.llm_used == "offline" and turn.user_id == "u1" and turn.stt == "whisper"
+
+
+def test_barge_in_ends_the_turn_as_interrupted() -> None:
+    script = Script()
+    script.user_turn("Tell me a story.")
+    script.answer("Once upon a time")
+    interrupted_at = script.push(script.user, script.agent, InterruptionFrame())
+
+    (turn,) = script.records
+    assert turn.interrupted and turn.end_reason == "interrupted"
+    assert turn.times.turn_end_at == interrupted_at
+    assert "speaking_ms" in turn.stages
+
+
+def test_tools_after_the_speech_end_the_turn_when_the_agent_does() -> None:
+    script = Script()
+    script.user_turn("Add milk.")
+    script.push(script.agent, script.tts, LLMTextFrame("One moment."))
+    script.push(script.tts, script.out, AggregatedTextFrame("One moment.", "sentence"))
+    script.push(script.out, script.user, BotStartedSpeakingFrame())
+    script.push(script.tts, script.out, TTSStoppedFrame())
+    spoken_end = script.push(script.out, script.user, BotStoppedSpeakingFrame())
+    assert script.records == []  # the agent is still running its tools
+    script.push(script.agent, script.tts, AgentTurnFrame(session_id="s1", text="One moment."))
+
+    (turn,) = script.records
+    assert turn.end_reason == "completed" and turn.times.turn_end_at == spoken_end
+    assert turn.times.agent_end_at is not None and turn.times.agent_end_at > spoken_end
+
+
+def test_silent_turn_and_hang_up() -> None:
+    script = Script()
+    script.user_turn("Hmm.")
+    script.push(script.agent, script.tts, AgentTurnFrame(session_id="s1"))
+    script.user_turn("Are you there?")
+    script.answer("Yes.")
+    script.push(script.input, script.stt, CancelFrame())
+
+    silent, hung_up = script.records
+    assert silent.end_reason == "silent" and silent.times.bot_started_at is None
+    assert hung_up.end_reason == "hangup" and hung_up.index == 2
+
+
+def test_frames_from_other_processors_and_repeats_are_ignored() -> None:
+    script = Script()
+    script.user_turn("Hello.")
+    # Output transports re-chunk audio: only the TTS's own audio is the first audio.
+    script.push(script.out, script.user, TTSAudioRawFrame(b"\0\0" * 160, 16000, 1))
+    # The assistant aggregator's context goes to the sink, not the agent.
+    script.push(script.user, script.out, LLMContextFrame(context=LLMContext()))
+    script.answer("Hi.")
+    script.push(script.tts, script.out, TTSStoppedFrame())
+    script.push(script.out, script.user, BotStoppedSpeakingFrame())
+
+    (turn,) = script.records
+    assert turn.times.first_audio_at is not None
+    assert turn.times.first_audio_at > (turn.times.first_token_at or 0)
