@@ -16,7 +16,8 @@ from tests.fakes.backends import _redis_problem, redis_url
 @pytest.fixture
 async def backend_runtime(db_settings: Settings) -> AsyncIterator[Runtime]:
     """A migrated, demo-seeded runtime; the PostgreSQL variant also uses the real Redis."""
-    settings = db_settings
+    # Sign-in needs no tool servers; not spawning them keeps each test quick.
+    settings = db_settings.model_copy(update={"tools_enabled": False})
     if settings.database_url is not None:
         url = redis_url()
         problem = await _redis_problem(url)
