@@ -37,6 +37,7 @@ def serve(host: str | None, port: int | None, log_level: str | None) -> None:
     )
 
 
+from convonet.bench.cli import register as _register_bench  # noqa: E402
 from convonet.cli_admin import register as _register_admin  # noqa: E402
 from convonet.cli_bots import register as _register_bots  # noqa: E402
 from convonet.cli_voice import register as _register_voice  # noqa: E402
@@ -44,3 +45,4 @@ from convonet.cli_voice import register as _register_voice  # noqa: E402
 _register_voice(main)
 _register_bots(main)
 _register_admin(main)
+_register_bench(main)

@@ -1,6 +1,7 @@
-"""Real speech for tests, synthesized with the app's own Piper voice.
+"""Real speech for tests: Piper synthesis (shared with the benchmarks) and Whisper checks.
 
-The voice is loaded once per test process; utterances are cached by text and rate.
+:func:`synthesize` and :func:`silence` come from :mod:`convonet.bench.speech`; the voice is
+loaded once per test process and utterances are cached by text and rate.
 """
 
 import functools
@@ -8,33 +9,11 @@ import functools
 import numpy as np
 import soxr
 
+from convonet.bench.speech import silence, synthesize
 from convonet.settings import Settings
 from convonet.wav_call import wav_bytes
 
-
-@functools.cache
-def _voice():  # type: ignore[no-untyped-def]
-    from piper import PiperVoice
-
-    settings = Settings()
-    return PiperVoice.load(settings.resolved_piper_voice_dir / f"{settings.piper_voice}.onnx")
-
-
-@functools.cache
-def synthesize(text: str, sample_rate: int = 16000) -> bytes:
-    """Speak ``text`` with the Piper voice and return mono 16-bit PCM at ``sample_rate``."""
-    voice = _voice()
-    pcm = b"".join(chunk.audio_int16_bytes for chunk in voice.synthesize(text))
-    samples = np.frombuffer(pcm, dtype=np.int16)
-    if voice.config.sample_rate != sample_rate:
-        resampled = soxr.resample(samples, voice.config.sample_rate, sample_rate)
-        samples = np.clip(resampled, -32768, 32767).astype(np.int16)
-    return samples.tobytes()
-
-
-def silence(seconds: float, sample_rate: int = 16000) -> bytes:
-    """Return ``seconds`` of digital silence as 16-bit PCM."""
-    return b"\x00\x00" * int(seconds * sample_rate)
+__all__ = ["silence", "synthesize", "to_wav", "transcribe"]
 
 
 def to_wav(pcm: bytes, sample_rate: int = 16000) -> bytes:

@@ -1,0 +1,157 @@
+"""``convonet bench latency|overhead|concurrency``: the benchmarks' command line.
+
+Everything heavy is imported inside the commands so ``convonet --help`` stays fast.
+"""
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import click
+
+OUT_HELP = "Directory for the JSON results and PNG plots."
+SET_HELP = "Setting for the started servers, e.g. VAD_STOP_SECS=0.2 (repeatable)."
+
+
+def _overrides(pairs: tuple[str, ...]) -> dict[str, str]:
+    """``KEY=VALUE`` settings for the servers a benchmark starts (as environment variables)."""
+    overrides: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--set")
+        overrides[key.strip().upper()] = value
+    return overrides
+
+
+def server_settings(overrides: dict[str, str]) -> dict[str, Any]:
+    """The turn-taking settings a started server runs with (environment plus overrides)."""
+    import os
+
+    from convonet.settings import Settings
+
+    env = {**os.environ, **overrides}
+    values: dict[str, Any] = {k.lower(): v for k, v in env.items() if k.lower() in _TURN_SETTINGS}
+    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return {name: getattr(settings, name) for name in _TURN_SETTINGS}
+
+
+_TURN_SETTINGS = ("vad_stop_secs", "vad_start_secs", "vad_confidence", "user_speech_timeout_secs")
+
+
+def _pin(pin: str | None) -> str:
+    if pin:
+        return pin
+    from convonet.storage.seed import DEMO_PIN
+
+    return DEMO_PIN
+
+
+def _latency(
+    turns: int, url: str | None, out: Path, pin: str | None, sets: tuple[str, ...]
+) -> None:
+    from convonet.bench.latency import report_latency, run_turns
+    from convonet.bench.servers import running_servers
+
+    if url is not None:
+        run = asyncio.run(run_turns(url.rstrip("/"), _pin(pin), turns))
+        report_latency(run, {"url": url, "started": False}, out)
+        return
+    overrides = _overrides(sets)
+    with running_servers(1, overrides) as fleet:
+        click.echo(f"server ready on {fleet.urls[0]}; {turns} turns at real-time pace")
+        run = asyncio.run(run_turns(fleet.urls[0], _pin(pin), turns))
+    server = {"started": True, "processes": 1, "overrides": overrides}
+    report_latency(run, server | server_settings(overrides), out)
+
+
+def _overhead(turns: int, out: Path) -> None:
+    from convonet.bench.overhead import report_overhead, run_overhead
+
+    click.echo(f"{turns} turns through each pipeline at real-time pace")
+    report_overhead(asyncio.run(run_overhead(turns)), out)
+
+
+def _concurrency(options: dict[str, Any]) -> None:
+    from convonet.bench.concurrency_run import Options, report_concurrency, run_concurrency
+
+    out = options.pop("out")
+    overrides = _overrides(options.pop("sets"))
+    if redis_url := options.pop("redis_url"):
+        overrides["REDIS_URL"] = redis_url
+    opts = Options(**options, pin=_pin(None), overrides=overrides)
+    if not opts.sessions:
+        raise click.BadParameter("give at least one count", param_hint="--sessions")
+    report_concurrency(asyncio.run(run_concurrency(opts)), out)
+
+
+_out_option = click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="bench-results",
+    show_default=True,
+    help=OUT_HELP,
+)
+_set_option = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+
+
+@click.group()
+def bench() -> None:
+    """Benchmarks: voice-to-voice latency, framework overhead, concurrent sessions."""
+    from convonet.logging import configure_logging
+
+    configure_logging("WARNING")
+
+
+@bench.command()
+@click.option("--turns", default=10, show_default=True, help="Spoken turns in the call.")
+@click.option("--url", default=None, help="A running server (default: start one).")
+@_out_option
+@click.option("--pin", default=None, help="Voice PIN (default: the demo user's).")
+@_set_option
+def latency(turns: int, url: str | None, out: Path, pin: str | None, sets: tuple[str, ...]) -> None:
+    """Spoken turns through /ws on the embedded defaults: voice-to-voice p50/p95."""
+    _latency(turns, url, out, pin, sets)
+
+
+@bench.command()
+@click.option("--turns", default=50, show_default=True, help="Turns through each pipeline.")
+@_out_option
+def overhead(turns: int, out: Path) -> None:
+    """Our pipeline vs bare pipecat, instant services: milliseconds added per turn."""
+    _overhead(turns, out)
+
+
+@bench.command()
+@click.option(
+    "--sessions",
+    multiple=True,
+    type=click.IntRange(min=1),
+    default=(50,),
+    show_default=True,
+    help="Simultaneous sessions (repeat for several runs; with --search, the first guess).",
+)
+@click.option("--search", is_flag=True, help="Find the largest count within target.")
+@click.option("--max-sessions", default=120, show_default=True, help="Search upper bound.")
+@click.option("--step", default=5, show_default=True, help="Search resolution (sessions).")
+@click.option("--turns", default=4, show_default=True, help="Turns per session.")
+@click.option("--baseline-turns", default=10, show_default=True, help="Single-session turns.")
+@click.option("--workers", default=1, show_default=True, help="Server processes.")
+@click.option("--stt-latency-ms", default=150.0, show_default=True, help="Fake STT latency.")
+@click.option("--tts-latency-ms", default=150.0, show_default=True, help="Fake TTS latency.")
+@_set_option
+@click.option(
+    "--redis-url",
+    default=None,
+    help="Redis for every server, e.g. redis://127.0.0.1:6379/13 (default: embedded each).",
+)
+@_out_option
+def concurrency(**options: Any) -> None:
+    """Simultaneous /ws calls with real VAD and network-style STT/TTS: p95 vs one call."""
+    options["sessions"] = tuple(options["sessions"])
+    _concurrency(options)
+
+
+def register(main: click.Group) -> None:
+    """Add ``bench`` and its benchmarks to the ``convonet`` command."""
+    main.add_command(bench)
