@@ -113,7 +113,8 @@ def choose_domain(
 def make_router(available: frozenset[str]):  # type: ignore[no-untyped-def]
     """Build the router node for a graph whose domain agents are ``available``."""
 
-    def route(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, str]:
+    async def route(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, str]:
+        # async: LangGraph runs sync nodes in a thread pool, a measurable cost per turn
         said = [str(m.text) for m in reversed(state["messages"]) if isinstance(m, HumanMessage)]
         domains = runtime.context.domains if runtime.context else (GENERAL,)
         return {"domain": choose_domain(said[:3], domains, available)}
