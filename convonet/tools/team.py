@@ -21,10 +21,10 @@ from pydantic import Field
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from convonet.storage.models import Priority, Team, TeamMember, TeamRole, Todo, User
-from convonet.tools.common import clean, compact, iso, load_user, parse_due, pick_one, user_zone
+from convonet.storage.models import Team, TeamMember, TeamRole, Todo, User
+from convonet.tools.common import clean, compact, iso, load_user, pick_one
 from convonet.tools.resources import tool_env
-from convonet.tools.todo import Due, PriorityName, Title, todo_json
+from convonet.tools.todo import Due, PriorityName, Title, add_todo
 
 RoleName = Literal["owner", "admin", "member", "viewer"]
 TeamId = Annotated[str | None, Field(max_length=64, description="The team's id, if known")]
@@ -228,18 +228,16 @@ def register(mcp: FastMCP) -> None:
             if assignee_email is not None and assignee_email.strip():
                 assignee = await _user_by_email(session, assignee_email)
                 await _membership(session, team, assignee)
-            todo = Todo(
-                user_id=user.id,
+            return await add_todo(
+                session,
+                user,
+                title=title,
+                description=description,
+                priority=priority,
+                due_date=due_date,
                 team_id=team.id,
                 assignee_id=assignee.id if assignee else None,
-                title=clean(title),
-                description=clean(description, 2000) or None,
-                priority=Priority(priority),
-                due_at=parse_due(due_date, user_zone(user)),
             )
-            session.add(todo)
-            await session.flush()
-            return {"todo": todo_json(todo)}
 
     @mcp.tool()
     async def add_team_member(

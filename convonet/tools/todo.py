@@ -12,8 +12,17 @@ from pydantic import Field
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from convonet.storage.models import Priority, TeamMember, TeamRole, Todo, User, utcnow
-from convonet.tools.common import clean, compact, iso, load_user, parse_due, pick_one, user_zone
+from convonet.storage.models import Priority, TeamRole, Todo, User, utcnow
+from convonet.tools.common import (
+    clean,
+    compact,
+    iso,
+    load_user,
+    parse_due,
+    pick_one,
+    team_roles,
+    user_zone,
+)
 from convonet.tools.resources import tool_env
 
 PriorityName = Literal["low", "medium", "high", "urgent"]
@@ -44,15 +53,34 @@ def todo_json(todo: Todo) -> dict[str, Any]:
     )
 
 
-async def _team_roles(session: AsyncSession, user: User) -> dict[str, TeamRole]:
-    rows = await session.execute(
-        select(TeamMember.team_id, TeamMember.role).where(TeamMember.user_id == user.id)
+async def add_todo(
+    session: AsyncSession,
+    user: User,
+    *,
+    title: str,
+    description: str,
+    priority: str,
+    due_date: str | None,
+    team_id: str | None = None,
+    assignee_id: str | None = None,
+) -> dict[str, Any]:
+    """Create a to-do owned by ``user`` (personal, or shared with a team) and return it."""
+    todo = Todo(
+        user_id=user.id,
+        team_id=team_id,
+        assignee_id=assignee_id,
+        title=clean(title),
+        description=clean(description, 2000) or None,
+        priority=Priority(priority),
+        due_at=parse_due(due_date, user_zone(user)),
     )
-    return {team_id: role for team_id, role in rows.all()}
+    session.add(todo)
+    await session.flush()
+    return {"todo": todo_json(todo)}
 
 
 async def _visible(session: AsyncSession, user: User, *, status: str = "all") -> list[Todo]:
-    teams = await _team_roles(session, user)
+    teams = await team_roles(session, user)
     query = select(Todo).where(or_(Todo.user_id == user.id, Todo.team_id.in_(list(teams))))
     if status == "open":
         query = query.where(Todo.completed.is_(False))
@@ -77,7 +105,7 @@ async def _find(session: AsyncSession, user: User, todo_id: str | None, title: s
 async def _check_can_change(session: AsyncSession, user: User, todo: Todo) -> None:
     if todo.user_id == user.id or todo.assignee_id == user.id:
         return
-    roles = await _team_roles(session, user)
+    roles = await team_roles(session, user)
     if todo.team_id is None or roles.get(todo.team_id) not in MANAGERS:
         raise ToolError("only the to-do's owner, its assignee or a team admin may change it")
 
@@ -97,16 +125,14 @@ def register(mcp: FastMCP) -> None:
         resources, scope = tool_env(ctx)
         async with resources.db.session() as session:
             user = await load_user(session, scope)
-            todo = Todo(
-                user_id=user.id,
-                title=clean(title),
-                description=clean(description, 2000) or None,
-                priority=Priority(priority),
-                due_at=parse_due(due_date, user_zone(user)),
+            return await add_todo(
+                session,
+                user,
+                title=title,
+                description=description,
+                priority=priority,
+                due_date=due_date,
             )
-            session.add(todo)
-            await session.flush()
-            return {"todo": todo_json(todo)}
 
     @mcp.tool()
     async def get_todos(
