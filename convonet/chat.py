@@ -19,6 +19,7 @@ from convonet.agents.state import initial_state
 from convonet.processors.langgraph_processor import (
     DEFAULT_APOLOGY,
     TIMEOUT_APOLOGY,
+    fresh_thread_id,
     transfer_request,
 )
 from convonet.runtime import Runtime
@@ -120,7 +121,7 @@ class TextConversation:
             self._runtime, self.session, self.history, text, thread_id=self.thread_id
         )
         if reply.thread_reset:
-            self.thread_id = f"{self.session.session_id}-{int(time.time() * 1000)}"
+            self.thread_id = fresh_thread_id(self.session.session_id)
         self.history += [HumanMessage(text), AIMessage(reply.text)]
         return reply
 

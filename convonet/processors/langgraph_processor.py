@@ -39,6 +39,11 @@ TIMEOUT_APOLOGY = "Sorry, that took too long. Let's try again."
 TRANSFER_TOOL = "transfer_to_agent"
 
 
+def fresh_thread_id(session_id: str) -> str:
+    """A new, timestamped conversation thread id for ``session_id`` (after a timeout)."""
+    return f"{session_id}-{int(time.time() * 1000)}"
+
+
 def transfer_request(messages: list[ToolMessage]) -> dict[str, str] | None:
     """The department and extension a successful ``transfer_to_agent`` call returned."""
     for message in messages:
@@ -149,7 +154,7 @@ class LangGraphProcessor(FrameProcessor):
     def _reset_thread(self, turn: AgentTurnFrame) -> None:
         # A timed-out turn may leave a half-finished tool exchange behind; continue on a
         # fresh, timestamped thread so it can never be replayed to the model.
-        self.thread_id = f"{self._context.session_id}-{int(time.time() * 1000)}"
+        self.thread_id = fresh_thread_id(self._context.session_id)
         turn.thread_reset = True
         reason = turn.error or "a tool timed out"
         logger.warning(f"session {self._context.session_id}: thread reset ({reason})")
