@@ -14,11 +14,11 @@ from langchain_core.runnables import RunnableConfig
 from loguru import logger
 
 from convonet.agents.fallback import answered_by
-from convonet.agents.session_tools import END_CALL_TOOL
 from convonet.agents.state import initial_state
 from convonet.processors.langgraph_processor import (
     DEFAULT_APOLOGY,
     TIMEOUT_APOLOGY,
+    ends_call,
     fresh_thread_id,
     transfer_request,
 )
@@ -60,7 +60,7 @@ def _reply_from(new: list[BaseMessage]) -> Reply:
         text=final.text if final is not None else "",
         transfer=transfer_request(tools),
         llm_used=answered_by(new),
-        ended=any(m.name == END_CALL_TOOL and m.status != "error" for m in tools),
+        ended=ends_call(tools),
     )
 
 

@@ -44,6 +44,11 @@ def fresh_thread_id(session_id: str) -> str:
     return f"{session_id}-{int(time.time() * 1000)}"
 
 
+def ends_call(messages: list[ToolMessage]) -> bool:
+    """Whether a successful ``end_call`` is among a turn's tool results."""
+    return any(m.name == END_CALL_TOOL and m.status != "error" for m in messages)
+
+
 def transfer_request(messages: list[ToolMessage]) -> dict[str, str] | None:
     """The department and extension a successful ``transfer_to_agent`` call returned."""
     for message in messages:
@@ -138,7 +143,7 @@ class LangGraphProcessor(FrameProcessor):
         self, turn: AgentTurnFrame, tools: list[ToolMessage], *, timed_out: bool
     ) -> None:
         turn.ended_at = time.time()
-        turn.ends_call = any(m.name == END_CALL_TOOL and m.status != "error" for m in tools)
+        turn.ends_call = ends_call(tools)
         turn.transfer = transfer_request(tools)
         if timed_out:
             self._reset_thread(turn)
