@@ -74,13 +74,16 @@ def downgrade(revision: str) -> None:
 
 @db.command("seed-demo")
 def seed_demo() -> None:
-    """Migrate, then create the demo user (PIN 1234), a team and sample data."""
+    """Migrate, then create the demo user, a team and sample data (not in production)."""
     from convonet.storage import migrate
     from convonet.storage.db import Database
-    from convonet.storage.seed import DEMO_EMAIL, DEMO_PIN
+    from convonet.storage.seed import DEMO_EMAIL, demo_credentials
     from convonet.storage.seed import seed_demo as run_seed
 
     settings = Settings()
+    if settings.environment == "production":
+        raise click.ClickException("production has no demo user")
+    pin = demo_credentials(settings).pin
 
     async def work() -> int:
         await migrate.upgrade(settings)
@@ -89,7 +92,7 @@ def seed_demo() -> None:
         return report.total_created
 
     created = _run(work)
-    click.echo(f"demo data ready ({created} records created): {DEMO_EMAIL}, PIN {DEMO_PIN}")
+    click.echo(f"demo data ready ({created} records created): {DEMO_EMAIL}, PIN {pin}")
 
 
 @click.group()

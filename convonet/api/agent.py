@@ -1,22 +1,23 @@
 """``POST /agent/process``: the agent without audio (the seed's agent-llm API).
 
-A request names a session from ``/api/connect`` (``session_id``) or carries a user JWT;
-consecutive requests with one ``session_id`` are one conversation.
+A request names a session from ``/api/connect`` (``session_id``) and carries its
+``session_token`` as a bearer token, or carries a user JWT (see
+:mod:`convonet.auth.session_access`); consecutive requests with one ``session_id`` are one
+conversation.
 """
 
 import time
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, status
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 
 from convonet.agents.llms import resolve_llm
-from convonet.auth.tokens import TokenClaims, verify_token
+from convonet.auth.session_access import TextCaller
+from convonet.auth.tokens import TokenClaims
 from convonet.chat import Reply, history_from_json, history_to_json, run_text_turn
 from convonet.deps import RuntimeDep
 from convonet.errors import (
-    AuthenticationError,
     SessionNotFoundError,
     UnknownBotError,
     UnknownLLMError,
@@ -28,7 +29,6 @@ from convonet.session import CallSession
 from convonet.storage.models import User
 
 router = APIRouter(tags=["agent"])
-_bearer = HTTPBearer(auto_error=False)
 
 
 class AgentRequest(BaseModel):
@@ -63,21 +63,6 @@ class AgentResponse(BaseModel):
     error: str | None = None
     timing: dict[str, float]
     metadata: dict[str, Any] | None = None
-
-
-async def _claims(
-    runtime: RuntimeDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> TokenClaims | None:
-    if credentials is None:
-        return None
-    try:
-        return verify_token(runtime.settings, credentials.credentials, kind="access")
-    except AuthenticationError as error:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(error)) from error
-
-
-OptionalUser = Annotated[TokenClaims | None, Depends(_claims)]
 
 
 async def _existing_or_new(
@@ -167,7 +152,7 @@ def _turn_record(
     "/agent/process",
     responses={400: {}, 401: {}, 403: {}, 404: {"description": "Unknown or expired session"}},
 )
-async def process(body: AgentRequest, runtime: RuntimeDep, user: OptionalUser) -> AgentResponse:
+async def process(body: AgentRequest, runtime: RuntimeDep, user: TextCaller) -> AgentResponse:
     """Answer one utterance with the agent graph, as a voice call would (without audio)."""
     session = await _session_for(runtime, body, user)
     await runtime.ensure_tools()

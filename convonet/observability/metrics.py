@@ -143,6 +143,13 @@ class AppMetrics:
             ["channel", "bot"],
             registry=reg,
         )
+        self.auth_lockouts = Counter(
+            "convonet_auth_lockouts",
+            "Sign-in attempts refused by a lockout or spent budget (scope: ip, user, phone, "
+            "called, pin_only)",
+            ["scope"],
+            registry=reg,
+        )
 
     # --- recording (synchronous, in-memory) -----------------------------------------------
 

@@ -1,18 +1,26 @@
-"""Demo data (``convonet db seed-demo``): a demo user with a known PIN, a team, sample records.
+"""Demo data (``convonet db seed-demo``): a demo user, a team, sample records.
+
+Only outside production. In development the demo user is a plain user whose PIN and
+password are generated once per data directory (``data_dir/secrets/demo_*``) and printed at
+start-up; the test environment uses the fixed fixture credentials below (an admin, which
+the test suite relies on), and must never be served to anyone.
 
 Idempotent: every record is looked up by a natural key first, so running it again creates
-nothing new (it only re-hashes the demo PIN if ``pin_hash_secret`` changed).
+nothing new (it only brings the demo user's PIN, password and roles up to date).
 """
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from loguru import logger
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from convonet.settings import Settings
+from convonet.errors import ConfigurationError
+from convonet.settings import Settings, persisted_secret
 from convonet.storage import users
 from convonet.storage.db import Database
 from convonet.storage.models import (
@@ -38,6 +46,7 @@ from convonet.storage.models import (
 
 DEMO_EMAIL = "demo@convonet.local"
 DEMO_NAME = "Demo User"
+# The test environment's fixture credentials (development generates its own).
 DEMO_PASSWORD = "demo-password"
 DEMO_PIN = "1234"
 DEMO_TEAM = "Demo Team"
@@ -55,6 +64,32 @@ MORTGAGE_DOCUMENTS = {
 }
 
 ModelT = TypeVar("ModelT", bound=Base)
+
+
+@dataclass(frozen=True)
+class DemoCredentials:
+    """How to sign in as the demo user, and what the demo user may do."""
+
+    pin: str
+    password: str
+    roles: tuple[str, ...]
+
+
+def demo_credentials(settings: Settings) -> DemoCredentials:
+    """The demo user's credentials for ``settings``' environment.
+
+    Raises:
+        ConfigurationError: In production, which has no demo user.
+    """
+    if settings.environment == "test":
+        return DemoCredentials(DEMO_PIN, DEMO_PASSWORD, ("user", "admin"))
+    if settings.environment != "development":
+        raise ConfigurationError("production has no demo user")
+    pin, _ = persisted_secret(
+        settings.data_dir, "demo_pin", lambda: str(100000 + secrets.randbelow(900000))
+    )
+    password, _ = persisted_secret(settings.data_dir, "demo_password")
+    return DemoCredentials(pin, password[:24], ("user",))
 
 
 @dataclass
@@ -96,16 +131,30 @@ class _Seeder:
 
     async def user(self, email: str, name: str, **fields: Any) -> User:
         user = await users.get_by_email(self.session, email)
-        secret = self.settings.pin_hash_secret
         if user is None:
             self.created["users"] = self.created.get("users", 0) + 1
             return await users.create_user(
-                self.session, pin_secret=secret, email=email, name=name, **fields
+                self.session,
+                pin_secret=self.settings.pin_hash_secret,
+                email=email,
+                name=name,
+                **fields,
             )
-        pin = fields.get("pin")
-        if pin is not None and user.voice_pin_hash != users.hash_pin(pin, secret):
-            await users.set_pin(self.session, user, pin, pin_secret=secret)
         return user
+
+    async def demo(self, credentials: DemoCredentials) -> User:
+        """The demo user, with its current credentials and roles (earlier seeds differ)."""
+        demo = await self.user(DEMO_EMAIL, DEMO_NAME, roles=list(credentials.roles))
+        secret = self.settings.pin_hash_secret
+        if demo.voice_pin_hash != users.hash_pin(credentials.pin, secret):
+            # The fixture's 4-digit PIN predates the 6-digit rule, as real old PINs may.
+            await users.set_pin(
+                self.session, demo, credentials.pin, pin_secret=secret, legacy_length=True
+            )
+        if not await users.check_password(demo, credentials.password):
+            await users.set_password(self.session, demo, credentials.password)
+        demo.set_roles(users.parse_roles(credentials.roles))
+        return demo
 
 
 def _at(days: int, hour: int, minute: int = 0) -> datetime:
@@ -114,14 +163,8 @@ def _at(days: int, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=utcnow().tzinfo)
 
 
-async def _people(seed: _Seeder) -> tuple[User, User, Team]:
-    demo = await seed.user(
-        DEMO_EMAIL,
-        DEMO_NAME,
-        password=DEMO_PASSWORD,
-        pin=DEMO_PIN,
-        roles=["user", "admin"],
-    )
+async def _people(seed: _Seeder, credentials: DemoCredentials) -> tuple[User, User, Team]:
+    demo = await seed.demo(credentials)
     alex = await seed.user(MEMBER_EMAIL, "Alex Rivera", roles=["user", "agent"])
     team = await seed.get_or_add(Team, {"name": DEMO_TEAM}, description="The demo's team.")
     await seed.get_or_add(TeamMember, {"team_id": team.id, "user_id": demo.id}, role=TeamRole.OWNER)
@@ -211,18 +254,26 @@ async def seed_demo(db: Database, settings: Settings) -> SeedReport:
 
     Args:
         db: A migrated database.
-        settings: Supplies ``pin_hash_secret`` for the demo PIN.
+        settings: Supplies ``pin_hash_secret`` and the environment (see
+            :func:`demo_credentials`).
 
     Returns:
         The demo user's id and what was created.
 
     Raises:
+        ConfigurationError: In production.
         DuplicateError: Another user already holds the demo PIN.
     """
+    credentials = demo_credentials(settings)
     async with db.session() as session:
         seed = _Seeder(session, settings)
-        demo, alex, team = await _people(seed)
+        demo, alex, team = await _people(seed, credentials)
         await _productivity(seed, demo, alex, team)
         await _mortgage(seed, demo)
         await _services(seed, demo, alex)
-        return SeedReport(demo_user_id=demo.id, created=seed.created)
+        report = SeedReport(demo_user_id=demo.id, created=seed.created)
+    logger.info(
+        f"demo user {DEMO_EMAIL}: PIN {credentials.pin}, password {credentials.password}"
+        f" ({settings.environment} only)"
+    )
+    return report

@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from tests.conftest import LiveServer, connect
+from tests.conftest import LiveServer, connect, session_auth
 from tests.monitor.conftest import demo_token, poll, token_for
 
 pytestmark = pytest.mark.integration
@@ -57,8 +57,9 @@ async def test_bad_parameters_are_refused_with_reasons(live_app: LiveServer) -> 
 
 async def test_agent_process_tool_calls_appear_in_tool_execution(live_app: LiveServer) -> None:
     token = await demo_token(live_app.url)
-    session_id = str((await connect(live_app.url))["session_id"])
-    async with httpx.AsyncClient(base_url=live_app.url, timeout=30) as http:
+    started = await connect(live_app.url)
+    session_id, auth = str(started["session_id"]), session_auth(started)
+    async with httpx.AsyncClient(base_url=live_app.url, headers=auth, timeout=30) as http:
         answer = await http.post(
             "/agent/process",
             json={"text": "add repot the basil to my to-do list", "session_id": session_id},
@@ -95,8 +96,9 @@ async def test_agent_process_tool_calls_appear_in_tool_execution(live_app: LiveS
 
 async def test_interactions_page_through_the_stream(live_app: LiveServer) -> None:
     token = await demo_token(live_app.url)
-    session_id = str((await connect(live_app.url))["session_id"])
-    async with httpx.AsyncClient(base_url=live_app.url, timeout=30) as http:
+    started = await connect(live_app.url)
+    session_id, auth = str(started["session_id"]), session_auth(started)
+    async with httpx.AsyncClient(base_url=live_app.url, headers=auth, timeout=30) as http:
         for text in ("what time is it", "what's the date today", "hello"):
             answer = await http.post(
                 "/agent/process", json={"text": text, "session_id": session_id}
