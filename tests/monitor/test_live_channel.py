@@ -80,7 +80,7 @@ async def test_a_turn_on_instance_b_reaches_a_dashboard_on_instance_a(
 ) -> None:
     a, b = two_instances
     listening = await _subscribers()
-    headers = {"Authorization": f"Bearer {token_for(a.settings, ['supervisor'])}"}
+    headers = {"Authorization": f"Bearer {token_for(a, ['supervisor'])}"}
     started = await connect(b.url)
     session_id, auth = str(started["session_id"]), session_auth(started)
     async with (

@@ -17,8 +17,7 @@ API = (
 
 
 async def test_the_api_needs_a_supervisor_or_admin(live_app: LiveServer) -> None:
-    settings = live_app.runtime.settings
-    user = token_for(settings, ["user", "agent"])
+    user = token_for(live_app, ["user", "agent"])
     async with httpx.AsyncClient(base_url=live_app.url, timeout=10) as http:
         for path in API:
             assert (await http.get(path)).status_code == 401, path
@@ -27,7 +26,7 @@ async def test_the_api_needs_a_supervisor_or_admin(live_app: LiveServer) -> None
             forbidden = await http.get(path, headers={"Authorization": f"Bearer {user}"})
             assert forbidden.status_code == 403, path
             assert "supervisor" in forbidden.json()["detail"]
-        supervisor = {"Authorization": f"Bearer {token_for(settings, ['supervisor'])}"}
+        supervisor = {"Authorization": f"Bearer {token_for(live_app, ['supervisor'])}"}
         assert (await http.get(API[0], headers=supervisor)).status_code == 200
         for page in ("/agent-monitor", "/tool-execution"):  # the pages sign in by themselves
             html = await http.get(page)
@@ -35,7 +34,7 @@ async def test_the_api_needs_a_supervisor_or_admin(live_app: LiveServer) -> None
 
 
 async def test_bad_parameters_are_refused_with_reasons(live_app: LiveServer) -> None:
-    headers = {"Authorization": f"Bearer {token_for(live_app.runtime.settings, ['admin'])}"}
+    headers = {"Authorization": f"Bearer {token_for(live_app, ['admin'])}"}
     refused = {
         ("/agent-monitor/api/stats", "window_s=1"): 422,
         ("/agent-monitor/api/stats", "llm=gpt-99"): 422,
