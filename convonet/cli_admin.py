@@ -104,7 +104,7 @@ def users() -> None:
 @click.option("--email", required=True, help="Unique email address.")
 @click.option("--name", required=True, help="Display name (used in greetings).")
 @click.option("--password", default=None, help="Dashboard password (8+ characters).")
-@click.option("--pin", default=None, help="Voice PIN, 4 to 8 digits, unique.")
+@click.option("--pin", default=None, help="Voice PIN, 6 to 8 digits, unique.")
 @click.option(
     "--role",
     "roles",
@@ -169,7 +169,7 @@ def list_users() -> None:
 @click.argument("email")
 @click.argument("pin")
 def set_pin(email: str, pin: str) -> None:
-    """Give the user with EMAIL the voice PIN PIN (4 to 8 digits, unique)."""
+    """Give the user with EMAIL the voice PIN PIN (6 to 8 digits, unique)."""
     from convonet.storage import users as user_service
     from convonet.storage.db import Database
 
