@@ -14,7 +14,6 @@ calendar only. This is the real state of the system, not a placeholder result.
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Annotated, Any
 
-from mcp.server.fastmcp import Context, FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
 from pydantic import Field
 from sqlalchemy import or_, select
@@ -25,7 +24,6 @@ from convonet.tools.common import (
     clean,
     compact,
     iso,
-    load_user,
     local_iso,
     parse_date,
     parse_datetime,
@@ -33,7 +31,7 @@ from convonet.tools.common import (
     team_roles,
     user_zone,
 )
-from convonet.tools.resources import tool_env
+from convonet.tools.framework import Caller, tool
 
 EventId = Annotated[str | None, Field(max_length=64, description="The event's id, if known")]
 EventTitle = Annotated[
@@ -164,109 +162,97 @@ def _reschedule(event: CalendarEvent, start: str | None, end: str | None, zone: 
         event.end_at = _end(end, event.start_at, event.all_day, zone)
 
 
-def register(mcp: FastMCP) -> None:
-    """Add the calendar tools to ``mcp``."""
+@tool
+async def create_calendar_event(
+    call: Caller,
+    title: Annotated[str, Field(min_length=1, max_length=500, description="What it is")],
+    start: Annotated[str, Field(min_length=1, max_length=40, description="ISO date-time")],
+    end: Moment = None,
+    location: Annotated[str, Field(max_length=500)] = "",
+    description: Annotated[str, Field(max_length=2000)] = "",
+) -> dict[str, Any]:
+    """Add an event to the caller's calendar (one hour long unless an end is given)."""
+    session, user = call.session, call.user
+    zone = user_zone(user)
+    if not clean(title):
+        raise ToolError("say what the event is")
+    begins, all_day = _start(start, zone)
+    event = CalendarEvent(
+        user_id=user.id,
+        title=clean(title),
+        description=clean(description, 2000) or None,
+        location=clean(location) or None,
+        start_at=begins,
+        end_at=_end(end, begins, all_day, zone),
+        all_day=all_day,
+    )
+    session.add(event)
+    await session.flush()
+    return {"event": event_json(event, zone)}
 
-    @mcp.tool()
-    async def create_calendar_event(
-        ctx: Context,  # type: ignore[type-arg]
-        title: Annotated[str, Field(min_length=1, max_length=500, description="What it is")],
-        start: Annotated[str, Field(min_length=1, max_length=40, description="ISO date-time")],
-        end: Moment = None,
-        location: Annotated[str, Field(max_length=500)] = "",
-        description: Annotated[str, Field(max_length=2000)] = "",
-    ) -> dict[str, Any]:
-        """Add an event to the caller's calendar (one hour long unless an end is given)."""
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            zone = user_zone(user)
-            if not clean(title):
-                raise ToolError("say what the event is")
-            begins, all_day = _start(start, zone)
-            event = CalendarEvent(
-                user_id=user.id,
-                title=clean(title),
-                description=clean(description, 2000) or None,
-                location=clean(location) or None,
-                start_at=begins,
-                end_at=_end(end, begins, all_day, zone),
-                all_day=all_day,
-            )
-            session.add(event)
-            await session.flush()
-            return {"event": event_json(event, zone)}
 
-    @mcp.tool()
-    async def get_calendar_events(
-        ctx: Context,  # type: ignore[type-arg]
-        start_date: Day = None,
-        end_date: Day = None,
-    ) -> dict[str, Any]:
-        """List events from start_date (default today) through end_date (default 7 days on)."""
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            zone = user_zone(user)
-            low, high = _window(start_date, end_date, zone)
-            events = await _visible(session, user, low, high)
-        return {
-            "events": [event_json(e, zone) for e in events[:MAX_LISTED]],
-            "count": len(events),
-        }
+@tool
+async def get_calendar_events(
+    call: Caller,
+    start_date: Day = None,
+    end_date: Day = None,
+) -> dict[str, Any]:
+    """List events from start_date (default today) through end_date (default 7 days on)."""
+    session, user = call.session, call.user
+    zone = user_zone(user)
+    low, high = _window(start_date, end_date, zone)
+    events = await _visible(session, user, low, high)
+    return {
+        "events": [event_json(e, zone) for e in events[:MAX_LISTED]],
+        "count": len(events),
+    }
 
-    @mcp.tool()
-    async def update_calendar_event(
-        ctx: Context,  # type: ignore[type-arg]
-        event_id: EventId = None,
-        title: EventTitle = None,
-        new_title: Annotated[str | None, Field(max_length=500)] = None,
-        start: Moment = None,
-        end: Moment = None,
-        location: Annotated[str | None, Field(max_length=500)] = None,
-        description: Annotated[str | None, Field(max_length=2000)] = None,
-    ) -> dict[str, Any]:
-        """Change an event's title, time, place or description, naming it by id or title."""
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            zone = user_zone(user)
-            event = await _find(session, user, event_id, title)
-            if new_title is not None and clean(new_title):
-                event.title = clean(new_title)
-            if location is not None:
-                event.location = clean(location) or None
-            if description is not None:
-                event.description = clean(description, 2000) or None
-            _reschedule(event, start, end, zone)
-            return {"event": event_json(event, zone)}
 
-    @mcp.tool()
-    async def delete_calendar_event(
-        ctx: Context,  # type: ignore[type-arg]
-        event_id: EventId = None,
-        title: EventTitle = None,
-    ) -> dict[str, Any]:
-        """Delete an event, naming it by id or by title."""
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            event = await _find(session, user, event_id, title)
-            await session.delete(event)
-            return {"deleted": event_json(event, user_zone(user))}
+@tool
+async def update_calendar_event(
+    call: Caller,
+    event_id: EventId = None,
+    title: EventTitle = None,
+    new_title: Annotated[str | None, Field(max_length=500)] = None,
+    start: Moment = None,
+    end: Moment = None,
+    location: Annotated[str | None, Field(max_length=500)] = None,
+    description: Annotated[str | None, Field(max_length=2000)] = None,
+) -> dict[str, Any]:
+    """Change an event's title, time, place or description, naming it by id or title."""
+    session, user = call.session, call.user
+    zone = user_zone(user)
+    event = await _find(session, user, event_id, title)
+    if new_title is not None and clean(new_title):
+        event.title = clean(new_title)
+    if location is not None:
+        event.location = clean(location) or None
+    if description is not None:
+        event.description = clean(description, 2000) or None
+    _reschedule(event, start, end, zone)
+    return {"event": event_json(event, zone)}
 
-    @mcp.tool()
-    async def sync_google_calendar_events(ctx: Context) -> dict[str, Any]:  # type: ignore[type-arg]
-        """Sync with Google Calendar (reports that Google is not connected, when it is not)."""
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            await load_user(session, scope)
-        return {"status": "not_configured", "message": NOT_CONNECTED}
 
-    @mcp.tool()
-    async def test_google_calendar(ctx: Context) -> dict[str, Any]:  # type: ignore[type-arg]
-        """Check whether Google Calendar is connected for the caller."""
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            await load_user(session, scope)
-        return {"configured": False, "status": "not_configured", "message": NOT_CONNECTED}
+@tool
+async def delete_calendar_event(
+    call: Caller,
+    event_id: EventId = None,
+    title: EventTitle = None,
+) -> dict[str, Any]:
+    """Delete an event, naming it by id or by title."""
+    session, user = call.session, call.user
+    event = await _find(session, user, event_id, title)
+    await session.delete(event)
+    return {"deleted": event_json(event, user_zone(user))}
+
+
+@tool
+async def sync_google_calendar_events(_call: Caller) -> dict[str, Any]:
+    """Sync with Google Calendar (reports that Google is not connected, when it is not)."""
+    return {"status": "not_configured", "message": NOT_CONNECTED}
+
+
+@tool
+async def test_google_calendar(_call: Caller) -> dict[str, Any]:
+    """Check whether Google Calendar is connected for the caller."""
+    return {"configured": False, "status": "not_configured", "message": NOT_CONNECTED}

@@ -9,7 +9,6 @@ import re
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Annotated, Any
 
-from mcp.server.fastmcp import Context, FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
 from pydantic import Field
 from sqlalchemy import func, select
@@ -29,13 +28,12 @@ from convonet.tools.common import (
     clean,
     compact,
     iso,
-    load_user,
     local_iso,
     parse_date,
     parse_datetime,
     user_zone,
 )
-from convonet.tools.resources import tool_env
+from convonet.tools.framework import Caller, tool
 
 ACTIVE = (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED)
 MAX_MINUTES = 480  # the longest appointment the model allows
@@ -237,132 +235,123 @@ def _add_allergies(patient: Patient, allergies: list[str]) -> None:
         patient.allergies = ", ".join(merged)
 
 
-def register(mcp: FastMCP) -> None:
-    """Add the healthcare tools to ``mcp``."""
+@tool
+async def register_patient(
+    call: Caller,
+    first_name: Name,
+    last_name: Name,
+    date_of_birth: Annotated[str, Field(max_length=40, description="YYYY-MM-DD")],
+    phone: Annotated[str, Field(max_length=32)] = "",
+    email: Annotated[str, Field(max_length=320)] = "",
+) -> dict[str, Any]:
+    """Register a patient (the caller or someone in their care)."""
+    born = _birth_date(date_of_birth)
+    first, last = clean(first_name, 100), clean(last_name, 100)
+    if not first or not last:
+        raise ToolError("give the patient's first and last name")
+    contact = _contact(phone, email)
+    session, user = call.session, call.user
+    for known in await _patients(session, user):
+        same_name = (known.first_name.casefold(), known.last_name.casefold())
+        if same_name == (first.casefold(), last.casefold()) and known.date_of_birth == born:
+            return {"patient": patient_json(known), "already_registered": True}
+    patient = Patient(user_id=user.id, first_name=first, last_name=last)
+    patient.date_of_birth, (patient.phone, patient.email) = born, contact
+    session.add(patient)
+    await session.flush()
+    return {"patient": patient_json(patient)}
 
-    @mcp.tool()
-    async def register_patient(
-        ctx: Context,  # type: ignore[type-arg]
-        first_name: Name,
-        last_name: Name,
-        date_of_birth: Annotated[str, Field(max_length=40, description="YYYY-MM-DD")],
-        phone: Annotated[str, Field(max_length=32)] = "",
-        email: Annotated[str, Field(max_length=320)] = "",
-    ) -> dict[str, Any]:
-        """Register a patient (the caller or someone in their care)."""
-        born = _birth_date(date_of_birth)
-        first, last = clean(first_name, 100), clean(last_name, 100)
-        if not first or not last:
-            raise ToolError("give the patient's first and last name")
-        contact = _contact(phone, email)
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            for known in await _patients(session, user):
-                same_name = (known.first_name.casefold(), known.last_name.casefold())
-                if same_name == (first.casefold(), last.casefold()) and known.date_of_birth == born:
-                    return {"patient": patient_json(known), "already_registered": True}
-            patient = Patient(user_id=user.id, first_name=first, last_name=last)
-            patient.date_of_birth, (patient.phone, patient.email) = born, contact
-            session.add(patient)
-            await session.flush()
-            return {"patient": patient_json(patient)}
 
-    @mcp.tool()
-    async def get_patient(
-        ctx: Context,  # type: ignore[type-arg]
-        patient_id: PatientId = None,
-        last_name: Annotated[str | None, Field(max_length=100)] = None,
-        date_of_birth: Annotated[str | None, Field(max_length=40, description="YYYY-MM-DD")] = None,
-    ) -> dict[str, Any]:
-        """Find one of the caller's patients by id, or by last name and date of birth."""
-        born = parse_date(date_of_birth) if date_of_birth and date_of_birth.strip() else None
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            patient = await _find_patient(session, user, patient_id, last_name, born)
-            return {"patient": patient_json(patient)}
+@tool
+async def get_patient(
+    call: Caller,
+    patient_id: PatientId = None,
+    last_name: Annotated[str | None, Field(max_length=100)] = None,
+    date_of_birth: Annotated[str | None, Field(max_length=40, description="YYYY-MM-DD")] = None,
+) -> dict[str, Any]:
+    """Find one of the caller's patients by id, or by last name and date of birth."""
+    born = parse_date(date_of_birth) if date_of_birth and date_of_birth.strip() else None
+    session, user = call.session, call.user
+    patient = await _find_patient(session, user, patient_id, last_name, born)
+    return {"patient": patient_json(patient)}
 
-    @mcp.tool()
-    async def record_intake(
-        ctx: Context,  # type: ignore[type-arg]
-        chief_complaint: Annotated[str, Field(min_length=1, max_length=2000)],
-        patient_id: PatientId = None,
-        symptoms: Items = [],  # noqa: B006 (pydantic copies defaults)
-        allergies: Items = [],  # noqa: B006
-        medications: Items = [],  # noqa: B006
-        pain_level: Annotated[int | None, Field(description="0 (none) to 10 (worst)")] = None,
-    ) -> dict[str, Any]:
-        """Record why a patient needs care: complaint, symptoms, allergies, medications, pain."""
-        if pain_level is not None:
-            check_range(pain_level, 0, 10, "the pain level")
-        complaint = clean(chief_complaint, 2000)
-        if not complaint:
-            raise ToolError("say what the main complaint is")
-        allergy_list, medication_list = _items(allergies), _items(medications)
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            patient = await _find_patient(session, user, patient_id)
-            intake = Intake(patient_id=patient.id, chief_complaint=complaint)
-            intake.symptoms, intake.severity = _items(symptoms), pain_level or None
-            intake.notes = _intake_notes(allergy_list, medication_list, pain_level)
-            _add_allergies(patient, allergy_list)
-            session.add(intake)
-            await session.flush()
-            return {"intake": intake_json(intake, allergy_list, medication_list, pain_level)}
 
-    @mcp.tool()
-    async def book_appointment(
-        ctx: Context,  # type: ignore[type-arg]
-        start: Annotated[str, Field(max_length=40, description="ISO date-time, in the future")],
-        reason: Annotated[str, Field(min_length=1, max_length=1000)],
-        patient_id: PatientId = None,
-        provider: Annotated[str, Field(max_length=200, description="e.g. Dr. Lee")] = "",
-        duration_minutes: Annotated[int, Field(description="5 to 480 minutes")] = 30,
-    ) -> dict[str, Any]:
-        """Book an appointment for one of the caller's patients (default: the most recent)."""
-        check_range(duration_minutes, 5, MAX_MINUTES, "the duration in minutes")
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            zone = user_zone(user)
-            begins = parse_datetime(start, zone)
-            if begins <= utcnow():
-                raise ToolError("appointments can only be booked in the future")
-            patient = await _find_patient(session, user, patient_id)
-            who = clean(provider, 200)
-            ends = begins + timedelta(minutes=duration_minutes)
-            if (booked := await _conflict(session, patient, who, begins, ends)) is not None:
-                _refuse(booked, patient, zone)
-            appointment = Appointment(patient_id=patient.id, provider_name=who, start_at=begins)
-            appointment.duration_minutes, appointment.reason = duration_minutes, clean(reason, 1000)
-            appointment.intake_id = await _open_intake(session, patient)
-            session.add(appointment)
-            await session.flush()
-            return {"appointment": appointment_json(appointment, zone)}
+@tool
+async def record_intake(
+    call: Caller,
+    chief_complaint: Annotated[str, Field(min_length=1, max_length=2000)],
+    patient_id: PatientId = None,
+    symptoms: Items = [],  # noqa: B006 (pydantic copies defaults)
+    allergies: Items = [],  # noqa: B006
+    medications: Items = [],  # noqa: B006
+    pain_level: Annotated[int | None, Field(description="0 (none) to 10 (worst)")] = None,
+) -> dict[str, Any]:
+    """Record why a patient needs care: complaint, symptoms, allergies, medications, pain."""
+    if pain_level is not None:
+        check_range(pain_level, 0, 10, "the pain level")
+    complaint = clean(chief_complaint, 2000)
+    if not complaint:
+        raise ToolError("say what the main complaint is")
+    allergy_list, medication_list = _items(allergies), _items(medications)
+    session, user = call.session, call.user
+    patient = await _find_patient(session, user, patient_id)
+    intake = Intake(patient_id=patient.id, chief_complaint=complaint)
+    intake.symptoms, intake.severity = _items(symptoms), pain_level or None
+    intake.notes = _intake_notes(allergy_list, medication_list, pain_level)
+    _add_allergies(patient, allergy_list)
+    session.add(intake)
+    await session.flush()
+    return {"intake": intake_json(intake, allergy_list, medication_list, pain_level)}
 
-    @mcp.tool()
-    async def get_appointments(
-        ctx: Context,  # type: ignore[type-arg]
-        patient_id: Annotated[
-            str | None, Field(max_length=64, description="The patient's id; default: all yours")
-        ] = None,
-        upcoming_only: bool = True,
-    ) -> dict[str, Any]:
-        """List appointments of the caller's patients, soonest first (upcoming only by default)."""
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            if patient_id and patient_id.strip():
-                ids = [(await _find_patient(session, user, patient_id)).id]
-            else:
-                ids = [p.id for p in await _patients(session, user)]
-            query = select(Appointment).where(Appointment.patient_id.in_(ids))
-            if upcoming_only:
-                query = query.where(Appointment.start_at >= utcnow())
-                query = query.where(Appointment.status.in_(ACTIVE))
-            rows = await session.scalars(query.order_by(Appointment.start_at))
-            zone = user_zone(user)
-            items = [appointment_json(a, zone) for a in rows.all()]
-        return {"appointments": items, "count": len(items)}
+
+@tool
+async def book_appointment(
+    call: Caller,
+    start: Annotated[str, Field(max_length=40, description="ISO date-time, in the future")],
+    reason: Annotated[str, Field(min_length=1, max_length=1000)],
+    patient_id: PatientId = None,
+    provider: Annotated[str, Field(max_length=200, description="e.g. Dr. Lee")] = "",
+    duration_minutes: Annotated[int, Field(description="5 to 480 minutes")] = 30,
+) -> dict[str, Any]:
+    """Book an appointment for one of the caller's patients (default: the most recent)."""
+    check_range(duration_minutes, 5, MAX_MINUTES, "the duration in minutes")
+    session, user = call.session, call.user
+    zone = user_zone(user)
+    begins = parse_datetime(start, zone)
+    if begins <= utcnow():
+        raise ToolError("appointments can only be booked in the future")
+    patient = await _find_patient(session, user, patient_id)
+    who = clean(provider, 200)
+    ends = begins + timedelta(minutes=duration_minutes)
+    if (booked := await _conflict(session, patient, who, begins, ends)) is not None:
+        _refuse(booked, patient, zone)
+    appointment = Appointment(patient_id=patient.id, provider_name=who, start_at=begins)
+    appointment.duration_minutes, appointment.reason = duration_minutes, clean(reason, 1000)
+    appointment.intake_id = await _open_intake(session, patient)
+    session.add(appointment)
+    await session.flush()
+    return {"appointment": appointment_json(appointment, zone)}
+
+
+@tool
+async def get_appointments(
+    call: Caller,
+    patient_id: Annotated[
+        str | None, Field(max_length=64, description="The patient's id; default: all yours")
+    ] = None,
+    upcoming_only: bool = True,
+) -> dict[str, Any]:
+    """List appointments of the caller's patients, soonest first (upcoming only by default)."""
+    session, user = call.session, call.user
+    if patient_id and patient_id.strip():
+        ids = [(await _find_patient(session, user, patient_id)).id]
+    else:
+        ids = [p.id for p in await _patients(session, user)]
+    query = select(Appointment).where(Appointment.patient_id.in_(ids))
+    if upcoming_only:
+        query = query.where(Appointment.start_at >= utcnow())
+        query = query.where(Appointment.status.in_(ACTIVE))
+    rows = await session.scalars(query.order_by(Appointment.start_at))
+    zone = user_zone(user)
+    items = [appointment_json(a, zone) for a in rows.all()]
+    return {"appointments": items, "count": len(items)}

@@ -11,7 +11,6 @@ import re
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, Literal
 
-from mcp.server.fastmcp import Context, FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
 from pydantic import Field
 from sqlalchemy import select
@@ -27,8 +26,8 @@ from convonet.storage.models import (
     User,
     utcnow,
 )
-from convonet.tools.common import check_range, compact, iso, load_user
-from convonet.tools.resources import tool_env
+from convonet.tools.common import check_range, compact, iso
+from convonet.tools.framework import Caller, tool
 
 LoanTypeName = Literal["conventional", "fha", "va", "jumbo"]
 LOAN_TYPES: tuple[str, ...] = ("conventional", "fha", "va", "jumbo")
@@ -313,132 +312,124 @@ def _apply_changes(app: MortgageApplication, changes: dict[str, Any], status: st
         _set_status(app, status)
 
 
-def register(mcp: FastMCP) -> None:
-    """Add the mortgage tools to ``mcp``."""
+@tool
+async def start_mortgage_application(
+    call: Caller,
+    loan_amount: Amount = None,
+    property_value: Amount = None,
+    annual_income: Income = None,
+    down_payment: DownPayment = None,
+    loan_type: LoanTypeName = "conventional",
+    term_years: Term = 30,
+) -> dict[str, Any]:
+    """Start a mortgage application for the caller, with its documents checklist."""
+    _check_term_and_rate(term_years)
+    figures = _figures(
+        loan_amount=loan_amount,
+        property_value=property_value,
+        annual_income=annual_income,
+        down_payment=down_payment,
+    )
+    session, user = call.session, call.user
+    app = _new_application(user, figures, loan_type, term_years)
+    session.add(app)
+    await session.flush()
+    return {"application": application_json(app), "documents": _documents(app)}
 
-    @mcp.tool()
-    async def start_mortgage_application(
-        ctx: Context,  # type: ignore[type-arg]
-        loan_amount: Amount = None,
-        property_value: Amount = None,
-        annual_income: Income = None,
-        down_payment: DownPayment = None,
-        loan_type: LoanTypeName = "conventional",
-        term_years: Term = 30,
-    ) -> dict[str, Any]:
-        """Start a mortgage application for the caller, with its documents checklist."""
-        _check_term_and_rate(term_years)
-        figures = _figures(
-            loan_amount=loan_amount,
-            property_value=property_value,
-            annual_income=annual_income,
-            down_payment=down_payment,
-        )
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            app = _new_application(user, figures, loan_type, term_years)
-            session.add(app)
-            await session.flush()
-            return {"application": application_json(app), "documents": _documents(app)}
 
-    @mcp.tool()
-    async def get_mortgage_application(
-        ctx: Context,  # type: ignore[type-arg]
-        application_id: AppId = None,
-    ) -> dict[str, Any]:
-        """Show the caller's mortgage application (default: the latest) and its documents."""
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            app = await _find_app(session, user, application_id)
-            return {"application": application_json(app), "documents": _documents(app)}
+@tool
+async def get_mortgage_application(
+    call: Caller,
+    application_id: AppId = None,
+) -> dict[str, Any]:
+    """Show the caller's mortgage application (default: the latest) and its documents."""
+    session, user = call.session, call.user
+    app = await _find_app(session, user, application_id)
+    return {"application": application_json(app), "documents": _documents(app)}
 
-    @mcp.tool()
-    async def update_mortgage_application(
-        ctx: Context,  # type: ignore[type-arg]
-        application_id: AppId = None,
-        loan_amount: Amount = None,
-        property_value: Amount = None,
-        annual_income: Income = None,
-        monthly_debts: Debts = None,
-        credit_score: Annotated[int | None, Field(description="Credit score (300-850)")] = None,
-        down_payment: DownPayment = None,
-        status: Annotated[
-            str | None, Field(max_length=32, description="'submitted', 'withdrawn' or 'draft'")
-        ] = None,
-    ) -> dict[str, Any]:
-        """Change figures of the caller's application (default: the latest), or submit it."""
-        if credit_score is not None:
-            check_range(credit_score, 300, 850, "the credit score")
-        changes = _figures(
-            loan_amount=loan_amount,
-            property_value=property_value,
-            annual_income=annual_income,
-            monthly_debts=monthly_debts,
-            down_payment=down_payment,
-        )
-        changes["credit_score"] = credit_score
-        changes = {key: value for key, value in changes.items() if value is not None}
-        if not changes and not (status and status.strip()):
-            raise ToolError("say what to change: an amount, the credit score or the status")
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            app = await _find_app(session, user, application_id)
-            _apply_changes(app, changes, status)
-            return {"application": application_json(app)}
 
-    @mcp.tool()
-    async def calculate_mortgage_payment(
-        ctx: Context,  # type: ignore[type-arg]
-        loan_amount: Annotated[float, Field(description="Amount (or price) in USD, more than 0")],
-        annual_rate: Rate = 6.5,
-        term_years: Term = 30,
-        down_payment: Down = 0,
-    ) -> dict[str, Any]:
-        """Estimate the monthly principal-and-interest payment of a fixed-rate mortgage."""
-        _check_term_and_rate(term_years, annual_rate)
-        amount = _money(loan_amount, "the loan amount")
-        down = _money(down_payment, "the down payment", zero_ok=True)
-        return payment_plan(amount, down, annual_rate, term_years)
+@tool
+async def update_mortgage_application(
+    call: Caller,
+    application_id: AppId = None,
+    loan_amount: Amount = None,
+    property_value: Amount = None,
+    annual_income: Income = None,
+    monthly_debts: Debts = None,
+    credit_score: Annotated[int | None, Field(description="Credit score (300-850)")] = None,
+    down_payment: DownPayment = None,
+    status: Annotated[
+        str | None, Field(max_length=32, description="'submitted', 'withdrawn' or 'draft'")
+    ] = None,
+) -> dict[str, Any]:
+    """Change figures of the caller's application (default: the latest), or submit it."""
+    if credit_score is not None:
+        check_range(credit_score, 300, 850, "the credit score")
+    changes = _figures(
+        loan_amount=loan_amount,
+        property_value=property_value,
+        annual_income=annual_income,
+        monthly_debts=monthly_debts,
+        down_payment=down_payment,
+    )
+    changes["credit_score"] = credit_score
+    changes = {key: value for key, value in changes.items() if value is not None}
+    if not changes and not (status and status.strip()):
+        raise ToolError("say what to change: an amount, the credit score or the status")
+    session, user = call.session, call.user
+    app = await _find_app(session, user, application_id)
+    _apply_changes(app, changes, status)
+    return {"application": application_json(app)}
 
-    @mcp.tool()
-    async def estimate_affordability(
-        ctx: Context,  # type: ignore[type-arg]
-        annual_income: Annotated[float, Field(description="Gross yearly income in USD")],
-        monthly_debts: Annotated[float, Field(description="Monthly debt payments, USD")] = 0,
-        annual_rate: Rate = 6.5,
-        term_years: Term = 30,
-        down_payment: Down = 0,
-    ) -> dict[str, Any]:
-        """Estimate the most home the caller can afford under the 28/36 rule."""
-        _check_term_and_rate(term_years, annual_rate)
-        income = _money(annual_income, "the annual income")
-        debts = _money(monthly_debts, "the monthly debts", zero_ok=True)
-        down = _money(down_payment, "the down payment", zero_ok=True)
-        return affordability(income, debts, down, annual_rate, term_years)
 
-    @mcp.tool()
-    async def list_required_documents(
-        ctx: Context,  # type: ignore[type-arg]
-        application_id: AppId = None,
-        loan_type: Annotated[
-            str | None, Field(max_length=32, description="conventional, fha, va or jumbo")
-        ] = None,
-    ) -> dict[str, Any]:
-        """List the documents a mortgage needs; for an application, which ones are received."""
-        wanted = _loan_type(loan_type) if loan_type is not None and loan_type.strip() else None
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            if application_id or (wanted is None and await _has_application(session, user)):
-                app = await _find_app(session, user, application_id)
-                kind, documents = app.loan_type.value, _documents(app)
-                return {"documents": documents, "application_id": app.id, "loan_type": kind}
-        kind = wanted or "conventional"
-        documents = [
-            {"name": name, "doc_type": slug, "status": "missing", "received": False}
-            for slug, name in checklist(kind)
-        ]
-        return {"documents": documents, "loan_type": kind}
+@tool
+async def calculate_mortgage_payment(
+    loan_amount: Annotated[float, Field(description="Amount (or price) in USD, more than 0")],
+    annual_rate: Rate = 6.5,
+    term_years: Term = 30,
+    down_payment: Down = 0,
+) -> dict[str, Any]:
+    """Estimate the monthly principal-and-interest payment of a fixed-rate mortgage."""
+    _check_term_and_rate(term_years, annual_rate)
+    amount = _money(loan_amount, "the loan amount")
+    down = _money(down_payment, "the down payment", zero_ok=True)
+    return payment_plan(amount, down, annual_rate, term_years)
+
+
+@tool
+async def estimate_affordability(
+    annual_income: Annotated[float, Field(description="Gross yearly income in USD")],
+    monthly_debts: Annotated[float, Field(description="Monthly debt payments, USD")] = 0,
+    annual_rate: Rate = 6.5,
+    term_years: Term = 30,
+    down_payment: Down = 0,
+) -> dict[str, Any]:
+    """Estimate the most home the caller can afford under the 28/36 rule."""
+    _check_term_and_rate(term_years, annual_rate)
+    income = _money(annual_income, "the annual income")
+    debts = _money(monthly_debts, "the monthly debts", zero_ok=True)
+    down = _money(down_payment, "the down payment", zero_ok=True)
+    return affordability(income, debts, down, annual_rate, term_years)
+
+
+@tool
+async def list_required_documents(
+    call: Caller,
+    application_id: AppId = None,
+    loan_type: Annotated[
+        str | None, Field(max_length=32, description="conventional, fha, va or jumbo")
+    ] = None,
+) -> dict[str, Any]:
+    """List the documents a mortgage needs; for an application, which ones are received."""
+    wanted = _loan_type(loan_type) if loan_type is not None and loan_type.strip() else None
+    session, user = call.session, call.user
+    if application_id or (wanted is None and await _has_application(session, user)):
+        app = await _find_app(session, user, application_id)
+        kind, documents = app.loan_type.value, _documents(app)
+        return {"documents": documents, "application_id": app.id, "loan_type": kind}
+    kind = wanted or "conventional"
+    documents = [
+        {"name": name, "doc_type": slug, "status": "missing", "received": False}
+        for slug, name in checklist(kind)
+    ]
+    return {"documents": documents, "loan_type": kind}

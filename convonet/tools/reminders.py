@@ -9,7 +9,6 @@ will be delivered again).
 from datetime import datetime, timedelta, tzinfo
 from typing import Annotated, Any
 
-from mcp.server.fastmcp import Context, FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
 from pydantic import Field
 from sqlalchemy import select
@@ -20,13 +19,12 @@ from convonet.tools.common import (
     clean,
     compact,
     iso,
-    load_user,
     local_iso,
     parse_datetime,
     pick_one,
     user_zone,
 )
-from convonet.tools.resources import tool_env
+from convonet.tools.framework import Caller, tool
 
 ReminderId = Annotated[str | None, Field(max_length=64, description="The reminder's id, if known")]
 ReminderTitle = Annotated[
@@ -92,88 +90,78 @@ async def _find(
     return pick_one(reminders, title=title, label=lambda r: r.title, kind="reminder")
 
 
-def register(mcp: FastMCP) -> None:
-    """Add the reminder tools to ``mcp``."""
+@tool
+async def create_reminder(
+    call: Caller,
+    title: Annotated[str, Field(min_length=1, max_length=500, description="What to remind")],
+    remind_at: When,
+    description: Notes = "",
+) -> dict[str, Any]:
+    """Set a reminder for a future date and time (in the caller's timezone)."""
+    session, user = call.session, call.user
+    zone = user_zone(user)
+    if not clean(title):
+        raise ToolError("say what the reminder is about")
+    reminder = Reminder(
+        user_id=user.id,
+        title=clean(title),
+        notes=clean(description, 2000) or None,
+        remind_at=_future(remind_at, zone),
+    )
+    session.add(reminder)
+    await session.flush()
+    return {"reminder": reminder_json(reminder, zone)}
 
-    @mcp.tool()
-    async def create_reminder(
-        ctx: Context,  # type: ignore[type-arg]
-        title: Annotated[str, Field(min_length=1, max_length=500, description="What to remind")],
-        remind_at: When,
-        description: Notes = "",
-    ) -> dict[str, Any]:
-        """Set a reminder for a future date and time (in the caller's timezone)."""
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            zone = user_zone(user)
-            if not clean(title):
-                raise ToolError("say what the reminder is about")
-            reminder = Reminder(
-                user_id=user.id,
-                title=clean(title),
-                notes=clean(description, 2000) or None,
-                remind_at=_future(remind_at, zone),
-            )
-            session.add(reminder)
-            await session.flush()
-            return {"reminder": reminder_json(reminder, zone)}
 
-    @mcp.tool()
-    async def get_reminders(
-        ctx: Context,  # type: ignore[type-arg]
-        include_past: Annotated[
-            bool, Field(description="Also list past or dismissed ones")
-        ] = False,
-        limit: Annotated[int, Field(ge=1, le=100)] = 20,
-    ) -> dict[str, Any]:
-        """List the caller's reminders, soonest first (upcoming only unless include_past)."""
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            reminders = await _all(session, user)
-        if not include_past:
-            reminders = _upcoming(reminders, utcnow())
-        zone = user_zone(user)
-        return {
-            "reminders": [reminder_json(r, zone) for r in reminders[:limit]],
-            "count": len(reminders),
-        }
+@tool
+async def get_reminders(
+    call: Caller,
+    include_past: Annotated[bool, Field(description="Also list past or dismissed ones")] = False,
+    limit: Annotated[int, Field(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    """List the caller's reminders, soonest first (upcoming only unless include_past)."""
+    session, user = call.session, call.user
+    reminders = await _all(session, user)
+    if not include_past:
+        reminders = _upcoming(reminders, utcnow())
+    zone = user_zone(user)
+    return {
+        "reminders": [reminder_json(r, zone) for r in reminders[:limit]],
+        "count": len(reminders),
+    }
 
-    @mcp.tool()
-    async def update_reminder(
-        ctx: Context,  # type: ignore[type-arg]
-        reminder_id: ReminderId = None,
-        title: ReminderTitle = None,
-        new_title: Annotated[str | None, Field(max_length=500)] = None,
-        remind_at: Annotated[str | None, Field(max_length=40)] = None,
-        description: Annotated[str | None, Field(max_length=2000)] = None,
-    ) -> dict[str, Any]:
-        """Change a reminder's title, time or description, naming it by id or title."""
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            zone = user_zone(user)
-            reminder = await _find(session, user, reminder_id, title)
-            if new_title is not None and clean(new_title):
-                reminder.title = clean(new_title)
-            if description is not None:
-                reminder.notes = clean(description, 2000) or None
-            if remind_at is not None and remind_at.strip():
-                reminder.remind_at = _future(remind_at, zone)
-                reminder.sent_at, reminder.dismissed = None, False
-            return {"reminder": reminder_json(reminder, zone)}
 
-    @mcp.tool()
-    async def delete_reminder(
-        ctx: Context,  # type: ignore[type-arg]
-        reminder_id: ReminderId = None,
-        title: ReminderTitle = None,
-    ) -> dict[str, Any]:
-        """Delete a reminder, naming it by id or by title."""
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            reminder = await _find(session, user, reminder_id, title)
-            await session.delete(reminder)
-            return {"deleted": reminder_json(reminder, user_zone(user))}
+@tool
+async def update_reminder(
+    call: Caller,
+    reminder_id: ReminderId = None,
+    title: ReminderTitle = None,
+    new_title: Annotated[str | None, Field(max_length=500)] = None,
+    remind_at: Annotated[str | None, Field(max_length=40)] = None,
+    description: Annotated[str | None, Field(max_length=2000)] = None,
+) -> dict[str, Any]:
+    """Change a reminder's title, time or description, naming it by id or title."""
+    session, user = call.session, call.user
+    zone = user_zone(user)
+    reminder = await _find(session, user, reminder_id, title)
+    if new_title is not None and clean(new_title):
+        reminder.title = clean(new_title)
+    if description is not None:
+        reminder.notes = clean(description, 2000) or None
+    if remind_at is not None and remind_at.strip():
+        reminder.remind_at = _future(remind_at, zone)
+        reminder.sent_at, reminder.dismissed = None, False
+    return {"reminder": reminder_json(reminder, zone)}
+
+
+@tool
+async def delete_reminder(
+    call: Caller,
+    reminder_id: ReminderId = None,
+    title: ReminderTitle = None,
+) -> dict[str, Any]:
+    """Delete a reminder, naming it by id or by title."""
+    session, user = call.session, call.user
+    reminder = await _find(session, user, reminder_id, title)
+    await session.delete(reminder)
+    return {"deleted": reminder_json(reminder, user_zone(user))}

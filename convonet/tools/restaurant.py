@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Annotated, Any
 
-from mcp.server.fastmcp import Context, FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
 from pydantic import Field
 from sqlalchemy import select
@@ -24,12 +23,11 @@ from convonet.tools.common import (
     check_range,
     clean,
     compact,
-    load_user,
     parse_date,
     parse_time,
     user_zone,
 )
-from convonet.tools.resources import tool_env
+from convonet.tools.framework import Caller, tool
 
 SITTING_MINUTES = 90  # the model's default
 SITTING = timedelta(minutes=SITTING_MINUTES)
@@ -272,110 +270,99 @@ async def _change(
         reservation.reserved_at, reservation.party_size, reservation.table = start, party, table
 
 
-def register(mcp: FastMCP) -> None:
-    """Add the restaurant tools to ``mcp``."""
+@tool
+async def check_availability(
+    call: Caller,
+    date: DateArg,
+    time: TimeArg,
+    party_size: PartySize,
+) -> dict[str, Any]:
+    """Whether a table for the party is free then; if not, up to 3 nearby free times."""
+    _check_party(party_size)
+    session, user = call.session, call.user
+    start = _when(date, time, user_zone(user))
+    result = await _availability(session, start, party_size)
+    return result | {"date": start.date().isoformat(), "time": f"{start:%H:%M}"}
 
-    @mcp.tool()
-    async def check_availability(
-        ctx: Context,  # type: ignore[type-arg]
-        date: DateArg,
-        time: TimeArg,
-        party_size: PartySize,
-    ) -> dict[str, Any]:
-        """Whether a table for the party is free then; if not, up to 3 nearby free times."""
+
+@tool
+async def create_reservation(
+    call: Caller,
+    date: DateArg,
+    time: TimeArg,
+    party_size: PartySize,
+    name: Annotated[str, Field(min_length=1, max_length=200, description="Guest name")],
+    phone: Annotated[str, Field(max_length=32)] = "",
+    special_requests: Annotated[str, Field(max_length=1000)] = "",
+) -> dict[str, Any]:
+    """Book a table for the caller; the reply carries the confirmation code."""
+    _check_party(party_size)
+    if not clean(name, 200):
+        raise ToolError("give the name the reservation is under")
+    session, user = call.session, call.user
+    zone = user_zone(user)
+    start = _when(date, time, zone)
+    table = await _place(session, start, party_size)
+    reservation = Reservation(user_id=user.id, table=table, party_size=party_size)
+    reservation.guest_name, reservation.guest_phone = (
+        clean(name, 200),
+        clean(phone, 32) or None,
+    )
+    reservation.special_requests = clean(special_requests, 1000) or None
+    reservation.reserved_at, reservation.duration_minutes = start, SITTING_MINUTES
+    reservation.status = ReservationStatus.CONFIRMED
+    reservation.confirmation_code = await _new_code(session)
+    session.add(reservation)
+    await session.flush()
+    return {"reservation": reservation_json(reservation, zone)}
+
+
+@tool
+async def get_reservation(
+    call: Caller,
+    confirmation_code: Code = None,
+    reservation_id: ReservationId = None,
+) -> dict[str, Any]:
+    """Look up one of the caller's reservations (default: their next one)."""
+    session, user = call.session, call.user
+    reservation = await _find(session, user, confirmation_code, reservation_id)
+    return {"reservation": reservation_json(reservation, user_zone(user))}
+
+
+@tool
+async def update_reservation(
+    call: Caller,
+    confirmation_code: Code = None,
+    reservation_id: ReservationId = None,
+    date: Annotated[str | None, Field(max_length=40, description="New date, YYYY-MM-DD")] = None,
+    time: Annotated[str | None, Field(max_length=20, description="New time, HH:MM")] = None,
+    party_size: Annotated[int | None, Field(description="New number of guests")] = None,
+    special_requests: Requests = None,
+) -> dict[str, Any]:
+    """Change the date, time, party size or requests of a reservation (default: the next)."""
+    if party_size is not None:
         _check_party(party_size)
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            start = _when(date, time, user_zone(user))
-            result = await _availability(session, start, party_size)
-        return result | {"date": start.date().isoformat(), "time": f"{start:%H:%M}"}
+    moment = (clean(date) or None, clean(time) or None)
+    if moment == (None, None) and party_size is None and special_requests is None:
+        raise ToolError("say what to change: the date, time, party size or requests")
+    session, user = call.session, call.user
+    zone = user_zone(user)
+    reservation = await _find(session, user, confirmation_code, reservation_id)
+    await _change(session, reservation, zone, moment, party_size)
+    if special_requests is not None:
+        reservation.special_requests = clean(special_requests, 1000) or None
+    return {"reservation": reservation_json(reservation, zone)}
 
-    @mcp.tool()
-    async def create_reservation(
-        ctx: Context,  # type: ignore[type-arg]
-        date: DateArg,
-        time: TimeArg,
-        party_size: PartySize,
-        name: Annotated[str, Field(min_length=1, max_length=200, description="Guest name")],
-        phone: Annotated[str, Field(max_length=32)] = "",
-        special_requests: Annotated[str, Field(max_length=1000)] = "",
-    ) -> dict[str, Any]:
-        """Book a table for the caller; the reply carries the confirmation code."""
-        _check_party(party_size)
-        if not clean(name, 200):
-            raise ToolError("give the name the reservation is under")
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            zone = user_zone(user)
-            start = _when(date, time, zone)
-            table = await _place(session, start, party_size)
-            reservation = Reservation(user_id=user.id, table=table, party_size=party_size)
-            reservation.guest_name, reservation.guest_phone = (
-                clean(name, 200),
-                clean(phone, 32) or None,
-            )
-            reservation.special_requests = clean(special_requests, 1000) or None
-            reservation.reserved_at, reservation.duration_minutes = start, SITTING_MINUTES
-            reservation.status = ReservationStatus.CONFIRMED
-            reservation.confirmation_code = await _new_code(session)
-            session.add(reservation)
-            await session.flush()
-            return {"reservation": reservation_json(reservation, zone)}
 
-    @mcp.tool()
-    async def get_reservation(
-        ctx: Context,  # type: ignore[type-arg]
-        confirmation_code: Code = None,
-        reservation_id: ReservationId = None,
-    ) -> dict[str, Any]:
-        """Look up one of the caller's reservations (default: their next one)."""
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            reservation = await _find(session, user, confirmation_code, reservation_id)
-            return {"reservation": reservation_json(reservation, user_zone(user))}
-
-    @mcp.tool()
-    async def update_reservation(
-        ctx: Context,  # type: ignore[type-arg]
-        confirmation_code: Code = None,
-        reservation_id: ReservationId = None,
-        date: Annotated[
-            str | None, Field(max_length=40, description="New date, YYYY-MM-DD")
-        ] = None,
-        time: Annotated[str | None, Field(max_length=20, description="New time, HH:MM")] = None,
-        party_size: Annotated[int | None, Field(description="New number of guests")] = None,
-        special_requests: Requests = None,
-    ) -> dict[str, Any]:
-        """Change the date, time, party size or requests of a reservation (default: the next)."""
-        if party_size is not None:
-            _check_party(party_size)
-        moment = (clean(date) or None, clean(time) or None)
-        if moment == (None, None) and party_size is None and special_requests is None:
-            raise ToolError("say what to change: the date, time, party size or requests")
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            zone = user_zone(user)
-            reservation = await _find(session, user, confirmation_code, reservation_id)
-            await _change(session, reservation, zone, moment, party_size)
-            if special_requests is not None:
-                reservation.special_requests = clean(special_requests, 1000) or None
-            return {"reservation": reservation_json(reservation, zone)}
-
-    @mcp.tool()
-    async def cancel_reservation(
-        ctx: Context,  # type: ignore[type-arg]
-        confirmation_code: Code = None,
-        reservation_id: ReservationId = None,
-    ) -> dict[str, Any]:
-        """Cancel one of the caller's reservations (default: their next one)."""
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            reservation = await _find(session, user, confirmation_code, reservation_id)
-            _check_changeable(reservation)
-            reservation.status = ReservationStatus.CANCELLED
-            return {"reservation": reservation_json(reservation, user_zone(user))}
+@tool
+async def cancel_reservation(
+    call: Caller,
+    confirmation_code: Code = None,
+    reservation_id: ReservationId = None,
+) -> dict[str, Any]:
+    """Cancel one of the caller's reservations (default: their next one)."""
+    session, user = call.session, call.user
+    reservation = await _find(session, user, confirmation_code, reservation_id)
+    _check_changeable(reservation)
+    reservation.status = ReservationStatus.CANCELLED
+    return {"reservation": reservation_json(reservation, user_zone(user))}

@@ -1,8 +1,8 @@
 """Building MCP servers from tool groups.
 
-Each group module (``convonet/tools/<group>.py``) exposes ``register(mcp: FastMCP)``, which
-adds its decorated, typed tools. A server may carry one group (stdio, one process per
-group) or all of them (the ``/mcp`` endpoint).
+Each group module (``convonet/tools/<group>.py``) defines its tools as module-level functions
+decorated with :func:`convonet.tools.framework.tool`. A server may carry one group (stdio,
+one process per group) or all of them (the ``/mcp`` endpoint).
 """
 
 import importlib
@@ -11,6 +11,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from mcp.server.fastmcp import FastMCP
 
+from convonet.tools.framework import register_module
 from convonet.tools.resources import ToolResources
 
 # Tool group → its domain (the agent that holds it). "shared" groups go to every agent.
@@ -37,8 +38,7 @@ def register_group(mcp: FastMCP, group: str) -> None:
     """
     if group not in GROUP_DOMAINS:
         raise ValueError(f"unknown tool group {group!r}; known: {', '.join(GROUPS)}")
-    module = importlib.import_module(f"convonet.tools.{group}")
-    module.register(mcp)
+    register_module(mcp, importlib.import_module(f"convonet.tools.{group}"))
 
 
 def build_server(

@@ -15,15 +15,14 @@ and email.
 
 from typing import Annotated, Any, Literal
 
-from mcp.server.fastmcp import Context, FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
 from pydantic import Field
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from convonet.storage.models import Team, TeamMember, TeamRole, Todo, User
-from convonet.tools.common import clean, compact, iso, load_user, pick_one
-from convonet.tools.resources import tool_env
+from convonet.tools.common import clean, compact, iso, pick_one
+from convonet.tools.framework import Caller, tool
 from convonet.tools.todo import Due, PriorityName, Title, add_todo
 
 RoleName = Literal["owner", "admin", "member", "viewer"]
@@ -165,163 +164,149 @@ async def _search(session: AsyncSession, query: str, limit: int) -> list[User]:
     return list(rows.all())
 
 
-def register(mcp: FastMCP) -> None:
-    """Add the team tools to ``mcp``."""
+@tool
+async def create_team(
+    call: Caller,
+    name: Annotated[str, Field(min_length=1, max_length=200, description="The team's name")],
+    description: Annotated[str, Field(max_length=2000)] = "",
+) -> dict[str, Any]:
+    """Create a team; the caller becomes its owner."""
+    session, user = call.session, call.user
+    team = await _new_team(session, user, name, description)
+    return {"team": team_json(team)}
 
-    @mcp.tool()
-    async def create_team(
-        ctx: Context,  # type: ignore[type-arg]
-        name: Annotated[str, Field(min_length=1, max_length=200, description="The team's name")],
-        description: Annotated[str, Field(max_length=2000)] = "",
-    ) -> dict[str, Any]:
-        """Create a team; the caller becomes its owner."""
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            team = await _new_team(session, user, name, description)
-            return {"team": team_json(team)}
 
-    @mcp.tool()
-    async def get_teams(ctx: Context) -> dict[str, Any]:  # type: ignore[type-arg]
-        """List the teams the caller belongs to, with the caller's role in each."""
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            mine = await _my_teams(session, user)
-        teams = [{**team_json(team), "role": role.value} for team, role in mine]
-        return {"teams": teams}
+@tool
+async def get_teams(call: Caller) -> dict[str, Any]:
+    """List the teams the caller belongs to, with the caller's role in each."""
+    session, user = call.session, call.user
+    mine = await _my_teams(session, user)
+    teams = [{**team_json(team), "role": role.value} for team, role in mine]
+    return {"teams": teams}
 
-    @mcp.tool()
-    async def get_team_members(
-        ctx: Context,  # type: ignore[type-arg]
-        team_id: TeamId = None,
-        team_name: TeamName = None,
-    ) -> dict[str, Any]:
-        """List a team's members and their roles (the caller must be on the team)."""
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            team, _role = await _find_team(session, user, team_id, team_name)
-            return {"team": team_json(team), "members": await _members(session, team)}
 
-    @mcp.tool()
-    async def create_team_todo(
-        ctx: Context,  # type: ignore[type-arg]
-        title: Title,
-        team_id: TeamId = None,
-        team_name: TeamName = None,
-        description: Annotated[str, Field(max_length=2000)] = "",
-        priority: PriorityName = "medium",
-        due_date: Due = None,
-        assignee_email: Annotated[
-            str | None, Field(max_length=320, description="Email of the member to assign it to")
-        ] = None,
-    ) -> dict[str, Any]:
-        """Add a to-do to a team's list, optionally assigned to one of its members."""
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            team, role = await _find_team(session, user, team_id, team_name)
-            if role is TeamRole.VIEWER:
-                raise ToolError(f"viewers of {team.name!r} cannot add team to-dos")
-            assignee = None
-            if assignee_email is not None and assignee_email.strip():
-                assignee = await _user_by_email(session, assignee_email)
-                await _membership(session, team, assignee)
-            return await add_todo(
-                session,
-                user,
-                title=title,
-                description=description,
-                priority=priority,
-                due_date=due_date,
-                team_id=team.id,
-                assignee_id=assignee.id if assignee else None,
-            )
+@tool
+async def get_team_members(
+    call: Caller,
+    team_id: TeamId = None,
+    team_name: TeamName = None,
+) -> dict[str, Any]:
+    """List a team's members and their roles (the caller must be on the team)."""
+    session, user = call.session, call.user
+    team, _role = await _find_team(session, user, team_id, team_name)
+    return {"team": team_json(team), "members": await _members(session, team)}
 
-    @mcp.tool()
-    async def add_team_member(
-        ctx: Context,  # type: ignore[type-arg]
-        email: Email,
-        team_id: TeamId = None,
-        team_name: TeamName = None,
-        role: RoleName = "member",
-    ) -> dict[str, Any]:
-        """Add a user (by email) to a team with a role; owners and admins only."""
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            team, caller_role = await _find_team(session, user, team_id, team_name)
-            _check_may_manage(caller_role, team, TeamRole.MEMBER, TeamRole(role))
-            target = await _user_by_email(session, email)
-            existing = await session.get(TeamMember, (team.id, target.id))
-            if existing is not None:
-                raise ToolError(
-                    f"{target.email} is already on {team.name!r} as {existing.role.value}"
-                )
-            member = TeamMember(team_id=team.id, user_id=target.id, role=TeamRole(role))
-            session.add(member)
-            await session.flush()
-            return {"team": team_json(team), "member": member_json(member, target)}
 
-    @mcp.tool()
-    async def remove_team_member(
-        ctx: Context,  # type: ignore[type-arg]
-        email: Email,
-        team_id: TeamId = None,
-        team_name: TeamName = None,
-    ) -> dict[str, Any]:
-        """Remove a member (by email) from a team; owners/admins, or a member leaving."""
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            team, caller_role = await _find_team(session, user, team_id, team_name)
-            target = await _user_by_email(session, email)
-            member = await _membership(session, team, target)
-            if target.id != user.id:
-                _check_may_manage(caller_role, team, member.role, None)
-            await _check_keeps_owner(session, team, member, None)
-            removed = member_json(member, target)
-            await session.delete(member)
-            await session.execute(
-                update(Todo)
-                .where(Todo.team_id == team.id, Todo.assignee_id == target.id)
-                .values(assignee_id=None)
-            )
-            return {"team": team_json(team), "removed": removed}
+@tool
+async def create_team_todo(
+    call: Caller,
+    title: Title,
+    team_id: TeamId = None,
+    team_name: TeamName = None,
+    description: Annotated[str, Field(max_length=2000)] = "",
+    priority: PriorityName = "medium",
+    due_date: Due = None,
+    assignee_email: Annotated[
+        str | None, Field(max_length=320, description="Email of the member to assign it to")
+    ] = None,
+) -> dict[str, Any]:
+    """Add a to-do to a team's list, optionally assigned to one of its members."""
+    session, user = call.session, call.user
+    team, role = await _find_team(session, user, team_id, team_name)
+    if role is TeamRole.VIEWER:
+        raise ToolError(f"viewers of {team.name!r} cannot add team to-dos")
+    assignee = None
+    if assignee_email is not None and assignee_email.strip():
+        assignee = await _user_by_email(session, assignee_email)
+        await _membership(session, team, assignee)
+    return await add_todo(
+        session,
+        user,
+        title=title,
+        description=description,
+        priority=priority,
+        due_date=due_date,
+        team_id=team.id,
+        assignee_id=assignee.id if assignee else None,
+    )
 
-    @mcp.tool()
-    async def change_member_role(
-        ctx: Context,  # type: ignore[type-arg]
-        email: Email,
-        role: RoleName,
-        team_id: TeamId = None,
-        team_name: TeamName = None,
-    ) -> dict[str, Any]:
-        """Change a member's role (owner, admin, member, viewer); owners and admins only."""
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            team, caller_role = await _find_team(session, user, team_id, team_name)
-            target = await _user_by_email(session, email)
-            member = await _membership(session, team, target)
-            new = TeamRole(role)
-            _check_may_manage(caller_role, team, member.role, new)
-            await _check_keeps_owner(session, team, member, new)
-            member.role = new
-            return {"team": team_json(team), "member": member_json(member, target)}
 
-    @mcp.tool()
-    async def search_users(
-        ctx: Context,  # type: ignore[type-arg]
-        query: Annotated[
-            str, Field(min_length=1, max_length=200, description="Part of a name or email")
-        ],
-        limit: Annotated[int, Field(ge=1, le=50)] = 10,
-    ) -> dict[str, Any]:
-        """Find people by a fragment of their name or email (to add them to a team)."""
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            await load_user(session, scope)
-            users = await _search(session, query, limit)
-        return {"users": [{"user_id": u.id, "name": u.name, "email": u.email} for u in users]}
+@tool
+async def add_team_member(
+    call: Caller,
+    email: Email,
+    team_id: TeamId = None,
+    team_name: TeamName = None,
+    role: RoleName = "member",
+) -> dict[str, Any]:
+    """Add a user (by email) to a team with a role; owners and admins only."""
+    session, user = call.session, call.user
+    team, caller_role = await _find_team(session, user, team_id, team_name)
+    _check_may_manage(caller_role, team, TeamRole.MEMBER, TeamRole(role))
+    target = await _user_by_email(session, email)
+    existing = await session.get(TeamMember, (team.id, target.id))
+    if existing is not None:
+        raise ToolError(f"{target.email} is already on {team.name!r} as {existing.role.value}")
+    member = TeamMember(team_id=team.id, user_id=target.id, role=TeamRole(role))
+    session.add(member)
+    await session.flush()
+    return {"team": team_json(team), "member": member_json(member, target)}
+
+
+@tool
+async def remove_team_member(
+    call: Caller,
+    email: Email,
+    team_id: TeamId = None,
+    team_name: TeamName = None,
+) -> dict[str, Any]:
+    """Remove a member (by email) from a team; owners/admins, or a member leaving."""
+    session, user = call.session, call.user
+    team, caller_role = await _find_team(session, user, team_id, team_name)
+    target = await _user_by_email(session, email)
+    member = await _membership(session, team, target)
+    if target.id != user.id:
+        _check_may_manage(caller_role, team, member.role, None)
+    await _check_keeps_owner(session, team, member, None)
+    removed = member_json(member, target)
+    await session.delete(member)
+    await session.execute(
+        update(Todo)
+        .where(Todo.team_id == team.id, Todo.assignee_id == target.id)
+        .values(assignee_id=None)
+    )
+    return {"team": team_json(team), "removed": removed}
+
+
+@tool
+async def change_member_role(
+    call: Caller,
+    email: Email,
+    role: RoleName,
+    team_id: TeamId = None,
+    team_name: TeamName = None,
+) -> dict[str, Any]:
+    """Change a member's role (owner, admin, member, viewer); owners and admins only."""
+    session, user = call.session, call.user
+    team, caller_role = await _find_team(session, user, team_id, team_name)
+    target = await _user_by_email(session, email)
+    member = await _membership(session, team, target)
+    new = TeamRole(role)
+    _check_may_manage(caller_role, team, member.role, new)
+    await _check_keeps_owner(session, team, member, new)
+    member.role = new
+    return {"team": team_json(team), "member": member_json(member, target)}
+
+
+@tool
+async def search_users(
+    call: Caller,
+    query: Annotated[
+        str, Field(min_length=1, max_length=200, description="Part of a name or email")
+    ],
+    limit: Annotated[int, Field(ge=1, le=50)] = 10,
+) -> dict[str, Any]:
+    """Find people by a fragment of their name or email (to add them to a team)."""
+    session = call.session
+    users = await _search(session, query, limit)
+    return {"users": [{"user_id": u.id, "name": u.name, "email": u.email} for u in users]}

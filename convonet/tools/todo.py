@@ -6,7 +6,6 @@ own, ones assigned to them, and those of teams they own or administer.
 
 from typing import Annotated, Any, Literal
 
-from mcp.server.fastmcp import Context, FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
 from pydantic import Field
 from sqlalchemy import or_, select
@@ -17,13 +16,12 @@ from convonet.tools.common import (
     clean,
     compact,
     iso,
-    load_user,
     parse_due,
     pick_one,
     team_roles,
     user_zone,
 )
-from convonet.tools.resources import tool_env
+from convonet.tools.framework import Caller, tool
 
 PriorityName = Literal["low", "medium", "high", "urgent"]
 Title = Annotated[str, Field(min_length=1, max_length=500, description="What needs doing")]
@@ -110,98 +108,89 @@ async def _check_can_change(session: AsyncSession, user: User, todo: Todo) -> No
         raise ToolError("only the to-do's owner, its assignee or a team admin may change it")
 
 
-def register(mcp: FastMCP) -> None:
-    """Add the todo tools to ``mcp``."""
+@tool
+async def create_todo(
+    call: Caller,
+    title: Title,
+    description: Annotated[str, Field(max_length=2000)] = "",
+    priority: PriorityName = "medium",
+    due_date: Due = None,
+) -> dict[str, Any]:
+    """Add a to-do to the caller's personal list."""
+    session, user = call.session, call.user
+    return await add_todo(
+        session,
+        user,
+        title=title,
+        description=description,
+        priority=priority,
+        due_date=due_date,
+    )
 
-    @mcp.tool()
-    async def create_todo(
-        ctx: Context,  # type: ignore[type-arg]
-        title: Title,
-        description: Annotated[str, Field(max_length=2000)] = "",
-        priority: PriorityName = "medium",
-        due_date: Due = None,
-    ) -> dict[str, Any]:
-        """Add a to-do to the caller's personal list."""
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            return await add_todo(
-                session,
-                user,
-                title=title,
-                description=description,
-                priority=priority,
-                due_date=due_date,
-            )
 
-    @mcp.tool()
-    async def get_todos(
-        ctx: Context,  # type: ignore[type-arg]
-        status: Literal["open", "completed", "all"] = "open",
-        priority: PriorityName | None = None,
-        limit: Annotated[int, Field(ge=1, le=100)] = 20,
-    ) -> dict[str, Any]:
-        """List the caller's to-dos (and their teams'), oldest first."""
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            todos = await _visible(session, user, status=status)
-        if priority is not None:
-            todos = [t for t in todos if t.priority.value == priority]
-        return {"todos": [todo_json(t) for t in todos[:limit]], "count": len(todos)}
+@tool
+async def get_todos(
+    call: Caller,
+    status: Literal["open", "completed", "all"] = "open",
+    priority: PriorityName | None = None,
+    limit: Annotated[int, Field(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    """List the caller's to-dos (and their teams'), oldest first."""
+    session, user = call.session, call.user
+    todos = await _visible(session, user, status=status)
+    if priority is not None:
+        todos = [t for t in todos if t.priority.value == priority]
+    return {"todos": [todo_json(t) for t in todos[:limit]], "count": len(todos)}
 
-    @mcp.tool()
-    async def complete_todo(
-        ctx: Context,  # type: ignore[type-arg]
-        todo_id: TodoId = None,
-        title: TodoTitle = None,
-    ) -> dict[str, Any]:
-        """Mark a to-do as done, naming it by id or by title."""
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            todo = await _find(session, user, todo_id, title)
-            await _check_can_change(session, user, todo)
-            todo.completed, todo.completed_at = True, utcnow()
-            return {"todo": todo_json(todo)}
 
-    @mcp.tool()
-    async def update_todo(
-        ctx: Context,  # type: ignore[type-arg]
-        todo_id: TodoId = None,
-        title: TodoTitle = None,
-        new_title: Annotated[str | None, Field(max_length=500)] = None,
-        description: Annotated[str | None, Field(max_length=2000)] = None,
-        priority: PriorityName | None = None,
-        due_date: Due = None,
-    ) -> dict[str, Any]:
-        """Change a to-do's title, description, priority or due date."""
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            todo = await _find(session, user, todo_id, title)
-            await _check_can_change(session, user, todo)
-            if new_title is not None and clean(new_title):
-                todo.title = clean(new_title)
-            if description is not None:
-                todo.description = clean(description, 2000) or None
-            if priority is not None:
-                todo.priority = Priority(priority)
-            if due_date is not None:
-                todo.due_at = parse_due(due_date, user_zone(user))
-            return {"todo": todo_json(todo)}
+@tool
+async def complete_todo(
+    call: Caller,
+    todo_id: TodoId = None,
+    title: TodoTitle = None,
+) -> dict[str, Any]:
+    """Mark a to-do as done, naming it by id or by title."""
+    session, user = call.session, call.user
+    todo = await _find(session, user, todo_id, title)
+    await _check_can_change(session, user, todo)
+    todo.completed, todo.completed_at = True, utcnow()
+    return {"todo": todo_json(todo)}
 
-    @mcp.tool()
-    async def delete_todo(
-        ctx: Context,  # type: ignore[type-arg]
-        todo_id: TodoId = None,
-        title: TodoTitle = None,
-    ) -> dict[str, Any]:
-        """Delete a to-do, naming it by id or by title."""
-        resources, scope = tool_env(ctx)
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            todo = await _find(session, user, todo_id, title)
-            await _check_can_change(session, user, todo)
-            await session.delete(todo)
-            return {"deleted": todo_json(todo)}
+
+@tool
+async def update_todo(
+    call: Caller,
+    todo_id: TodoId = None,
+    title: TodoTitle = None,
+    new_title: Annotated[str | None, Field(max_length=500)] = None,
+    description: Annotated[str | None, Field(max_length=2000)] = None,
+    priority: PriorityName | None = None,
+    due_date: Due = None,
+) -> dict[str, Any]:
+    """Change a to-do's title, description, priority or due date."""
+    session, user = call.session, call.user
+    todo = await _find(session, user, todo_id, title)
+    await _check_can_change(session, user, todo)
+    if new_title is not None and clean(new_title):
+        todo.title = clean(new_title)
+    if description is not None:
+        todo.description = clean(description, 2000) or None
+    if priority is not None:
+        todo.priority = Priority(priority)
+    if due_date is not None:
+        todo.due_at = parse_due(due_date, user_zone(user))
+    return {"todo": todo_json(todo)}
+
+
+@tool
+async def delete_todo(
+    call: Caller,
+    todo_id: TodoId = None,
+    title: TodoTitle = None,
+) -> dict[str, Any]:
+    """Delete a to-do, naming it by id or by title."""
+    session, user = call.session, call.user
+    todo = await _find(session, user, todo_id, title)
+    await _check_can_change(session, user, todo)
+    await session.delete(todo)
+    return {"deleted": todo_json(todo)}
