@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from convonet.storage.models import CalendarEvent
+from convonet.domains.productivity.models import CalendarEvent
 from tests.fakes.mcp_harness import ToolCallError, tool_harness
 
 ZONE = "Europe/Paris"

@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
-from convonet.storage.models import Appointment, AppointmentStatus, Intake, utcnow
+from convonet.domains.healthcare.models import Appointment, AppointmentStatus, Intake
+from convonet.storage.models import utcnow
 from tests.fakes.mcp_harness import ToolCallError, ToolHarness, tool_harness
 
 GROUPS = ["healthcare"]

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import update
 
-from convonet.storage.models import DocumentStatus, MortgageDocument
+from convonet.domains.mortgage.models import DocumentStatus, MortgageDocument
 from tests.fakes.mcp_harness import ToolCallError, tool_harness
 
 GROUPS = ["mortgage"]

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from convonet.storage.models import Reminder
+from convonet.domains.productivity.models import Reminder
 from tests.fakes.mcp_harness import ToolCallError, tool_harness
 
 NEXT_YEAR = datetime.now(UTC).year + 1

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from convonet.storage.models import RestaurantTable
-from convonet.storage.seed import TABLES
+from convonet.domains.restaurant.models import RestaurantTable
+from convonet.domains.restaurant.seed import TABLES
 from tests.fakes.mcp_harness import ToolCallError, ToolHarness, tool_harness
 
 GROUPS = ["restaurant"]

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import select
 
-from convonet.storage.models import Todo
+from convonet.domains.productivity.models import Todo
 from tests.fakes.mcp_harness import ToolCallError, ToolHarness, tool_harness
 
 

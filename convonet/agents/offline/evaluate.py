@@ -13,24 +13,23 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from convonet.agents.offline.model import OfflineAgentModel
+from convonet.agents.offline.phrasing import all_capabilities
+from convonet.domains.registry import derived
 
-# Every tool of docs/tools.md plus the session tools.
-ALL_TOOLS: frozenset[str] = frozenset(
-    str.split(
-        """create_todo get_todos complete_todo update_todo delete_todo
-    create_team get_teams get_team_members create_team_todo add_team_member remove_team_member
-    change_member_role search_users
-    create_reminder get_reminders update_reminder delete_reminder
-    create_calendar_event get_calendar_events update_calendar_event delete_calendar_event
-    sync_google_calendar_events test_google_calendar
-    transfer_to_agent get_available_departments
-    start_mortgage_application get_mortgage_application update_mortgage_application
-    calculate_mortgage_payment estimate_affordability list_required_documents
-    register_patient get_patient record_intake book_appointment get_appointments
-    check_availability create_reservation get_reservation update_reservation cancel_reservation
-    get_current_datetime end_call"""
-    )
-)
+
+@derived
+def all_tools() -> frozenset[str]:
+    """Every tool the assistant can offer (docs/tools.md and the session tools)."""
+    return frozenset(t for c in all_capabilities() for t in c.tools)
+
+
+def __getattr__(name: str) -> object:
+    # ALL_TOOLS is derived from the domain descriptors on access.
+    if name == "ALL_TOOLS":
+        return all_tools()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 # Arguments that carry free context rather than meaning (not compared).
 IGNORED_ARGS: dict[str, frozenset[str]] = {"transfer_to_agent": frozenset({"reason"})}
 
@@ -133,7 +132,7 @@ def run_case(model: OfflineAgentModel, case: Case) -> Outcome:
 
 
 def evaluate(
-    cases: Iterable[Case], *, now: datetime, tools: Sequence[str] | frozenset[str] = ALL_TOOLS
+    cases: Iterable[Case], *, now: datetime, tools: Sequence[str] | frozenset[str] | None = None
 ) -> Report:
     """Run every case through a model pinned to ``now`` with ``tools`` bound.
 
@@ -145,5 +144,5 @@ def evaluate(
     Returns:
         The outcomes and accuracy.
     """
-    model = OfflineAgentModel(now=lambda: now).with_tools(tools)
+    model = OfflineAgentModel(now=lambda: now).with_tools(all_tools() if tools is None else tools)
     return Report(tuple(run_case(model, case) for case in cases))

@@ -14,7 +14,8 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from convonet.storage.models import Reminder, User, utcnow
+from convonet.domains.productivity.models import Reminder
+from convonet.storage.models import User, utcnow
 from convonet.tools.common import (
     clean,
     compact,

@@ -19,7 +19,6 @@ from convonet.agents.offline.intents.base import (
     when_answer,
     when_slots,
 )
-from convonet.agents.offline.slots import health
 from convonet.agents.offline.slots.clock import duration_minutes
 from convonet.agents.offline.slots.days import birth_date
 from convonet.agents.offline.slots.people import (
@@ -31,6 +30,7 @@ from convonet.agents.offline.slots.people import (
     split_name,
 )
 from convonet.agents.offline.slots.when import iso_date
+from convonet.domains.healthcare import slots as health
 
 AREA = "healthcare"
 
@@ -268,3 +268,7 @@ INTENTS: tuple[Intent, ...] = (
         AREA,
     ),
 )
+# Intake's words ("my head hurts", "pain") are broad, so it ranks after every other domain's
+# specific intents; the rest of the clinic ranks early.
+INTAKE_INTENTS: tuple[Intent, ...] = tuple(i for i in INTENTS if i.name == "record_intake")
+CLINIC_INTENTS: tuple[Intent, ...] = tuple(i for i in INTENTS if i not in INTAKE_INTENTS)

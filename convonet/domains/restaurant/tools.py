@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from convonet.storage.models import Reservation, ReservationStatus, RestaurantTable, User, utcnow
+from convonet.domains.restaurant.models import Reservation, ReservationStatus, RestaurantTable
+from convonet.storage.models import User, utcnow
 from convonet.tools.common import (
     check_range,
     clean,

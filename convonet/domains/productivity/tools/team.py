@@ -20,10 +20,11 @@ from pydantic import Field
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from convonet.storage.models import Team, TeamMember, TeamRole, Todo, User
+from convonet.domains.productivity.models import Todo
+from convonet.domains.productivity.tools.todo import Due, PriorityName, Title, add_todo
+from convonet.storage.models import Team, TeamMember, TeamRole, User
 from convonet.tools.common import clean, compact, iso, pick_one
 from convonet.tools.framework import Caller, tool
-from convonet.tools.todo import Due, PriorityName, Title, add_todo
 
 RoleName = Literal["owner", "admin", "member", "viewer"]
 TeamId = Annotated[str | None, Field(max_length=64, description="The team's id, if known")]

@@ -1,13 +1,10 @@
 """Replies from the results of the to-do, team, reminder and calendar tools."""
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from convonet.agents.offline.phrasing.base import Phraser, Result
 from convonet.agents.offline.phrasing.speech import article, listing, moment, plural, the_team
-
-Result = dict[str, Any]
-Phraser = Callable[[Result, Result, datetime | None], str]
 
 
 def _title(item: Any, fallback: str = "it") -> str:

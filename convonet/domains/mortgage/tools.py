@@ -17,15 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from convonet.storage.models import (
+from convonet.domains.mortgage.models import (
     ApplicationStatus,
     DocumentStatus,
     LoanType,
     MortgageApplication,
     MortgageDocument,
-    User,
-    utcnow,
 )
+from convonet.storage.models import User, utcnow
 from convonet.tools.common import check_range, compact, iso
 from convonet.tools.framework import Caller, tool
 

@@ -16,8 +16,8 @@ from convonet.agents.offline.intents.base import (
     present,
     when_slots,
 )
-from convonet.agents.offline.intents.todos import cuts
 from convonet.agents.offline.slots.people import email, priority, team_name, team_role
+from convonet.domains.productivity.intents.todos import cuts
 
 AREA = "teams"
 _TASK = r"(?:a\s+|an\s+)?(?:new\s+)?(?:team\s+)?(?:task|todo)"

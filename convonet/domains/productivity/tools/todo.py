@@ -11,7 +11,8 @@ from pydantic import Field
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from convonet.storage.models import Priority, TeamRole, Todo, User, utcnow
+from convonet.domains.productivity.models import Priority, Todo
+from convonet.storage.models import TeamRole, User, utcnow
 from convonet.tools.common import (
     clean,
     compact,

@@ -19,7 +19,8 @@ from pydantic import Field
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from convonet.storage.models import CalendarEvent, TeamRole, User
+from convonet.domains.productivity.models import CalendarEvent
+from convonet.storage.models import TeamRole, User
 from convonet.tools.common import (
     clean,
     compact,

@@ -14,15 +14,14 @@ from pydantic import Field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from convonet.storage.models import (
+from convonet.domains.healthcare.models import (
     Appointment,
     AppointmentStatus,
     Intake,
     IntakeStatus,
     Patient,
-    User,
-    utcnow,
 )
+from convonet.storage.models import User, utcnow
 from convonet.tools.common import (
     check_range,
     clean,
