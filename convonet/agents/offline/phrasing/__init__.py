@@ -102,7 +102,7 @@ def spoken_capabilities(tool_names: Iterable[str]) -> str:
     if not areas:
         return full
     listed = areas[0] if len(areas) == 1 else f"{', '.join(areas[:-1])} and {areas[-1]}"
-    person = ", or connect you to a person" if "transfer_to_agent" in names else ""
+    person = ", or get you a person" if "transfer_to_agent" in names else ""
     return f"I can help with {listed}{person}."
 
 

@@ -232,6 +232,8 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "get_todos",
         pattern(
+            # not "add check my credit score to my list": that adds a to-do
+            r"^(?!(?:please\s+)?(?:add|put)\s).*?"
             r"\b(?:what(?:'s| is| are)?|read|show|list|tell me|check|go over|go through|any|"
             r"do i have|how many)\b.*\b(?:todos|todo list|tasks|task list|my list|to do)\b",
             r"\bwhat(?:'s| is) on (?:my|the) (?:todo |shopping )?list\b",
