@@ -37,15 +37,25 @@ def derived(fn: Callable[[], T]) -> Callable[[], T]:
 
 def add_domain_paths(paths: Iterable[Path | str]) -> None:
     """Make the domains in ``paths`` discoverable (and importable as ``convonet.domains.*``)."""
-    added = False
-    for path in paths:
-        text = str(Path(path).resolve())
-        if text not in package.__path__:
-            package.__path__.append(text)
-            added = True
-    if added:
-        for clear in _DERIVED:
-            clear()
+    new = [str(Path(p).resolve()) for p in paths]
+    new = [p for p in dict.fromkeys(new) if p not in package.__path__]
+    if new:
+        package.__path__.extend(new)
+        _forget()
+
+
+def remove_domain_paths(paths: Iterable[Path | str]) -> None:
+    """Undo :func:`add_domain_paths` (for tests: the domains there are no longer listed)."""
+    gone = {str(Path(p).resolve()) for p in paths}
+    kept = [p for p in package.__path__ if p not in gone]
+    if len(kept) != len(package.__path__):
+        package.__path__[:] = kept
+        _forget()
+
+
+def _forget() -> None:
+    for clear in _DERIVED:
+        clear()
 
 
 @derived

@@ -13,7 +13,7 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.server.fastmcp import FastMCP
 
 from convonet.auth.tokens import verify_token
-from convonet.domains.registry import group_modules
+from convonet.domains.registry import add_domain_paths, group_modules
 from convonet.errors import AuthenticationError
 from convonet.runtime import Runtime
 from convonet.settings import Settings
@@ -46,6 +46,7 @@ class JWTTokenVerifier:
 
 def build_http_server(settings: Settings, runtime: Callable[[], Runtime]) -> FastMCP:
     """The ``/mcp`` server; ``runtime`` returns the app's runtime once it is open."""
+    add_domain_paths(settings.domain_paths)
 
     @asynccontextmanager
     async def resources() -> AsyncIterator[ToolResources]:

@@ -24,7 +24,7 @@ from mcp import ClientSession, McpError, StdioServerParameters
 from mcp.client.stdio import get_default_environment, stdio_client
 from mcp.types import CallToolResult, TextContent
 
-from convonet.domains.registry import SHARED, group_domains
+from convonet.domains.registry import SHARED, add_domain_paths, group_domains
 from convonet.errors import ConvonetError
 from convonet.settings import Settings
 from convonet.tools.records import ToolCallRecord, record_tool_call, summarize
@@ -86,6 +86,7 @@ class ToolHub:
     def __init__(
         self, settings: Settings, servers: dict[str, ToolServerSpec] | None = None
     ) -> None:
+        add_domain_paths(settings.domain_paths)
         self._settings = settings
         self._servers = servers if servers is not None else default_servers()
         self._stack = AsyncExitStack()

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
-from convonet.agents.domains import DOMAINS, PRODUCTIVITY
+from convonet.agents.domains import PRODUCTIVITY
+from convonet.domains.registry import domain_names
 
-BOTS_DIR = Path(__file__).parent / "bots"
+BOTS_DIR = Path(__file__).parent.parent / "bots"
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 
 TEMPLATE = '''"""{title}: {description}"""
@@ -26,6 +27,14 @@ BOT = BotSpec(
     description={description!r},
 )
 '''
+
+
+def _known_domains(domains: tuple[str, ...]) -> tuple[str, ...]:
+    known = domain_names()
+    unknown = [d for d in domains if d not in known]
+    if unknown:
+        raise click.BadParameter(f"unknown domain {unknown[0]!r}; known: {', '.join(known)}")
+    return domains
 
 
 def render_bot(name: str, title: str, domains: tuple[str, ...], description: str) -> str:
@@ -59,7 +68,7 @@ def register(main: click.Group) -> None:
         "--domain",
         "domains",
         multiple=True,
-        type=click.Choice(DOMAINS),
+        callback=lambda _ctx, _param, value: _known_domains(value),
         default=(PRODUCTIVITY,),
         show_default=True,
         help="Domain agent(s) the bot may use; one pins it.",

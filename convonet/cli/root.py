@@ -10,6 +10,10 @@ from convonet import __version__
 @click.version_option(__version__)
 def main() -> None:
     """Convonet: real-time voice AI assistant platform."""
+    from convonet.domains.registry import add_domain_paths
+    from convonet.settings import Settings
+
+    add_domain_paths(Settings().domain_paths)
 
 
 @main.command()
@@ -38,11 +42,13 @@ def serve(host: str | None, port: int | None, log_level: str | None) -> None:
 
 
 from convonet.bench.cli import register as _register_bench  # noqa: E402
-from convonet.cli_admin import register as _register_admin  # noqa: E402
-from convonet.cli_bots import register as _register_bots  # noqa: E402
-from convonet.cli_voice import register as _register_voice  # noqa: E402
+from convonet.cli.admin import register as _register_admin  # noqa: E402
+from convonet.cli.bots import register as _register_bots  # noqa: E402
+from convonet.cli.domains import register as _register_domains  # noqa: E402
+from convonet.cli.voice import register as _register_voice  # noqa: E402
 
 _register_voice(main)
 _register_bots(main)
+_register_domains(main)
 _register_admin(main)
 _register_bench(main)
