@@ -1,14 +1,11 @@
 """Mortgage tools (6): the caller's applications, payment and affordability estimates, documents.
 
 Applications belong to the caller who started them; nobody else can read or change them.
-Amounts are US dollars kept to the cent (``Decimal``); rates are annual percentages.
-Payments follow the standard amortization formula ``P·r / (1 - (1 + r)^-n)`` with a monthly
-rate ``r`` and ``n`` monthly payments; affordability follows the 28/36 rule.
+The arithmetic (amortization, the 28/36 rule, the checklist) is in :mod:`.calculator`.
 """
 
-import math
 import re
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from mcp.server.fastmcp.exceptions import ToolError
@@ -17,6 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from convonet.domains.mortgage.calculator import (
+    affordability,
+    checklist,
+    money,
+    payment_plan,
+)
 from convonet.domains.mortgage.models import (
     ApplicationStatus,
     DocumentStatus,
@@ -30,9 +33,6 @@ from convonet.tools.framework import Caller, tool
 
 LoanTypeName = Literal["conventional", "fha", "va", "jumbo"]
 LOAN_TYPES: tuple[str, ...] = ("conventional", "fha", "va", "jumbo")
-CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal(100_000_000)
-FRONT_END, BACK_END = Decimal("0.28"), Decimal("0.36")
 RECEIVED = (DocumentStatus.UPLOADED, DocumentStatus.VERIFIED)
 FINAL = (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN)
 # The statuses a caller may set, each with the statuses it may be set from.
@@ -47,27 +47,6 @@ MONEY_FIELDS = ("loan_amount", "property_value", "down_payment", "annual_income"
 ZERO_OK = ("down_payment", "monthly_debts")
 NEEDED_TO_SUBMIT = ("loan_amount", "property_value", "annual_income")
 
-COMMON_DOCUMENTS: tuple[tuple[str, str], ...] = (
-    ("pay_stubs", "Pay stubs, last 30 days"),
-    ("w2", "W-2 forms, last 2 years"),
-    ("tax_returns", "Federal tax returns, last 2 years"),
-    ("bank_statements", "Bank statements, last 2 months"),
-    ("photo_id", "Government-issued photo ID"),
-    ("purchase_agreement", "Signed purchase agreement"),
-)
-EXTRA_DOCUMENTS: dict[str, tuple[tuple[str, str], ...]] = {
-    "conventional": (),
-    "fha": (("ssn_proof", "Social Security card or other proof of your SSN"),),
-    "va": (
-        ("va_coe", "VA Certificate of Eligibility (COE)"),
-        ("dd214", "DD-214 discharge papers, or a statement of service if on active duty"),
-    ),
-    "jumbo": (
-        ("asset_statements", "Investment and retirement statements, last 2 months (reserves)"),
-        ("large_deposits_letter", "Letter explaining any large recent deposits"),
-    ),
-}
-
 AppId = Annotated[
     str | None,
     Field(max_length=64, description="The application's id; default: your latest application"),
@@ -81,24 +60,8 @@ Term = Annotated[int, Field(description="Loan term in years (5-40)")]
 Down = Annotated[float, Field(description="Down payment in US dollars (0 or more)")]
 
 
-def _money(value: float, what: str, *, zero_ok: bool = False) -> Decimal:
-    """A caller's dollar amount, rounded to the cent.
-
-    Raises:
-        ToolError: Negative, zero (unless ``zero_ok``), not finite or over $100 million.
-    """
-    low = "0 or more" if zero_ok else "more than $0"
-    message = f"{what} must be {low} and at most $100,000,000, not {value:g}"
-    if not math.isfinite(value) or value < 0 or (value == 0 and not zero_ok):
-        raise ToolError(message)
-    amount = Decimal(str(value)).quantize(CENT, ROUND_HALF_UP)
-    if amount > MAX_AMOUNT or (amount == 0 and not zero_ok):
-        raise ToolError(message)
-    return amount
-
-
 def _maybe_money(value: float | None, what: str, *, zero_ok: bool = False) -> Decimal | None:
-    return None if value is None else _money(value, what, zero_ok=zero_ok)
+    return None if value is None else money(value, what, zero_ok=zero_ok)
 
 
 def _figures(**amounts: float | None) -> dict[str, Any]:
@@ -121,75 +84,6 @@ def _loan_type(value: str) -> str:
     if name not in LOAN_TYPES:
         raise ToolError(f"{value!r} is not a loan type; choose conventional, FHA, VA or jumbo")
     return name
-
-
-def monthly_payment(principal: Decimal, annual_rate: Decimal, months: int) -> Decimal:
-    """The exact (unrounded) monthly payment amortizing ``principal`` over ``months``."""
-    if annual_rate == 0:
-        return principal / months
-    rate = annual_rate / 1200
-    return principal * rate / (1 - (1 + rate) ** -months)
-
-
-def loan_for_payment(payment: Decimal, annual_rate: Decimal, months: int) -> Decimal:
-    """The (unrounded) principal that ``payment`` a month amortizes over ``months``."""
-    if annual_rate == 0:
-        return payment * months
-    rate = annual_rate / 1200
-    return payment * (1 - (1 + rate) ** -months) / rate
-
-
-def payment_plan(
-    loan_amount: Decimal, down_payment: Decimal, annual_rate: float, term_years: int
-) -> dict[str, Any]:
-    """The result of ``calculate_mortgage_payment`` (amounts rounded to cents)."""
-    principal = loan_amount - down_payment
-    if principal <= 0:
-        raise ToolError("the down payment covers the whole amount, so there is nothing to finance")
-    months = term_years * 12
-    payment = monthly_payment(principal, Decimal(str(annual_rate)), months)
-    payment = payment.quantize(CENT, ROUND_HALF_UP)
-    total = payment * months
-    return {
-        "monthly_payment": float(payment),
-        "principal": float(principal),
-        "total_interest": float(total - principal),
-        "total_paid": float(total),
-        "loan_amount": float(loan_amount),
-        "down_payment": float(down_payment),
-        "annual_rate": annual_rate,
-        "term_years": term_years,
-        "number_of_payments": months,
-    }
-
-
-def affordability(
-    income: Decimal, debts: Decimal, down: Decimal, annual_rate: float, term_years: int
-) -> dict[str, Any]:
-    """The result of ``estimate_affordability`` under the 28/36 rule (maxima rounded down)."""
-    gross = income / 12
-    housing_cap = gross * FRONT_END
-    debt_cap = gross * BACK_END - debts
-    payment = max(min(housing_cap, debt_cap), Decimal(0)).quantize(CENT, ROUND_DOWN)
-    loan = loan_for_payment(payment, Decimal(str(annual_rate)), term_years * 12)
-    loan = loan.quantize(CENT, ROUND_DOWN)
-    return {
-        "max_home_price": float(loan + down),
-        "max_loan": float(loan),
-        "max_monthly_payment": float(payment),
-        "gross_monthly_income": float(gross.quantize(CENT, ROUND_HALF_UP)),
-        "housing_limit_28": float(housing_cap.quantize(CENT, ROUND_DOWN)),
-        "debt_limit_36": float(max(debt_cap, Decimal(0)).quantize(CENT, ROUND_DOWN)),
-        "limited_by": "income (28 %)" if housing_cap <= debt_cap else "debts (36 %)",
-        "down_payment": float(down),
-        "annual_rate": annual_rate,
-        "term_years": term_years,
-    }
-
-
-def checklist(loan_type: str) -> tuple[tuple[str, str], ...]:
-    """The documents (slug, description) a loan type needs, in the order to ask for them."""
-    return COMMON_DOCUMENTS + EXTRA_DOCUMENTS.get(loan_type, ())
 
 
 def _dollars(value: Decimal | None) -> float | None:
@@ -390,8 +284,8 @@ async def calculate_mortgage_payment(
 ) -> dict[str, Any]:
     """Estimate the monthly principal-and-interest payment of a fixed-rate mortgage."""
     _check_term_and_rate(term_years, annual_rate)
-    amount = _money(loan_amount, "the loan amount")
-    down = _money(down_payment, "the down payment", zero_ok=True)
+    amount = money(loan_amount, "the loan amount")
+    down = money(down_payment, "the down payment", zero_ok=True)
     return payment_plan(amount, down, annual_rate, term_years)
 
 
@@ -405,9 +299,9 @@ async def estimate_affordability(
 ) -> dict[str, Any]:
     """Estimate the most home the caller can afford under the 28/36 rule."""
     _check_term_and_rate(term_years, annual_rate)
-    income = _money(annual_income, "the annual income")
-    debts = _money(monthly_debts, "the monthly debts", zero_ok=True)
-    down = _money(down_payment, "the down payment", zero_ok=True)
+    income = money(annual_income, "the annual income")
+    debts = money(monthly_debts, "the monthly debts", zero_ok=True)
+    down = money(down_payment, "the down payment", zero_ok=True)
     return affordability(income, debts, down, annual_rate, term_years)
 
 
