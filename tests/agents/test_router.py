@@ -6,10 +6,14 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.tools import BaseTool, tool
 
+from convonet.agents.context import AgentContext
 from convonet.agents.factory import AgentFactory
 from convonet.agents.router import choose_domain, pending_domain, whole_bot
 from convonet.bots.registry import default_registry
 from convonet.settings import Settings
+from tests.agents.test_llm_providers import make_settings, openai_at
+from tests.fakes.llm_server import Reply
+from tests.fakes.openai_api import FakeOpenAI
 
 ASSISTANT = default_registry().get("assistant").domains
 EVERY = frozenset(ASSISTANT)
@@ -86,3 +90,21 @@ def test_the_factory_builds_whole_bot_agents_for_cloud_llms_only() -> None:
     assert len(names) == len(set(names))
     assert {f"{d}_tool" for d in EVERY} <= set(names)
     assert "get_current_datetime" in names and "end_call" in names
+
+
+@pytest.mark.parametrize(
+    ("bot_domains", "agent"),
+    [(ASSISTANT, whole_bot(ASSISTANT)), (("restaurant",), "restaurant")],
+    ids=["assistant", "pinned"],
+)
+async def test_a_cloud_model_is_offered_every_tool_of_the_bot(
+    bot_domains: tuple[str, ...], agent: str
+) -> None:
+    said = HumanMessage("add lunch with Priya to my calendar on friday at noon")
+    async with FakeOpenAI(script=[Reply(text="Done.")], api_key="test-key") as fake:
+        factory = AgentFactory(make_settings(**openai_at(fake)), _Hub())  # type: ignore[arg-type]
+        context = AgentContext(session_id="s", domains=bot_domains)
+        state = await factory.graph("openai").ainvoke({"messages": [said]}, context=context)
+    assert state["domain"] == agent
+    offered = {tool["function"]["name"] for tool in fake.bodies[0]["tools"]}
+    assert {f"{d}_tool" for d in bot_domains} | {"get_current_datetime", "end_call"} == offered
