@@ -109,6 +109,13 @@ async def _check_can_change(session: AsyncSession, user: User, todo: Todo) -> No
         raise ToolError("only the to-do's owner, its assignee or a team admin may change it")
 
 
+async def _changeable(call: Caller, todo_id: str | None, title: str | None) -> Todo:
+    """The caller's to-do named by id or title, once it is checked they may change it."""
+    todo = await _find(call.session, call.user, todo_id, title)
+    await _check_can_change(call.session, call.user, todo)
+    return todo
+
+
 @tool
 async def create_todo(
     call: Caller,
@@ -151,9 +158,7 @@ async def complete_todo(
     title: TodoTitle = None,
 ) -> dict[str, Any]:
     """Mark a to-do as done, naming it by id or by title."""
-    session, user = call.session, call.user
-    todo = await _find(session, user, todo_id, title)
-    await _check_can_change(session, user, todo)
+    todo = await _changeable(call, todo_id, title)
     todo.completed, todo.completed_at = True, utcnow()
     return {"todo": todo_json(todo)}
 
@@ -169,9 +174,7 @@ async def update_todo(
     due_date: Due = None,
 ) -> dict[str, Any]:
     """Change a to-do's title, description, priority or due date."""
-    session, user = call.session, call.user
-    todo = await _find(session, user, todo_id, title)
-    await _check_can_change(session, user, todo)
+    todo = await _changeable(call, todo_id, title)
     if new_title is not None and clean(new_title):
         todo.title = clean(new_title)
     if description is not None:
@@ -179,7 +182,7 @@ async def update_todo(
     if priority is not None:
         todo.priority = Priority(priority)
     if due_date is not None:
-        todo.due_at = parse_due(due_date, user_zone(user))
+        todo.due_at = parse_due(due_date, call.zone)
     return {"todo": todo_json(todo)}
 
 
@@ -190,8 +193,6 @@ async def delete_todo(
     title: TodoTitle = None,
 ) -> dict[str, Any]:
     """Delete a to-do, naming it by id or by title."""
-    session, user = call.session, call.user
-    todo = await _find(session, user, todo_id, title)
-    await _check_can_change(session, user, todo)
-    await session.delete(todo)
+    todo = await _changeable(call, todo_id, title)
+    await call.session.delete(todo)
     return {"deleted": todo_json(todo)}
