@@ -240,6 +240,11 @@ class Settings(BaseSettings):
     tools_enabled: bool = Field(
         default=True, description="Start the MCP tool servers (off: general agent only)."
     )
+    domain_paths: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="Extra directories of domain packages (each subdirectory with a DOMAIN "
+        "descriptor), beside convonet/domains. Comma-separated or a JSON list.",
+    )
 
     # --- observability ------------------------------------------------------------------
     sentry_dsn: SecretStr | None = Field(
@@ -322,6 +327,7 @@ class Settings(BaseSettings):
     @field_validator(
         "llm_fallback_chain",
         "twilio_trusted_callers",
+        "domain_paths",
         "forwarded_allow_ips",
         "forwarded_hosts",
         "allowed_origins",

@@ -5,20 +5,23 @@ password are generated once per data directory (``data_dir/secrets/demo_*``) and
 start-up; the test environment uses the fixed fixture credentials below (an admin, which
 the test suite relies on), and must never be served to anyone.
 
+The core records (people, departments) are made here; each domain adds its own through its
+``seed`` module (``async seed(seeder, people)``).
+
 Idempotent: every record is looked up by a natural key first, so running it again creates
 nothing new (it only brings the demo user's PIN, password and roles up to date).
 """
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from datetime import datetime, time, timedelta
 from typing import Any, TypeVar
 
 from loguru import logger
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from convonet.domains.registry import optional_modules
 from convonet.errors import ConfigurationError
 from convonet.settings import Settings, persisted_secret
 from convonet.storage import users
@@ -26,20 +29,11 @@ from convonet.storage.db import Database
 from convonet.storage.models import (
     AgentState,
     Base,
-    CalendarEvent,
     CallCenterAgent,
     Department,
-    DocumentStatus,
-    MortgageApplication,
-    MortgageDocument,
-    Patient,
-    Priority,
-    Reminder,
-    RestaurantTable,
     Team,
     TeamMember,
     TeamRole,
-    Todo,
     User,
     utcnow,
 )
@@ -52,17 +46,6 @@ DEMO_PIN = "1234"
 DEMO_TEAM = "Demo Team"
 MEMBER_EMAIL = "alex@convonet.local"
 DEPARTMENTS = {"support": "2001", "sales": "2002", "billing": "2003"}
-TABLES = [("T1", 2, "main"), ("T2", 2, "main"), ("T3", 4, "main"), ("T4", 4, "patio")]
-TABLES += [("T5", 6, "patio"), ("T6", 8, "private")]
-MORTGAGE_DOCUMENTS = {
-    "pay_stubs": ("Pay stubs, last 30 days", DocumentStatus.UPLOADED),
-    "w2": ("W-2 forms, last 2 years", DocumentStatus.MISSING),
-    "bank_statements": ("Bank statements, last 2 months", DocumentStatus.MISSING),
-    "tax_returns": ("Federal tax returns, last 2 years", DocumentStatus.MISSING),
-    "photo_id": ("Government-issued photo ID", DocumentStatus.VERIFIED),
-    "purchase_agreement": ("Signed purchase agreement", DocumentStatus.MISSING),
-}
-
 ModelT = TypeVar("ModelT", bound=Base)
 
 
@@ -110,7 +93,9 @@ class SeedReport:
         return sum(self.created.values())
 
 
-class _Seeder:
+class Seeder:
+    """Adds records once: looks each up by its natural key first."""
+
     def __init__(self, session: AsyncSession, settings: Settings) -> None:
         self.session = session
         self.settings = settings
@@ -119,6 +104,7 @@ class _Seeder:
     async def get_or_add(
         self, model: type[ModelT], lookup: dict[str, Any], **values: Any
     ) -> ModelT:
+        """The ``model`` row matching ``lookup``, created with ``values`` if missing."""
         found = await self.session.scalar(select(model).filter_by(**lookup))
         if found is not None:
             return found
@@ -130,16 +116,17 @@ class _Seeder:
         return record
 
     async def user(self, email: str, name: str, **fields: Any) -> User:
+        """The user with ``email``, created if missing (its PIN kept up to date)."""
         user = await users.get_by_email(self.session, email)
+        secret = self.settings.pin_hash_secret
         if user is None:
             self.created["users"] = self.created.get("users", 0) + 1
             return await users.create_user(
-                self.session,
-                pin_secret=self.settings.pin_hash_secret,
-                email=email,
-                name=name,
-                **fields,
+                self.session, pin_secret=secret, email=email, name=name, **fields
             )
+        pin = fields.get("pin")
+        if pin is not None and user.voice_pin_hash != users.hash_pin(pin, secret):
+            await users.set_pin(self.session, user, pin, pin_secret=secret)
         return user
 
     async def demo(self, credentials: DemoCredentials) -> User:
@@ -157,13 +144,22 @@ class _Seeder:
         return demo
 
 
-def _at(days: int, hour: int, minute: int = 0) -> datetime:
+@dataclass(frozen=True, slots=True)
+class DemoPeople:
+    """The core demo records the domains' seeds attach theirs to."""
+
+    demo: User
+    alex: User
+    team: Team
+
+
+def at(days: int, hour: int, minute: int = 0) -> datetime:
     """Today in UTC plus ``days``, at ``hour:minute`` UTC."""
     day = utcnow().date() + timedelta(days=days)
     return datetime.combine(day, time(hour, minute), tzinfo=utcnow().tzinfo)
 
 
-async def _people(seed: _Seeder, credentials: DemoCredentials) -> tuple[User, User, Team]:
+async def _people(seed: Seeder, credentials: DemoCredentials) -> DemoPeople:
     demo = await seed.demo(credentials)
     alex = await seed.user(MEMBER_EMAIL, "Alex Rivera", roles=["user", "agent"])
     team = await seed.get_or_add(Team, {"name": DEMO_TEAM}, description="The demo's team.")
@@ -171,70 +167,10 @@ async def _people(seed: _Seeder, credentials: DemoCredentials) -> tuple[User, Us
     await seed.get_or_add(
         TeamMember, {"team_id": team.id, "user_id": alex.id}, role=TeamRole.MEMBER
     )
-    return demo, alex, team
+    return DemoPeople(demo, alex, team)
 
 
-async def _productivity(seed: _Seeder, demo: User, alex: User, team: Team) -> None:
-    owner = {"user_id": demo.id}
-    await seed.get_or_add(
-        Todo,
-        {**owner, "title": "Call the bank about the mortgage rate"},
-        priority=Priority.HIGH,
-        due_at=_at(1, 17),
-    )
-    await seed.get_or_add(Todo, {**owner, "title": "Buy groceries"}, priority=Priority.MEDIUM)
-    await seed.get_or_add(
-        Todo,
-        {**owner, "title": "Prepare the team stand-up notes"},
-        team_id=team.id,
-        assignee_id=alex.id,
-        priority=Priority.LOW,
-        due_at=_at(1, 9),
-    )
-    await seed.get_or_add(
-        Reminder, {**owner, "title": "Take your vitamins"}, remind_at=_at(1, 8, 30)
-    )
-    await seed.get_or_add(
-        CalendarEvent,
-        {**owner, "title": "Team stand-up"},
-        team_id=team.id,
-        location="Conference room B",
-        start_at=_at(1, 10),
-        end_at=_at(1, 10, 30),
-    )
-
-
-async def _mortgage(seed: _Seeder, demo: User) -> None:
-    application = await seed.get_or_add(
-        MortgageApplication,
-        {"user_id": demo.id, "property_address": "12 Maple Street, Springfield"},
-        loan_amount=Decimal("320000.00"),
-        property_value=Decimal("400000.00"),
-        down_payment=Decimal("80000.00"),
-        annual_income=Decimal("120000.00"),
-        monthly_debts=Decimal("1500.00"),
-        credit_score=720,
-    )
-    for doc_type, (description, status) in MORTGAGE_DOCUMENTS.items():
-        await seed.get_or_add(
-            MortgageDocument,
-            {"application_id": application.id, "doc_type": doc_type},
-            description=description,
-            status=status,
-        )
-
-
-async def _services(seed: _Seeder, demo: User, alex: User) -> None:
-    await seed.get_or_add(
-        Patient,
-        {"first_name": "Demo", "last_name": "User", "date_of_birth": date(1985, 4, 12)},
-        user_id=demo.id,
-        phone="+15555550100",
-        insurance_provider="Acme Health",
-        allergies="penicillin",
-    )
-    for label, seats, area in TABLES:
-        await seed.get_or_add(RestaurantTable, {"label": label}, seats=seats, area=area)
+async def _call_center(seed: Seeder, people: DemoPeople) -> None:
     departments = {}
     for name, extension in DEPARTMENTS.items():
         departments[name] = await seed.get_or_add(
@@ -242,7 +178,7 @@ async def _services(seed: _Seeder, demo: User, alex: User) -> None:
         )
     await seed.get_or_add(
         CallCenterAgent,
-        {"user_id": alex.id},
+        {"user_id": people.alex.id},
         extension="3001",
         department_id=departments["support"].id,
         state=AgentState.OFFLINE,
@@ -266,12 +202,12 @@ async def seed_demo(db: Database, settings: Settings) -> SeedReport:
     """
     credentials = demo_credentials(settings)
     async with db.session() as session:
-        seed = _Seeder(session, settings)
-        demo, alex, team = await _people(seed, credentials)
-        await _productivity(seed, demo, alex, team)
-        await _mortgage(seed, demo)
-        await _services(seed, demo, alex)
-        report = SeedReport(demo_user_id=demo.id, created=seed.created)
+        seed = Seeder(session, settings)
+        people = await _people(seed, credentials)
+        await _call_center(seed, people)
+        for _domain, module in optional_modules("seed"):
+            await module.seed(seed, people)
+        report = SeedReport(demo_user_id=people.demo.id, created=seed.created)
     logger.info(
         f"demo user {DEMO_EMAIL}: PIN {credentials.pin}, password {credentials.password}"
         f" ({settings.environment} only)"
