@@ -9,7 +9,7 @@ import pytest
 from convonet.auth.tokens import verify_token
 from convonet.errors import AuthenticationError
 from convonet.settings import PUBLISHED_SECRETS, Settings
-from tests.conftest import test_settings
+from tests.conftest import test_settings as settings_for
 
 OLD_JWT_PLACEHOLDER = "convonet-development-jwt-secret-change-me"
 
@@ -36,7 +36,7 @@ def test_unset_secrets_are_generated_once_and_kept(tmp_path: Path) -> None:
 
 
 def test_an_admin_token_signed_with_the_old_placeholder_is_refused(tmp_path: Path) -> None:
-    settings = test_settings(tmp_path)
+    settings = settings_for(tmp_path)
     claims = {"user_id": "u1", "email": "a@b.c", "roles": ["admin"], "type": "access"}
     forged = jwt.encode({**claims, "iat": 2_000_000_000, "exp": 2_000_000_900}, OLD_JWT_PLACEHOLDER)
     with pytest.raises(AuthenticationError):
@@ -48,7 +48,7 @@ def test_published_placeholders_are_refused_when_configured(
     tmp_path: Path, environment: str
 ) -> None:
     with pytest.raises(ValueError, match="published"):
-        test_settings(
+        settings_for(
             tmp_path,
             environment=environment,
             jwt_secret=OLD_JWT_PLACEHOLDER,

@@ -12,7 +12,8 @@ import websockets
 
 from convonet.auth.limiter import GLOBAL, IP, PIN_ONLY
 from convonet.storage.seed import DEMO_PIN
-from tests.conftest import LiveServer, connect, test_settings
+from tests.conftest import LiveServer, connect
+from tests.conftest import test_settings as settings_for
 
 pytestmark = pytest.mark.integration
 
@@ -22,7 +23,7 @@ METRICS_TOKEN = "metrics-token-for-tests-0123456789"
 @pytest.fixture(scope="module")
 def guarded_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A server of its own: lockouts from 127.0.0.1 and its settings stay here."""
-    settings = test_settings(
+    settings = settings_for(
         tmp_path_factory.mktemp("guards"),
         metrics_token=METRICS_TOKEN,
         forwarded_hosts=["voice.example.com"],
@@ -59,7 +60,7 @@ def test_forwarded_headers_are_trusted_only_from_listed_proxies(tmp_path: Any) -
     from convonet.server import create_app
 
     for allowed, expected in (([], "testclient"), (["*"], "198.51.100.7")):
-        app = create_app(test_settings(tmp_path, forwarded_allow_ips=allowed, tools_enabled=False))
+        app = create_app(settings_for(tmp_path, forwarded_allow_ips=allowed, tools_enabled=False))
 
         async def peer(request: Request) -> dict[str, str]:
             return {"host": request.client.host if request.client else ""}
@@ -181,7 +182,7 @@ async def test_metrics_need_the_token_when_one_is_set(guarded_app: LiveServer) -
 def test_access_log_lines_carry_no_query_string(tmp_path: Any) -> None:
     from convonet.server import create_app
 
-    create_app(test_settings(tmp_path, tools_enabled=False))
+    create_app(settings_for(tmp_path, tools_enabled=False))
     record = logging.LogRecord(
         "uvicorn.access",
         logging.INFO,
