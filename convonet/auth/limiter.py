@@ -11,7 +11,7 @@ from loguru import logger
 
 from convonet.errors import RateLimitedError
 from convonet.settings import Settings
-from convonet.storage.redis_store import RedisStore
+from convonet.storage.redis import RedisStore
 
 # Scope names are part of the Redis key (authfail:{scope}:{key}).
 IP, USER, PHONE = "ip", "user", "phone"

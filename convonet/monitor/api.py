@@ -22,16 +22,18 @@ from convonet.errors import InvalidInputError, UnknownBotError
 from convonet.monitor import stats as agg
 from convonet.monitor.api_models import (
     InteractionsPage,
+    StageRow,
     Stats,
     ToolCallRow,
     ToolCallsPage,
     tool_rows,
 )
 from convonet.monitor.live import event_stream
-from convonet.monitor.records import TurnKind, TurnRecord
 from convonet.runtime import Runtime
 from convonet.settings import LlmName
-from convonet.storage.redis_store import SESSION_ID_PATTERN, STREAM_ID_PATTERN
+from convonet.storage.redis import SESSION_ID_PATTERN, STREAM_ID_PATTERN
+from convonet.turns.record import Turn, TurnKind
+from convonet.turns.stages import stage_table
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 SCAN_PAGE = 250
@@ -48,19 +50,19 @@ SinceParam = Annotated[
 
 async def _scan(
     runtime: Runtime,
-    keep: Callable[[TurnRecord], bool],
+    keep: Callable[[Turn], bool],
     *,
     since: float | None,
     limit: int,
     cursor: str | None = None,
-) -> tuple[list[TurnRecord], str | None, int]:
+) -> tuple[list[Turn], str | None, int]:
     """Newest-first records of the global stream that ``keep`` accepts.
 
     Returns:
         ``(records, next cursor or None, entries scanned)``; scanning stops at ``limit``
         matches, at the first record older than ``since``, or after ``SCAN_MAX`` entries.
     """
-    found: list[TurnRecord] = []
+    found: list[Turn] = []
     scanned = 0
     for _ in range(SCAN_MAX // SCAN_PAGE):
         page = await runtime.store.recent_turns(SCAN_PAGE, before=cursor)
@@ -87,6 +89,12 @@ def _check_bot(runtime: Runtime, bot: str | None) -> None:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from error
 
 
+@router.get("/agent-monitor/api/stages", responses={401: {}, 403: {}})
+async def stages(_user: SupervisorUser) -> list[StageRow]:
+    """The stage table: each stage's name, label, moments and meaning, in turn order."""
+    return [StageRow.model_validate(row) for row in stage_table()]
+
+
 @router.get("/agent-monitor/api/stats", responses={400: {}, 401: {}, 403: {}})
 async def stats(
     runtime: RuntimeDep,
@@ -100,7 +108,7 @@ async def stats(
     until = time.time()
     since = until - window_s
 
-    def keep(turn: TurnRecord) -> bool:
+    def keep(turn: Turn) -> bool:
         return (bot is None or turn.bot == bot) and (
             llm is None or (turn.llm_used or turn.llm) == llm
         )
@@ -122,7 +130,7 @@ async def stats(
 
 
 def _session_page(
-    turns: list[TurnRecord], keep: Callable[[TurnRecord], bool], limit: int, cursor: str | None
+    turns: list[Turn], keep: Callable[[Turn], bool], limit: int, cursor: str | None
 ) -> InteractionsPage:
     if cursor is not None and not cursor.isdigit():
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "with session_id the cursor is a number")
@@ -148,7 +156,7 @@ async def interactions(
     """Turns, newest first, each with its stage timings and tool calls."""
     _check_bot(runtime, bot)
 
-    def keep(turn: TurnRecord) -> bool:
+    def keep(turn: Turn) -> bool:
         return (
             (user_id is None or turn.user_id == user_id)
             and (bot is None or turn.bot == bot)
@@ -201,7 +209,7 @@ async def tool_calls(
 ) -> ToolCallsPage:
     """Recent tool calls, newest first, with arguments, results, timings and outcomes."""
 
-    def keep(turn: TurnRecord) -> bool:
+    def keep(turn: Turn) -> bool:
         return (session_id is None or turn.session_id == session_id) and any(
             (tool is None or call.name == tool) and (outcome is None or call.outcome == outcome)
             for call in turn.tool_calls

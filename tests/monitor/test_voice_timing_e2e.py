@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from convonet.monitor.records import WATERFALL_STAGES
+from convonet.turns.stages import WATERFALL_STAGES
 from tests.conftest import LiveServer, connect
 from tests.fakes.speech import silence, synthesize
 from tests.fakes.voice_client import VoiceClient
@@ -15,6 +15,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 CHAIN = (
     "user_stopped_at",
+    "vad_stopped_at",
     "stt_final_at",
     "agent_start_at",
     "first_token_at",

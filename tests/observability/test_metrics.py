@@ -15,9 +15,9 @@ from tests.conftest import LiveServer, connect
 from tests.conftest import test_settings as settings_for
 from tests.fakes.anthropic_api import FakeAnthropic
 from tests.fakes.llm_server import FakeLLMServer
+from tests.fakes.observability import Samples, ThreadedFake, scrape, value
 from tests.fakes.speech import silence, synthesize
 from tests.fakes.voice_client import VoiceClient
-from tests.observability.fakes import Samples, ThreadedFake, scrape, value
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
