@@ -10,11 +10,10 @@ publishes the records it writes, so a dashboard sees the turns of all instances.
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, status
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, StreamingResponse
 
 from convonet.auth.deps import SupervisorUser
 from convonet.deps import RuntimeDep
@@ -29,13 +28,13 @@ from convonet.monitor.api_models import (
     tool_rows,
 )
 from convonet.monitor.live import event_stream
+from convonet.monitor.pages import render_page
 from convonet.runtime import Runtime
 from convonet.settings import LlmName
 from convonet.storage.redis import SESSION_ID_PATTERN, STREAM_ID_PATTERN
 from convonet.turns.record import Turn, TurnKind
 from convonet.turns.stages import stage_table
 
-STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 SCAN_PAGE = 250
 SCAN_MAX = 5000
 MAX_WINDOW_S = 7 * 86400
@@ -223,12 +222,12 @@ async def tool_calls(
 
 
 @router.get("/agent-monitor", include_in_schema=False)
-async def agent_monitor_page() -> FileResponse:
+async def agent_monitor_page() -> HTMLResponse:
     """The Agent Monitor dashboard (it signs in by itself)."""
-    return FileResponse(STATIC_DIR / "agent_monitor.html")
+    return HTMLResponse(render_page("agent_monitor"))
 
 
 @router.get("/tool-execution", include_in_schema=False)
-async def tool_execution_page() -> FileResponse:
-    """The tool-call log page."""
-    return FileResponse(STATIC_DIR / "tool_execution.html")
+async def tool_execution_page() -> HTMLResponse:
+    """The tool-call log page (it signs in by itself)."""
+    return HTMLResponse(render_page("tool_execution"))
