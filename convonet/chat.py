@@ -16,9 +16,9 @@ from convonet.observability.listeners import turn_listeners
 from convonet.observability.sentry import sentry_active
 from convonet.runtime import Runtime
 from convonet.session import CallSession
+from convonet.turns.build import text_turn
 from convonet.turns.listeners import TurnListener
 from convonet.turns.record import Turn
-from convonet.turns.text import text_turn
 
 
 def text_listeners(runtime: Runtime) -> TurnListener:

@@ -4,7 +4,7 @@
 * :mod:`convonet.turns.stages`: the documented stage table and the derivation of durations.
 * :mod:`convonet.turns.listeners`: the listener interface and the fan-out to listeners.
 * :mod:`convonet.turns.voice`: the pipecat observer that builds voice turns from frames.
-* :mod:`convonet.turns.text`: the ``Turn`` of a text turn (``/agent/process``, ``convonet chat``).
+* :mod:`convonet.turns.build`: a ``Turn`` from a session and an agent outcome (voice, text).
 
 Storage imports only the leaf modules (``record``, ``stages``); nothing here imports storage.
 """

@@ -47,8 +47,9 @@ from convonet.agents.turn import AgentOutcome
 from convonet.processors.frames import AgentTurnFrame
 from convonet.processors.langgraph_processor import LangGraphProcessor
 from convonet.session import CallSession
+from convonet.turns.build import build_turn
 from convonet.turns.listeners import TurnListener
-from convonet.turns.record import EndReason, ToolCall, Turn, TurnKind, TurnTimes
+from convonet.turns.record import EndReason, Turn, TurnKind, TurnTimes
 
 
 @dataclass
@@ -249,26 +250,17 @@ class VoiceTurnTracker(BaseObserver):
         self._listener.turn_ended(self._to_turn(turn, reason))
 
     def _to_turn(self, turn: _Open, reason: EndReason) -> Turn:
-        session, agent = self._session, turn.agent
-        return Turn(
-            session_id=session.session_id,
-            kind=turn.kind,
-            index=turn.index,
-            channel=session.channel,
-            user_id=session.user_id,
-            bot=session.bot.name,
-            llm=session.llm,
-            llm_used=agent.llm_used if agent else None,
+        session = self._session
+        return build_turn(
+            session,
+            turn.kind,
+            turn.index,
+            turn.times,
+            turn.agent,
             stt=session.stt,
             tts=session.tts,
             user_text=" ".join(text for text in turn.user_text if text),
-            bot_text=agent.text if agent else " ".join(turn.spoken),
-            times=turn.times,
+            bot_text=" ".join(turn.spoken),  # what TTS spoke, unless the agent finished
             interrupted=reason == "interrupted",
             end_reason=reason,
-            error=agent.error if agent else None,
-            timed_out=agent.timed_out if agent else False,
-            transfer=agent.transfer if agent else None,
-            ends_call=agent.ends_call if agent else False,
-            tool_calls=[ToolCall.of(call) for call in agent.tool_calls] if agent else [],
-        ).with_stages()
+        )

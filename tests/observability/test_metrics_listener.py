@@ -1,6 +1,5 @@
 """Prometheus as a turn listener: a call's frames, through the turn tracker, into metrics."""
 
-from collections.abc import AsyncGenerator
 from typing import Any, cast
 
 from pipecat.frames.frames import (
@@ -18,8 +17,6 @@ from pipecat.frames.frames import (
 from pipecat.observers.base_observer import FramePushed
 from pipecat.processors.aggregators.llm_context import LLMContext
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
-from pipecat.services.stt_service import STTService
-from pipecat.services.tts_service import TTSService
 
 from convonet.agents.context import AgentContext
 from convonet.agents.turn import AgentOutcome
@@ -32,18 +29,9 @@ from convonet.tools.records import ToolCallRecord
 from convonet.turns.listeners import TurnListeners
 from convonet.turns.voice import VoiceTurnTracker
 from tests.fakes.observability import Samples, parse_exposition, value
+from tests.fakes.pipeline_services import SilentStt, SilentTts
 
 EPOCH = 1_700_000_000.0
-
-
-class _Stt(STTService):
-    async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame, None]:
-        yield Frame()
-
-
-class _Tts(TTSService):
-    async def run_tts(self, text: str, context_id: str) -> AsyncGenerator[Frame, None]:
-        yield Frame()
 
 
 class Call:
@@ -60,7 +48,7 @@ class Call:
             session, TurnListeners([self.metrics]), now=lambda: EPOCH + self.now
         )
         self.agent = LangGraphProcessor(cast(Any, None), AgentContext(session_id="s1"))
-        self.other, self.stt, self.tts = FrameProcessor(), _Stt(), _Tts()
+        self.other, self.stt, self.tts = FrameProcessor(), SilentStt(), SilentTts()
 
     async def push(self, at: float, frame: Frame, source: FrameProcessor | None = None) -> None:
         self.now = at

@@ -1,6 +1,6 @@
 """VoiceTurnTracker on scripted frame sequences: moments, turn ends, listeners, no awaits."""
 
-from collections.abc import AsyncGenerator, Coroutine
+from collections.abc import Coroutine
 from typing import Any, cast
 
 import pytest
@@ -24,8 +24,6 @@ from pipecat.frames.frames import (
 from pipecat.observers.base_observer import FramePushed
 from pipecat.processors.aggregators.llm_context import LLMContext
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
-from pipecat.services.stt_service import STTService
-from pipecat.services.tts_service import TTSService
 
 from convonet.agents.context import AgentContext
 from convonet.agents.graph import AgentGraph
@@ -38,18 +36,9 @@ from convonet.tools.records import ToolCallRecord
 from convonet.turns.listeners import TurnListener
 from convonet.turns.record import Turn
 from convonet.turns.voice import VoiceTurnTracker
+from tests.fakes.pipeline_services import SilentStt, SilentTts
 
 STEP = 0.1  # seconds between scripted frames
-
-
-class _Stt(STTService):
-    async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame, None]:
-        yield Frame()
-
-
-class _Tts(TTSService):
-    async def run_tts(self, text: str, context_id: str) -> AsyncGenerator[Frame, None]:
-        yield Frame()
 
 
 class Collect(TurnListener):
@@ -82,7 +71,7 @@ class Script:
         )  # fmt: skip
         self.observer = VoiceTurnTracker(session, self.listener, now=lambda: self.now)
         self.input, self.user, self.out = FrameProcessor(), FrameProcessor(), FrameProcessor()
-        self.stt, self.tts = _Stt(), _Tts()
+        self.stt, self.tts = SilentStt(), SilentTts()
         self.agent = LangGraphProcessor(cast(AgentGraph, None), AgentContext(session_id="s1"))
 
     def push(self, source: FrameProcessor, destination: FrameProcessor, frame: Frame) -> float:
