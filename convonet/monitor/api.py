@@ -6,6 +6,8 @@ the pages read it with ``fetch`` and a stream reader rather than ``EventSource``
 cannot send headers), so the token never appears in a URL or an access log. Each open
 stream holds its own Redis subscription to ``timings:live``, on which every server instance
 publishes the records it writes, so a dashboard sees the turns of all instances.
+``/agent-monitor/api/stages`` serves the stage table, so the pages name stages as the server
+does. The pages themselves are assembled by :mod:`convonet.monitor.pages`.
 """
 
 import time
