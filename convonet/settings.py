@@ -180,6 +180,11 @@ class Settings(BaseSettings):
     tools_enabled: bool = Field(
         default=True, description="Start the MCP tool servers (off: general agent only)."
     )
+    domain_paths: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="Extra directories of domain packages (each subdirectory with a DOMAIN "
+        "descriptor), beside convonet/domains. Comma-separated or a JSON list.",
+    )
 
     # --- observability ------------------------------------------------------------------
     sentry_dsn: SecretStr | None = Field(
@@ -232,7 +237,7 @@ class Settings(BaseSettings):
                 raise ValueError("JWT_SECRET must be at least 32 characters in production")
         return self
 
-    @field_validator("llm_fallback_chain", "twilio_trusted_callers", mode="before")
+    @field_validator("llm_fallback_chain", "twilio_trusted_callers", "domain_paths", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
         """Accept ``a,b,c`` (e.g. ``claude,openai,offline``) as well as a JSON list."""

@@ -1,6 +1,6 @@
-"""The default general-purpose voice assistant bot."""
+"""The default general-purpose voice assistant bot: every domain, in the domains' order."""
 
-from convonet.bots.spec import BotSpec
+from convonet.bots.spec import EVERY_DOMAIN, BotSpec
 
 BOT = BotSpec(
     name="assistant",
@@ -10,7 +10,7 @@ BOT = BotSpec(
         "aloud, so keep them short, plain and free of formatting."
     ),
     greeting="Hello {name}, this is Convonet. How can I help you today?",
-    domains=("productivity", "mortgage", "healthcare", "restaurant"),
+    domains=EVERY_DOMAIN,
     description="General assistant: to-dos, teams, reminders, calendar, mortgage, "
     "healthcare intake and restaurant bookings, and hand-off to a person.",
 )

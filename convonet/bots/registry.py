@@ -1,10 +1,11 @@
-"""Discovery of bot modules: every module in ``convonet.bots`` exposing ``BOT`` is a bot."""
+"""Discovery of bots: every module in ``convonet.bots`` exposing ``BOT``, and every domain's bot."""
 
 import importlib
 import pkgutil
 from collections.abc import Iterator
+from dataclasses import replace
 
-from convonet.bots.spec import BotSpec
+from convonet.bots.spec import EVERY_DOMAIN, BotSpec
 from convonet.errors import UnknownBotError
 
 # Modules of this package that hold machinery rather than bots.
@@ -41,8 +42,9 @@ class BotRegistry:
 
 
 def default_registry() -> BotRegistry:
-    """Import every bot module of ``convonet.bots`` and collect their ``BOT`` specs."""
+    """Collect the ``BOT`` specs of ``convonet.bots``'s modules and the domains' bots."""
     import convonet.bots as package
+    from convonet.domains.registry import domain_names, domains  # late: they import bots.spec
 
     bots: list[BotSpec] = []
     for info in pkgutil.iter_modules(package.__path__):
@@ -52,4 +54,7 @@ def default_registry() -> BotRegistry:
         spec = getattr(module, "BOT", None)
         if isinstance(spec, BotSpec):
             bots.append(spec)
+            if spec.domains == EVERY_DOMAIN:
+                bots[-1] = replace(spec, domains=domain_names())
+    bots.extend(domain.bot for domain in domains() if domain.bot is not None)
     return BotRegistry(bots)

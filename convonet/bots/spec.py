@@ -2,6 +2,9 @@
 
 from dataclasses import dataclass, field
 
+# A bot's ``domains`` meaning every discovered domain, in their order (resolved by the registry).
+EVERY_DOMAIN: tuple[str, ...] = ("*",)
+
 
 @dataclass(frozen=True, slots=True)
 class BotSpec:
@@ -13,7 +16,8 @@ class BotSpec:
         persona: System prompt for cloud LLMs; also documents the bot's character.
         greeting: Spoken when the session starts. ``{name}`` is replaced by the caller's
             first name, or dropped gracefully when unknown.
-        domains: Agent domains this bot may route to; one entry pins the bot to that domain.
+        domains: Agent domains this bot may route to; one entry pins the bot to that domain;
+            :data:`EVERY_DOMAIN` is every domain (resolved when the registry is built).
         voice: Optional TTS voice override (provider-specific id).
         llm: Optional default LLM for this bot (``"offline"``, ``"claude"``, ...).
         description: One line for the bot picker and ``convonet bots``.

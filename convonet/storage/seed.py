@@ -1,37 +1,31 @@
 """Demo data (``convonet db seed-demo``): a demo user with a known PIN, a team, sample records.
 
+The core records (people, departments) are made here; each domain adds its own through its
+``seed`` module (``async seed(seeder, people)``).
+
 Idempotent: every record is looked up by a natural key first, so running it again creates
 nothing new (it only re-hashes the demo PIN if ``pin_hash_secret`` changed).
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from datetime import datetime, time, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from convonet.domains.registry import optional_modules
 from convonet.settings import Settings
 from convonet.storage import users
 from convonet.storage.db import Database
 from convonet.storage.models import (
     AgentState,
     Base,
-    CalendarEvent,
     CallCenterAgent,
     Department,
-    DocumentStatus,
-    MortgageApplication,
-    MortgageDocument,
-    Patient,
-    Priority,
-    Reminder,
-    RestaurantTable,
     Team,
     TeamMember,
     TeamRole,
-    Todo,
     User,
     utcnow,
 )
@@ -43,17 +37,6 @@ DEMO_PIN = "1234"
 DEMO_TEAM = "Demo Team"
 MEMBER_EMAIL = "alex@convonet.local"
 DEPARTMENTS = {"support": "2001", "sales": "2002", "billing": "2003"}
-TABLES = [("T1", 2, "main"), ("T2", 2, "main"), ("T3", 4, "main"), ("T4", 4, "patio")]
-TABLES += [("T5", 6, "patio"), ("T6", 8, "private")]
-MORTGAGE_DOCUMENTS = {
-    "pay_stubs": ("Pay stubs, last 30 days", DocumentStatus.UPLOADED),
-    "w2": ("W-2 forms, last 2 years", DocumentStatus.MISSING),
-    "bank_statements": ("Bank statements, last 2 months", DocumentStatus.MISSING),
-    "tax_returns": ("Federal tax returns, last 2 years", DocumentStatus.MISSING),
-    "photo_id": ("Government-issued photo ID", DocumentStatus.VERIFIED),
-    "purchase_agreement": ("Signed purchase agreement", DocumentStatus.MISSING),
-}
-
 ModelT = TypeVar("ModelT", bound=Base)
 
 
@@ -75,7 +58,9 @@ class SeedReport:
         return sum(self.created.values())
 
 
-class _Seeder:
+class Seeder:
+    """Adds records once: looks each up by its natural key first."""
+
     def __init__(self, session: AsyncSession, settings: Settings) -> None:
         self.session = session
         self.settings = settings
@@ -84,6 +69,7 @@ class _Seeder:
     async def get_or_add(
         self, model: type[ModelT], lookup: dict[str, Any], **values: Any
     ) -> ModelT:
+        """The ``model`` row matching ``lookup``, created with ``values`` if missing."""
         found = await self.session.scalar(select(model).filter_by(**lookup))
         if found is not None:
             return found
@@ -95,6 +81,7 @@ class _Seeder:
         return record
 
     async def user(self, email: str, name: str, **fields: Any) -> User:
+        """The user with ``email``, created if missing (its PIN kept up to date)."""
         user = await users.get_by_email(self.session, email)
         secret = self.settings.pin_hash_secret
         if user is None:
@@ -108,90 +95,43 @@ class _Seeder:
         return user
 
 
-def _at(days: int, hour: int, minute: int = 0) -> datetime:
+@dataclass(frozen=True, slots=True)
+class DemoPeople:
+    """The core demo records the domains' seeds attach theirs to."""
+
+    demo: User
+    alex: User
+    team: Team
+
+
+def at(days: int, hour: int, minute: int = 0) -> datetime:
     """Today in UTC plus ``days``, at ``hour:minute`` UTC."""
     day = utcnow().date() + timedelta(days=days)
     return datetime.combine(day, time(hour, minute), tzinfo=utcnow().tzinfo)
 
 
-async def _people(seed: _Seeder) -> tuple[User, User, Team]:
-    demo = await seed.user(
+async def _demo_user(seed: Seeder) -> User:
+    return await seed.user(
         DEMO_EMAIL,
         DEMO_NAME,
         password=DEMO_PASSWORD,
         pin=DEMO_PIN,
         roles=["user", "admin"],
     )
+
+
+async def _people(seed: Seeder) -> DemoPeople:
+    demo = await _demo_user(seed)
     alex = await seed.user(MEMBER_EMAIL, "Alex Rivera", roles=["user", "agent"])
     team = await seed.get_or_add(Team, {"name": DEMO_TEAM}, description="The demo's team.")
     await seed.get_or_add(TeamMember, {"team_id": team.id, "user_id": demo.id}, role=TeamRole.OWNER)
     await seed.get_or_add(
         TeamMember, {"team_id": team.id, "user_id": alex.id}, role=TeamRole.MEMBER
     )
-    return demo, alex, team
+    return DemoPeople(demo, alex, team)
 
 
-async def _productivity(seed: _Seeder, demo: User, alex: User, team: Team) -> None:
-    owner = {"user_id": demo.id}
-    await seed.get_or_add(
-        Todo,
-        {**owner, "title": "Call the bank about the mortgage rate"},
-        priority=Priority.HIGH,
-        due_at=_at(1, 17),
-    )
-    await seed.get_or_add(Todo, {**owner, "title": "Buy groceries"}, priority=Priority.MEDIUM)
-    await seed.get_or_add(
-        Todo,
-        {**owner, "title": "Prepare the team stand-up notes"},
-        team_id=team.id,
-        assignee_id=alex.id,
-        priority=Priority.LOW,
-        due_at=_at(1, 9),
-    )
-    await seed.get_or_add(
-        Reminder, {**owner, "title": "Take your vitamins"}, remind_at=_at(1, 8, 30)
-    )
-    await seed.get_or_add(
-        CalendarEvent,
-        {**owner, "title": "Team stand-up"},
-        team_id=team.id,
-        location="Conference room B",
-        start_at=_at(1, 10),
-        end_at=_at(1, 10, 30),
-    )
-
-
-async def _mortgage(seed: _Seeder, demo: User) -> None:
-    application = await seed.get_or_add(
-        MortgageApplication,
-        {"user_id": demo.id, "property_address": "12 Maple Street, Springfield"},
-        loan_amount=Decimal("320000.00"),
-        property_value=Decimal("400000.00"),
-        down_payment=Decimal("80000.00"),
-        annual_income=Decimal("120000.00"),
-        monthly_debts=Decimal("1500.00"),
-        credit_score=720,
-    )
-    for doc_type, (description, status) in MORTGAGE_DOCUMENTS.items():
-        await seed.get_or_add(
-            MortgageDocument,
-            {"application_id": application.id, "doc_type": doc_type},
-            description=description,
-            status=status,
-        )
-
-
-async def _services(seed: _Seeder, demo: User, alex: User) -> None:
-    await seed.get_or_add(
-        Patient,
-        {"first_name": "Demo", "last_name": "User", "date_of_birth": date(1985, 4, 12)},
-        user_id=demo.id,
-        phone="+15555550100",
-        insurance_provider="Acme Health",
-        allergies="penicillin",
-    )
-    for label, seats, area in TABLES:
-        await seed.get_or_add(RestaurantTable, {"label": label}, seats=seats, area=area)
+async def _call_center(seed: Seeder, people: DemoPeople) -> None:
     departments = {}
     for name, extension in DEPARTMENTS.items():
         departments[name] = await seed.get_or_add(
@@ -199,7 +139,7 @@ async def _services(seed: _Seeder, demo: User, alex: User) -> None:
         )
     await seed.get_or_add(
         CallCenterAgent,
-        {"user_id": alex.id},
+        {"user_id": people.alex.id},
         extension="3001",
         department_id=departments["support"].id,
         state=AgentState.OFFLINE,
@@ -220,9 +160,9 @@ async def seed_demo(db: Database, settings: Settings) -> SeedReport:
         DuplicateError: Another user already holds the demo PIN.
     """
     async with db.session() as session:
-        seed = _Seeder(session, settings)
-        demo, alex, team = await _people(seed)
-        await _productivity(seed, demo, alex, team)
-        await _mortgage(seed, demo)
-        await _services(seed, demo, alex)
-        return SeedReport(demo_user_id=demo.id, created=seed.created)
+        seed = Seeder(session, settings)
+        people = await _people(seed)
+        await _call_center(seed, people)
+        for _domain, module in optional_modules("seed"):
+            await module.seed(seed, people)
+        return SeedReport(demo_user_id=people.demo.id, created=seed.created)

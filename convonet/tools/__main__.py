@@ -7,17 +7,20 @@ caller's identity may travel in the request ``_meta``.
 import sys
 from functools import partial
 
+from convonet.domains.registry import add_domain_paths, group_modules
 from convonet.settings import Settings
 from convonet.tools.resources import open_resources
-from convonet.tools.server import GROUPS, build_server
+from convonet.tools.server import build_server
 
 
 def main(argv: list[str]) -> int:
     """Run the stdio server for the group named in ``argv``."""
-    if len(argv) != 1 or argv[0] not in GROUPS:
-        print(f"usage: python -m convonet.tools {{{'|'.join(GROUPS)}}}", file=sys.stderr)
-        return 2
     settings = Settings()
+    add_domain_paths(settings.domain_paths)
+    groups = group_modules()
+    if len(argv) != 1 or argv[0] not in groups:
+        print(f"usage: python -m convonet.tools {{{'|'.join(groups)}}}", file=sys.stderr)
+        return 2
     server = build_server(
         f"convonet-{argv[0]}",
         [argv[0]],

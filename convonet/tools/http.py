@@ -1,6 +1,6 @@
 """The tool servers for external MCP clients: every group at ``/mcp`` (streamable HTTP, JWT).
 
-The endpoint carries all 41 tools on one FastMCP server. A bearer access token (from
+The endpoint carries every tool group on one FastMCP server. A bearer access token (from
 ``/api/auth/login``) is required; the tools act as the token's user. The database and
 Redis handles are the app's own.
 """
@@ -13,11 +13,12 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.server.fastmcp import FastMCP
 
 from convonet.auth.tokens import verify_token
+from convonet.domains.registry import add_domain_paths, group_modules
 from convonet.errors import AuthenticationError
 from convonet.runtime import Runtime
 from convonet.settings import Settings
 from convonet.tools.resources import ToolResources
-from convonet.tools.server import GROUPS, build_server
+from convonet.tools.server import build_server
 
 MOUNT_PATH = "/mcp"
 
@@ -45,6 +46,7 @@ class JWTTokenVerifier:
 
 def build_http_server(settings: Settings, runtime: Callable[[], Runtime]) -> FastMCP:
     """The ``/mcp`` server; ``runtime`` returns the app's runtime once it is open."""
+    add_domain_paths(settings.domain_paths)
 
     @asynccontextmanager
     async def resources() -> AsyncIterator[ToolResources]:
@@ -56,7 +58,7 @@ def build_http_server(settings: Settings, runtime: Callable[[], Runtime]) -> Fas
     base = (settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/")
     return build_server(
         "convonet",
-        GROUPS,
+        tuple(group_modules()),
         resources,
         stateless_http=True,
         json_response=True,

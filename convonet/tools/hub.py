@@ -24,13 +24,11 @@ from mcp import ClientSession, McpError, StdioServerParameters
 from mcp.client.stdio import get_default_environment, stdio_client
 from mcp.types import CallToolResult, TextContent
 
+from convonet.domains.registry import SHARED, add_domain_paths, group_domains
 from convonet.errors import ConvonetError
 from convonet.settings import Settings
 from convonet.tools.records import ToolCallRecord, record_tool_call, summarize
 from convonet.tools.scope import ToolScope
-from convonet.tools.server import GROUP_DOMAINS, GROUPS
-
-SHARED = "shared"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +42,8 @@ class ToolServerSpec:
 def default_servers() -> dict[str, ToolServerSpec]:
     """One ``python -m convonet.tools GROUP`` per tool group."""
     return {
-        group: ToolServerSpec(("-m", "convonet.tools", group), GROUP_DOMAINS[group])
-        for group in GROUPS
+        group: ToolServerSpec(("-m", "convonet.tools", group), domain)
+        for group, domain in group_domains().items()
     }
 
 
@@ -72,6 +70,7 @@ def child_environment(settings: Settings) -> dict[str, str]:
         "JWT_SECRET": settings.jwt_secret.get_secret_value(),
         "ENVIRONMENT": settings.environment,
         "HF_HUB_OFFLINE": "1",
+        "DOMAIN_PATHS": ",".join(str(path) for path in settings.domain_paths) or None,
     }
     env.update({key: value for key, value in values.items() if value is not None})
     return env
@@ -87,6 +86,7 @@ class ToolHub:
     def __init__(
         self, settings: Settings, servers: dict[str, ToolServerSpec] | None = None
     ) -> None:
+        add_domain_paths(settings.domain_paths)
         self._settings = settings
         self._servers = servers if servers is not None else default_servers()
         self._stack = AsyncExitStack()

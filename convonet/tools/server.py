@@ -1,8 +1,8 @@
 """Building MCP servers from tool groups.
 
-Each group module (``convonet/tools/<group>.py``) exposes ``register(mcp: FastMCP)``, which
-adds its decorated, typed tools. A server may carry one group (stdio, one process per
-group) or all of them (the ``/mcp`` endpoint).
+Each group module (named by its domain's descriptor) defines its tools as module-level functions
+decorated with :func:`convonet.tools.framework.tool`. A server may carry one group (stdio,
+one process per group) or all of them (the ``/mcp`` endpoint).
 """
 
 import importlib
@@ -11,20 +11,20 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from mcp.server.fastmcp import FastMCP
 
+from convonet.domains.registry import group_domains, group_modules
+from convonet.tools.framework import register_module
 from convonet.tools.resources import ToolResources
 
-# Tool group → its domain (the agent that holds it). "shared" groups go to every agent.
-GROUP_DOMAINS: dict[str, str] = {
-    "todo": "productivity",
-    "team": "productivity",
-    "reminders": "productivity",
-    "calendar": "productivity",
-    "transfer": "shared",
-    "mortgage": "mortgage",
-    "healthcare": "healthcare",
-    "restaurant": "restaurant",
-}
-GROUPS: tuple[str, ...] = tuple(GROUP_DOMAINS)
+
+def __getattr__(name: str) -> object:
+    # GROUP_DOMAINS (tool group → the domain whose agent holds it; "shared": every agent) and
+    # GROUPS are derived from the domain descriptors on access.
+    if name == "GROUP_DOMAINS":
+        return group_domains()
+    if name == "GROUPS":
+        return tuple(group_modules())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 ResourcesFactory = Callable[[], AbstractAsyncContextManager[ToolResources]]
 
@@ -35,10 +35,10 @@ def register_group(mcp: FastMCP, group: str) -> None:
     Raises:
         ValueError: ``group`` is not a known tool group.
     """
-    if group not in GROUP_DOMAINS:
-        raise ValueError(f"unknown tool group {group!r}; known: {', '.join(GROUPS)}")
-    module = importlib.import_module(f"convonet.tools.{group}")
-    module.register(mcp)
+    modules = group_modules()
+    if group not in modules:
+        raise ValueError(f"unknown tool group {group!r}; known: {', '.join(modules)}")
+    register_module(mcp, importlib.import_module(modules[group]))
 
 
 def build_server(

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from convonet.auth.tokens import issue_token
-from convonet.storage.models import Todo
+from convonet.domains.productivity.models import Todo
 from convonet.storage.seed import DEMO_EMAIL, DEMO_PASSWORD
 from tests.conftest import LiveServer, connect
 

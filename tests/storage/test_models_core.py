@@ -6,19 +6,9 @@ import pytest
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
+from convonet.domains.productivity.models import CalendarEvent, Priority, Reminder, Todo
 from convonet.storage.db import Database
-from convonet.storage.models import (
-    CalendarEvent,
-    Priority,
-    Reminder,
-    Role,
-    Team,
-    TeamMember,
-    TeamRole,
-    Todo,
-    User,
-    UserRole,
-)
+from convonet.storage.models import Role, Team, TeamMember, TeamRole, User, UserRole
 
 NOON = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 

@@ -8,25 +8,22 @@ import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from convonet.domains.healthcare.models import Appointment, AppointmentStatus, Intake, Patient
+from convonet.domains.mortgage.models import (
+    ApplicationStatus,
+    DocumentStatus,
+    LoanType,
+    MortgageApplication,
+    MortgageDocument,
+)
+from convonet.domains.restaurant.models import Reservation, ReservationStatus, RestaurantTable
 from convonet.storage.db import Database
 from convonet.storage.models import (
     AgentState,
-    ApplicationStatus,
-    Appointment,
-    AppointmentStatus,
     Base,
     Call,
     CallCenterAgent,
     Department,
-    DocumentStatus,
-    Intake,
-    LoanType,
-    MortgageApplication,
-    MortgageDocument,
-    Patient,
-    Reservation,
-    ReservationStatus,
-    RestaurantTable,
     TransferOutcome,
     User,
 )

@@ -3,23 +3,20 @@
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
+from convonet.domains.healthcare.models import Patient
+from convonet.domains.mortgage.models import MortgageApplication, MortgageDocument
+from convonet.domains.productivity.models import CalendarEvent, Reminder, Todo
+from convonet.domains.restaurant.models import RestaurantTable
 from convonet.settings import Settings
 from convonet.storage import users
 from convonet.storage.db import Database
 from convonet.storage.models import (
     Base,
-    CalendarEvent,
     CallCenterAgent,
     Department,
-    MortgageApplication,
-    MortgageDocument,
-    Patient,
-    Reminder,
-    RestaurantTable,
     Team,
     TeamMember,
     TeamRole,
-    Todo,
     User,
 )
 from convonet.storage.seed import DEMO_EMAIL, DEMO_PASSWORD, DEMO_PIN, seed_demo

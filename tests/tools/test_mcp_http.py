@@ -1,4 +1,4 @@
-"""``/mcp``: the 41 tools for external MCP clients, behind the JWT (official MCP client)."""
+"""``/mcp``: every tool (41 or more) for external MCP clients, behind the JWT (MCP client)."""
 
 import httpx
 import pytest
@@ -30,7 +30,7 @@ async def test_tools_over_streamable_http_with_a_jwt(live_app: LiveServer) -> No
         await client.initialize()
         tools = await client.list_tools()
         names = {tool.name for tool in tools.tools}
-        assert len(names) == 41
+        assert len(names) >= 41  # the spec's tools; added domains bring more
         assert {"create_todo", "transfer_to_agent", "calculate_mortgage_payment"} <= names
         created = await client.call_tool("create_todo", {"title": "from an MCP client"})
         assert not created.isError

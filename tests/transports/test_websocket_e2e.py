@@ -6,7 +6,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from convonet.storage.models import Todo
+from convonet.domains.productivity.models import Todo
 from convonet.storage.users import create_user
 from tests.conftest import LiveServer, connect
 from tests.fakes.speech import silence, synthesize, transcribe

@@ -15,7 +15,6 @@ from typing import Any, Literal
 
 from convonet.agents.offline import phrasing
 from convonet.agents.offline.intents import (
-    QUESTIONS,
     Ask,
     Heard,
     Intent,
@@ -23,6 +22,7 @@ from convonet.agents.offline.intents import (
     choose,
     is_unintelligible,
     question_key,
+    questions,
 )
 from convonet.agents.offline.intents.base import Slots
 
@@ -75,11 +75,11 @@ def asked(text: str) -> tuple[Intent, Ask] | None:
     key = question_key(text)
     if not key:
         return None
-    found = [(len(q), entry) for q, entry in QUESTIONS.items() if q in key]
+    found = [(len(q), entry) for q, entry in questions().items() if q in key]
     if found:
         return max(found, key=lambda item: item[0])[1]
     partial = []
-    for question, entry in QUESTIONS.items():
+    for question, entry in questions().items():
         words = question.split()
         for size in range(len(words) - 1, _MIN_PREFIX_WORDS - 1, -1):
             if key.endswith(" ".join(words[:size])):

@@ -5,7 +5,7 @@ follow-up questions) with the tool and arguments expected after the last turn. D
 resolved against a pinned ``now``, so the table is deterministic.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -13,24 +13,24 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from convonet.agents.offline.model import OfflineAgentModel
+from convonet.agents.offline.phrasing import all_capabilities
+from convonet.agents.router import choose_domain, pending_domain
+from convonet.domains.registry import derived, domains
 
-# Every tool of docs/tools.md plus the session tools.
-ALL_TOOLS: frozenset[str] = frozenset(
-    str.split(
-        """create_todo get_todos complete_todo update_todo delete_todo
-    create_team get_teams get_team_members create_team_todo add_team_member remove_team_member
-    change_member_role search_users
-    create_reminder get_reminders update_reminder delete_reminder
-    create_calendar_event get_calendar_events update_calendar_event delete_calendar_event
-    sync_google_calendar_events test_google_calendar
-    transfer_to_agent get_available_departments
-    start_mortgage_application get_mortgage_application update_mortgage_application
-    calculate_mortgage_payment estimate_affordability list_required_documents
-    register_patient get_patient record_intake book_appointment get_appointments
-    check_availability create_reservation get_reservation update_reservation cancel_reservation
-    get_current_datetime end_call"""
-    )
-)
+
+@derived
+def all_tools() -> frozenset[str]:
+    """Every tool the assistant can offer (docs/tools.md and the session tools)."""
+    return frozenset(t for c in all_capabilities() for t in c.tools)
+
+
+def __getattr__(name: str) -> object:
+    # ALL_TOOLS is derived from the domain descriptors on access.
+    if name == "ALL_TOOLS":
+        return all_tools()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 # Arguments that carry free context rather than meaning (not compared).
 IGNORED_ARGS: dict[str, frozenset[str]] = {"transfer_to_agent": frozenset({"reason"})}
 
@@ -115,13 +115,39 @@ class Report:
         return "\n".join(lines)
 
 
-def run_case(model: OfflineAgentModel, case: Case) -> Outcome:
-    """Play a case's turns through ``model`` (its questions become the assistant's turns)."""
+Pick = Callable[[Sequence[BaseMessage]], OfflineAgentModel]
+
+
+def routed(now: datetime, bot_domains: tuple[str, ...]) -> Pick:
+    """The model each turn meets in the offline graph of a bot routing to ``bot_domains``.
+
+    The router picks one domain from the caller's words; that domain's tools and the shared
+    ones are bound, as in the graph's domain agents.
+    """
+    base = OfflineAgentModel(now=lambda: now)
+    every = {d.name: d.tools for d in domains()}
+    shared = all_tools().difference(*every.values())
+    available = frozenset(bot_domains)
+
+    def pick(messages: Sequence[BaseMessage]) -> OfflineAgentModel:
+        said = [str(m.content) for m in reversed(messages) if isinstance(m, HumanMessage)]
+        domain = choose_domain(said[:3], bot_domains, available, pending=pending_domain(messages))
+        return base.with_tools(every[domain] | shared)
+
+    return pick
+
+
+def run_case(model: OfflineAgentModel | Pick, case: Case) -> Outcome:
+    """Play a case's turns through ``model`` (its questions become the assistant's turns).
+
+    ``model`` may be a function choosing the model for each turn (see :func:`routed`).
+    """
     messages: list[BaseMessage] = []
     reply = AIMessage(content="")
     for turn in case.turns:
         messages.append(HumanMessage(turn))
-        reply = model.decide(messages)
+        current = model if isinstance(model, OfflineAgentModel) else model(messages)
+        reply = current.decide(messages)
         if reply.tool_calls:
             break
         messages.append(AIMessage(content=reply.content))
@@ -133,17 +159,29 @@ def run_case(model: OfflineAgentModel, case: Case) -> Outcome:
 
 
 def evaluate(
-    cases: Iterable[Case], *, now: datetime, tools: Sequence[str] | frozenset[str] = ALL_TOOLS
+    cases: Iterable[Case],
+    *,
+    now: datetime,
+    tools: Sequence[str] | frozenset[str] | None = None,
+    bot_domains: tuple[str, ...] | None = None,
 ) -> Report:
-    """Run every case through a model pinned to ``now`` with ``tools`` bound.
+    """Run every case through a model pinned to ``now``.
 
     Args:
         cases: The table.
         now: The caller's local time the dates are resolved against.
         tools: The tools bound to the model (all of them by default).
+        bot_domains: Route each turn as the offline graph of a bot with these domains does
+            (the router picks a domain; its tools are bound) instead of binding ``tools``.
 
     Returns:
         The outcomes and accuracy.
     """
-    model = OfflineAgentModel(now=lambda: now).with_tools(tools)
+    model: OfflineAgentModel | Pick
+    if bot_domains is not None:
+        model = routed(now, bot_domains)
+    else:
+        model = OfflineAgentModel(now=lambda: now).with_tools(
+            all_tools() if tools is None else tools
+        )
     return Report(tuple(run_case(model, case) for case in cases))

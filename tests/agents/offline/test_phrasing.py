@@ -15,8 +15,11 @@ from convonet.agents.offline.phrasing import (
     error_message,
     fallback,
     missing_tool,
+    spoken_capabilities,
     tool_result,
 )
+from convonet.domains.mortgage import DOMAIN as MORTGAGE
+from convonet.domains.registry import domains
 from tests.agents.offline.tool_results import CASES, NOW, TODO
 
 
@@ -153,3 +156,23 @@ def test_tool_times_with_an_offset_are_said_in_the_callers_timezone() -> None:
     assert tool_result("create_reminder", {}, json.dumps(reminder), error=False, now=eastern) == (
         "Reminder set for tomorrow at 9 AM: call mom."
     )
+
+
+def test_what_can_you_do_is_one_short_spoken_sentence() -> None:
+    said = spoken_capabilities(ALL_TOOLS)
+    assert len(said.split()) <= 20 and said.count(".") == 1, said
+    for domain in domains():
+        assert domain.summary in said
+    assert said.endswith("or get you a person.")
+    reply = OfflineAgentModel().with_tools(ALL_TOOLS).invoke([HumanMessage("what can you do?")])
+    assert reply.content == said
+
+
+MORTGAGE_TOOLS = sorted(MORTGAGE.tools)
+
+
+def test_a_short_capability_list_is_said_in_full() -> None:
+    tools = ["create_todo", "get_todos", "transfer_to_agent"]
+    assert spoken_capabilities(tools) == capabilities(tools)
+    mortgage_bot = [*MORTGAGE_TOOLS, "transfer_to_agent", "get_current_datetime", "end_call"]
+    assert spoken_capabilities(mortgage_bot) == ("I can help with mortgages, or get you a person.")

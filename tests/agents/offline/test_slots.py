@@ -4,12 +4,13 @@ from datetime import date, datetime, time
 
 import pytest
 
-from convonet.agents.offline.slots import health, people, prepare
+from convonet.agents.offline.slots import people, prepare
 from convonet.agents.offline.slots.clock import duration_minutes, find_clock, to_24h
 from convonet.agents.offline.slots.days import birth_date, find_day, find_range
 from convonet.agents.offline.slots.mapped import MappedText
 from convonet.agents.offline.slots.numbers import count_answer, first_number, party_size
 from convonet.agents.offline.slots.when import find_when, parse_datetime
+from convonet.domains.healthcare import slots as health
 
 NOW = datetime(2026, 5, 4, 10, 0)  # a Monday
 TODAY = NOW.date()

@@ -5,6 +5,7 @@ from collections.abc import Callable
 import pytest
 
 from convonet.agents.offline.evaluate import ALL_TOOLS, Case, evaluate
+from tests.agents.offline.cross_domain import ASSISTANT, CROSS_DOMAIN
 from tests.agents.offline.utterances import CASES, NOW
 
 # The main tools of each domain that the table must exercise.
@@ -70,3 +71,27 @@ def test_reasons_for_a_transfer_are_not_compared() -> None:
 def test_fewer_tools_change_the_outcome() -> None:
     case = Case.say("add buy milk to my to-do list", tool="create_todo", title="buy milk")
     assert evaluate([case], now=NOW, tools=["get_current_datetime"]).accuracy == 0.0
+
+
+def test_cross_domain_requests_reach_the_strongest_intent_through_routing(
+    record_property: Callable[[str, object], None],
+) -> None:
+    # The offline graph routes each turn to one domain agent: a word of another domain
+    # ("lunch", "doctor", "mortgage") must not steal the request.
+    report = evaluate(CROSS_DOMAIN, now=NOW, bot_domains=ASSISTANT)
+    print(report.summary())
+    record_property("cross_domain_accuracy", f"{report.correct}/{report.total}")
+    assert report.total >= 15
+    assert report.accuracy >= 0.95, report.summary()
+
+
+def test_the_main_table_survives_routing() -> None:
+    report = evaluate(CASES, now=NOW, bot_domains=ASSISTANT)
+    assert report.accuracy >= 0.95, report.summary()
+
+
+def test_a_pinned_bot_declines_other_domains_through_routing() -> None:
+    lunch = CROSS_DOMAIN[0]
+    report = evaluate([lunch], now=NOW, bot_domains=("restaurant",))
+    assert report.outcomes[0].tool is None
+    assert "can't manage your calendar" in report.outcomes[0].reply

@@ -1,7 +1,8 @@
-"""Intent recognition for the offline agent model, one module per domain.
+"""Intent recognition for the offline agent model; each domain keeps its intents in its package.
 
-:data:`INTENTS` is ordered: the first match wins among intents whose tool is bound, so
-specific intents come before general ones. Every follow-up question is unique, so
+:data:`INTENTS` (derived from the domain descriptors' ranked intent groups) is ordered: the
+first match wins among intents whose tool is bound, so specific intents come before general
+ones. Every follow-up question is unique, so
 :data:`QUESTIONS` maps a question heard back in the conversation to its intent and slot.
 """
 
@@ -9,34 +10,64 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 
-from convonet.agents.offline.intents import (
-    healthcare,
-    mortgage,
-    planner,
-    restaurant,
-    teams,
-    todos,
-)
 from convonet.agents.offline.intents.base import Ask, Heard, Intent
 from convonet.agents.offline.intents.general import GENERAL, GENERAL_INTENTS, GOODBYE
 from convonet.agents.offline.intents.general import TRANSFER_INTENTS as TRANSFER
 from convonet.agents.offline.slots.utterance import NOISE, prepare
+from convonet.domains.registry import attribute, derived, domains
 
-_INTAKE = tuple(i for i in healthcare.INTENTS if i.name == "record_intake")
-INTENTS: tuple[Intent, ...] = (
-    GOODBYE,
-    *TRANSFER,
-    *planner.REMINDER_INTENTS,
-    *restaurant.INTENTS,
-    *(i for i in healthcare.INTENTS if i not in _INTAKE),
-    *teams.INTENTS,
-    *todos.INTENTS,
-    *planner.CALENDAR_INTENTS,
-    *mortgage.INTENTS,
-    *_INTAKE,
-    *GENERAL_INTENTS,
+# Shared intents rank around the domains' (see IntentGroup.rank): goodbye and transfer first,
+# the general ones (greetings, the clock) last.
+_SHARED_RANKS: tuple[tuple[int, tuple[Intent, ...]], ...] = (
+    (0, (GOODBYE,)),
+    (5, TRANSFER),
+    (100, GENERAL_INTENTS),
 )
-BY_NAME: dict[str, Intent] = {intent.name: intent for intent in INTENTS}
+
+
+@derived
+def ranked_intents() -> tuple[tuple[Intent, str | None], ...]:
+    """Every intent with its domain (``None``: shared), in priority order."""
+    groups: list[tuple[int, tuple[Intent, ...], str | None]] = [
+        (rank, intents, None) for rank, intents in _SHARED_RANKS
+    ]
+    for domain in domains():
+        for group in domain.intents:
+            groups.append((group.rank, attribute(group.module, group.attr), domain.name))
+    ordered = sorted(groups, key=lambda g: g[0])  # stable: a domain's groups keep their order
+    return tuple((intent, name) for _rank, intents, name in ordered for intent in intents)
+
+
+@derived
+def all_intents() -> tuple[Intent, ...]:
+    """Every intent, in priority order (the first match wins)."""
+    return tuple(intent for intent, _domain in ranked_intents())
+
+
+@derived
+def intent_domains() -> dict[str, str]:
+    """Intent name → its domain, for the domains' intents."""
+    return {intent.name: d for intent, d in ranked_intents() if d is not None}
+
+
+@derived
+def by_name() -> dict[str, Intent]:
+    """Intent name → intent."""
+    return {intent.name: intent for intent in all_intents()}
+
+
+@derived
+def questions() -> "dict[str, tuple[Intent, Ask]]":
+    """A follow-up question's key (:func:`question_key`) → its intent and slot."""
+    return _question_index(all_intents())
+
+
+def __getattr__(name: str) -> object:
+    # INTENTS, BY_NAME and QUESTIONS are derived from the domain descriptors on access.
+    derived_values = {"INTENTS": all_intents, "BY_NAME": by_name, "QUESTIONS": questions}
+    if name in derived_values:
+        return derived_values[name]()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _question_index(intents: Iterable[Intent]) -> dict[str, tuple[Intent, Ask]]:
@@ -53,9 +84,6 @@ def _question_index(intents: Iterable[Intent]) -> dict[str, tuple[Intent, Ask]]:
 def question_key(text: str) -> str:
     """A question's words, lower-case without punctuation, for matching it when heard back."""
     return " ".join(re.findall(r"[a-z0-9']+", text.lower()))
-
-
-QUESTIONS: dict[str, tuple[Intent, Ask]] = _question_index(INTENTS)
 
 
 def normalise(text: str) -> str:
@@ -75,7 +103,7 @@ def is_unintelligible(text: str) -> bool:
 
 def candidates(heard: Heard) -> list[Intent]:
     """Every intent whose pattern matches, in priority order."""
-    return [intent for intent in INTENTS if intent.pattern.search(heard.words)]
+    return [intent for intent in all_intents() if intent.pattern.search(heard.words)]
 
 
 def choose(found: Iterable[Intent], tool_names: frozenset[str]) -> tuple[Intent | None, bool]:
@@ -117,10 +145,15 @@ __all__ = [
     "Ask",
     "Heard",
     "Intent",
+    "all_intents",
+    "by_name",
     "candidates",
     "choose",
     "classify",
+    "intent_domains",
     "is_unintelligible",
     "normalise",
     "question_key",
+    "questions",
+    "ranked_intents",
 ]

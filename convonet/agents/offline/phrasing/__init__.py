@@ -6,53 +6,64 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from convonet.agents.offline.phrasing import productivity, services
-from convonet.agents.offline.phrasing.productivity import Phraser, Result
+from convonet.agents.offline.phrasing import shared
+from convonet.agents.offline.phrasing.base import Phraser
+from convonet.domains.registry import attribute, derived, domains
+from convonet.domains.spec import Capability
 
 DIDNT_CATCH = "Sorry, I didn't catch that. Could you say it again?"
 NOT_UNDERSTOOD = "Sorry, I didn't get that."
 DROPPED = "Okay, I've dropped that. Is there anything else I can do?"
 
-# What the assistant can do, by area, and the tools that make it possible.
-CAPABILITIES: tuple[tuple[str, frozenset[str]], ...] = (
-    ("manage your to-do list", frozenset(
-        {"create_todo", "get_todos", "complete_todo", "update_todo", "delete_todo"})),
-    ("manage your teams and team tasks", frozenset(
-        {"create_team", "get_teams", "get_team_members", "create_team_todo", "add_team_member",
-         "remove_team_member", "change_member_role", "search_users"})),
-    ("set and check reminders", frozenset(
-        {"create_reminder", "get_reminders", "update_reminder", "delete_reminder"})),
-    ("manage your calendar", frozenset(
-        {"create_calendar_event", "get_calendar_events", "update_calendar_event",
-         "delete_calendar_event", "sync_google_calendar_events", "test_google_calendar"})),
-    ("help with mortgage applications, payments and affordability", frozenset(
-        {"start_mortgage_application", "get_mortgage_application",
-         "update_mortgage_application", "calculate_mortgage_payment", "estimate_affordability",
-         "list_required_documents"})),
-    ("register patients, take intake details and book appointments", frozenset(
-        {"register_patient", "get_patient", "record_intake", "book_appointment",
-         "get_appointments"})),
-    ("check tables and handle restaurant reservations", frozenset(
-        {"check_availability", "create_reservation", "get_reservation", "update_reservation",
-         "cancel_reservation"})),
-    ("transfer you to a person", frozenset({"transfer_to_agent", "get_available_departments"})),
-    ("tell you the date and time", frozenset({"get_current_datetime"})),
-    ("end the call when you are done", frozenset({"end_call"})),
-)  # fmt: skip
-TOOL_AREAS: dict[str, str] = {tool: area for area, tools in CAPABILITIES for tool in tools}
-# Short names of the areas, for a brief reminder of what is possible.
-BRIEF: dict[str, str] = dict(
-    zip(
-        (phrase for phrase, _tools in CAPABILITIES),
-        (
-            "your to-dos", "teams", "reminders", "your calendar", "mortgages",
-            "patient intake and appointments", "restaurant reservations",
-            "reaching a person", "the date and time", "ending the call",
-        ),
-        strict=True,
-    )
-)  # fmt: skip
+# What the shared tools allow (the domains' capabilities come from their descriptors).
+_SHARED_CAPABILITIES: tuple[Capability, ...] = (
+    Capability(
+        "transfer you to a person",
+        "reaching a person",
+        frozenset({"transfer_to_agent", "get_available_departments"}),
+    ),
+    Capability(
+        "tell you the date and time", "the date and time", frozenset({"get_current_datetime"})
+    ),
+    Capability("end the call when you are done", "ending the call", frozenset({"end_call"})),
+)
 _BRIEF_FROM = 4  # areas from which the brief form is used
+_SPOKEN_WORDS = 20  # a capability answer longer than this is summarised by domain
+
+
+@derived
+def all_capabilities() -> tuple[Capability, ...]:
+    """What the assistant can do, area by area: the domains' (in order), then the shared."""
+    return (*(c for d in domains() for c in d.capabilities), *_SHARED_CAPABILITIES)
+
+
+@derived
+def tool_areas() -> dict[str, str]:
+    """Tool → the phrase of its capability."""
+    return {tool: c.phrase for c in all_capabilities() for tool in c.tools}
+
+
+@derived
+def phrasers() -> dict[str, Phraser]:
+    """Tool → the function that words its result (shared and every domain's)."""
+    found: dict[str, Phraser] = dict(shared.PHRASERS)
+    for domain in domains():
+        if domain.phrasing:
+            found.update(attribute(domain.phrasing, "PHRASERS"))
+    return found
+
+
+def __getattr__(name: str) -> object:
+    # CAPABILITIES, TOOL_AREAS, BRIEF and PHRASERS are derived on access.
+    if name == "CAPABILITIES":
+        return tuple((c.phrase, c.tools) for c in all_capabilities())
+    if name == "TOOL_AREAS":
+        return tool_areas()
+    if name == "BRIEF":
+        return {c.phrase: c.brief for c in all_capabilities()}
+    if name == "PHRASERS":
+        return phrasers()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def capabilities(tool_names: Iterable[str], *, brief: bool = False) -> str:
@@ -64,15 +75,35 @@ def capabilities(tool_names: Iterable[str], *, brief: bool = False) -> str:
             there are many of them.
     """
     names = set(tool_names)
-    phrases = [phrase for phrase, tools in CAPABILITIES if tools & names]
+    offered = [c for c in all_capabilities() if c.tools & names]
+    phrases = [c.phrase for c in offered]
     if brief and len(phrases) >= _BRIEF_FROM:
-        areas = [BRIEF[p] for p in phrases]
+        areas = [c.brief for c in offered]
         return f"I can help with {', '.join(areas[:-1])}, and {areas[-1]}."
     if not phrases:
         return "Right now I can only chat; no tools are connected."
     if len(phrases) == 1:
         return f"I can {phrases[0]}."
     return f"I can {', '.join(phrases[:-1])}, and {phrases[-1]}."
+
+
+def spoken_capabilities(tool_names: Iterable[str]) -> str:
+    """The answer to "what can you do": one short sentence, fit to be spoken.
+
+    The full list (:func:`capabilities`) when it is short; otherwise the bound domains'
+    summaries ("your to-dos, reminders and calendar, mortgages, ..."), plus a person to
+    reach when transfer is bound.
+    """
+    names = set(tool_names)
+    full = capabilities(names)
+    if len(full.split()) <= _SPOKEN_WORDS:
+        return full
+    areas = [d.summary for d in domains() if d.tools & names]
+    if not areas:
+        return full
+    listed = areas[0] if len(areas) == 1 else f"{', '.join(areas[:-1])} and {areas[-1]}"
+    person = ", or get you a person" if "transfer_to_agent" in names else ""
+    return f"I can help with {listed}{person}."
 
 
 def direct_reply(intent: str, tool_names: Iterable[str]) -> str:
@@ -82,7 +113,7 @@ def direct_reply(intent: str, tool_names: Iterable[str]) -> str:
     if intent == "thanks":
         return "You're welcome. Is there anything else I can do?"
     if intent == "capabilities":
-        return capabilities(tool_names)
+        return spoken_capabilities(tool_names)
     return fallback(tool_names)
 
 
@@ -93,27 +124,10 @@ def fallback(tool_names: Iterable[str]) -> str:
 
 def missing_tool(tool: str | None) -> str:
     """The reply when an intent's tool is not available to this bot."""
-    area = TOOL_AREAS.get(tool or "")
+    area = tool_areas().get(tool or "")
     if area is None:
         return "Sorry, I can't do that here: it is not available on this line."
     return f"Sorry, I can't {area} on this line."
-
-
-PHRASERS: dict[str, Phraser] = {
-    "get_current_datetime": lambda result, _args, _now: _datetime(result),
-    "end_call": lambda _result, _args, _now: "Goodbye, and thanks for calling. Have a great day!",
-    **productivity.PHRASERS,
-    **services.PHRASERS,
-}
-
-
-def _datetime(result: Result) -> str:
-    what = result.get("what", "both")
-    if what == "time":
-        return f"It's {result['time_spoken']}."
-    if what == "date":
-        return f"Today is {result['date_spoken']}."
-    return f"It's {result['time_spoken']} on {result['date_spoken']}."
 
 
 _WRAPPED = re.compile(r"^\w*(?:Error|Exception)\((['\"])(.*)\1\)$", re.DOTALL)
@@ -157,7 +171,7 @@ def tool_result(
         return content.strip()[:300] or "Done."
     if isinstance(result, dict) and isinstance(result.get("error"), str):
         return f"Sorry, that didn't work: {error_message(result['error'])}"
-    phraser = PHRASERS.get(tool)
+    phraser = phrasers().get(tool)
     if phraser is None or not isinstance(result, dict):
         return "Done."
     try:
@@ -177,5 +191,6 @@ __all__ = [
     "error_message",
     "fallback",
     "missing_tool",
+    "spoken_capabilities",
     "tool_result",
 ]

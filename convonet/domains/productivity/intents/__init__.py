@@ -1,0 +1,1 @@
+"""The productivity intents: to-dos, teams, reminders and the calendar."""

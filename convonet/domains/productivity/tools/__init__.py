@@ -1,0 +1,1 @@
+"""The productivity tool groups: to-dos, teams, reminders, calendar."""

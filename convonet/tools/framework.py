@@ -1,0 +1,103 @@
+"""The MCP tool framework: one decorator that makes a module-level function an MCP tool.
+
+A tool is an ``async def`` at module level decorated with :func:`tool`. If its first
+parameter is annotated :class:`Caller`, every call opens a database unit of work, loads the
+signed-in caller and passes both in (the tool never sees the MCP context); otherwise the tool
+needs no identity (a calculator). :func:`register_module` adds a module's tools to a FastMCP
+server in the order they are defined, with the schema FastMCP derives from the remaining
+parameters, so the tool's name, schema and result are exactly those of the function.
+"""
+
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import tzinfo
+from functools import wraps
+from types import ModuleType
+from typing import Any, TypeVar, get_type_hints
+
+from mcp.server.fastmcp import Context, FastMCP
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from convonet.storage.models import User
+from convonet.tools.common import load_user, user_zone
+from convonet.tools.resources import ToolResources, tool_env
+from convonet.tools.scope import ToolScope
+
+_MARK = "__convonet_tool__"
+_CONTEXT = "ctx"
+
+ToolFunction = TypeVar("ToolFunction", bound=Callable[..., Awaitable[Any]])
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who a tool call acts for, and the unit of work it runs in.
+
+    Attributes:
+        session: The database session (committed when the tool returns, rolled back if it
+            raises).
+        user: The signed-in caller.
+        scope: The call's identity (user and voice/text session ids).
+        resources: The server's shared handles (settings, database, Redis store).
+    """
+
+    session: AsyncSession
+    user: User
+    scope: ToolScope
+    resources: ToolResources
+
+    @property
+    def zone(self) -> tzinfo:
+        """The caller's timezone."""
+        return user_zone(self.user)
+
+
+def _wants_caller(fn: Callable[..., Any]) -> bool:
+    params = list(inspect.signature(fn).parameters.values())
+    return bool(params) and get_type_hints(fn).get(params[0].name) is Caller
+
+
+def _with_caller(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """Wrap ``fn(caller, **args)`` as ``tool(ctx, **args)`` with ``fn``'s other parameters."""
+    signature = inspect.signature(fn)
+    caller, *params = signature.parameters.values()
+    context = inspect.Parameter(
+        _CONTEXT, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Context
+    )
+
+    @wraps(fn)
+    async def run(**kwargs: Any) -> Any:
+        resources, scope = tool_env(kwargs.pop(_CONTEXT))
+        async with resources.db.session() as session:
+            user = await load_user(session, scope)
+            return await fn(Caller(session, user, scope, resources), **kwargs)
+
+    # FastMCP reads the signature (and the type hints, to find the context parameter): the
+    # tool's schema is the function's, without the caller.
+    run.__signature__ = signature.replace(parameters=[context, *params])  # type: ignore[attr-defined]
+    hints = {k: v for k, v in fn.__annotations__.items() if k != caller.name}
+    run.__annotations__ = {_CONTEXT: Context, **hints}
+    del run.__wrapped__  # type: ignore[attr-defined]  # the signature above is the truth
+    return run
+
+
+def tool(fn: ToolFunction) -> ToolFunction:
+    """Mark ``fn`` as an MCP tool of its module (see the module docstring)."""
+    setattr(fn, _MARK, True)
+    return fn
+
+
+def module_tools(module: ModuleType) -> list[Callable[..., Awaitable[Any]]]:
+    """The tools defined in ``module``, in definition order."""
+    return [
+        value
+        for value in vars(module).values()
+        if getattr(value, _MARK, False) and getattr(value, "__module__", None) == module.__name__
+    ]
+
+
+def register_module(mcp: FastMCP, module: ModuleType) -> None:
+    """Add every tool of ``module`` to ``mcp``."""
+    for fn in module_tools(module):
+        mcp.add_tool(_with_caller(fn) if _wants_caller(fn) else fn)

@@ -1,0 +1,1 @@
+"""Tests of the domain packages and their registry."""
