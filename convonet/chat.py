@@ -1,129 +1,96 @@
-"""Text turns through the same agent graph as voice calls (``convonet chat``, the API).
+"""Text turns through the same agent graph and the same turn listeners as voice calls.
 
-The history holds the spoken conversation only (caller and agent text), exactly like a
-voice call's pipecat context, so text and voice sessions behave the same.
+``convonet chat`` and ``POST /agent/process`` answer with
+:func:`~convonet.agents.turn.run_agent_turn` and record each turn as a
+:class:`~convonet.turns.record.Turn` for the Agent Monitor, Prometheus and Sentry, exactly
+like a voice call's turns. The history holds the spoken conversation only (caller and agent
+text), like a voice call's pipecat context, so text and voice sessions behave the same.
 """
 
-import asyncio
-import time
-from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
-from langchain_core.runnables import RunnableConfig
-from loguru import logger
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from convonet.agents.fallback import answered_by
-from convonet.agents.state import initial_state
-from convonet.processors.langgraph_processor import (
-    DEFAULT_APOLOGY,
-    TIMEOUT_APOLOGY,
-    ends_call,
-    fresh_thread_id,
-    transfer_request,
-)
+from convonet.agents.turn import AgentOutcome, run_agent_turn
+from convonet.observability.listeners import turn_listeners
+from convonet.observability.sentry import sentry_active
 from convonet.runtime import Runtime
 from convonet.session import CallSession
-from convonet.tools.records import ToolCallRecord, tool_log
+from convonet.turns.build import text_turn
+from convonet.turns.listeners import TurnListener
+from convonet.turns.record import Turn
 
 
-@dataclass
-class Reply:
-    """One answer of the agent, with what it did."""
-
-    text: str
-    tool_calls: list[ToolCallRecord] = field(default_factory=list)
-    transfer: dict[str, str] | None = None
-    llm_used: str | None = None
-    ended: bool = False
-    error: str | None = None
-    elapsed_ms: float = 0.0
-    thread_reset: bool = False
+def text_listeners(runtime: Runtime) -> TurnListener:
+    """The listeners of text turns: the Agent Monitor, Prometheus, and Sentry when on."""
+    return turn_listeners(runtime.monitor, runtime.metrics, sentry=sentry_active(runtime.settings))
 
 
-async def _invoke(
-    runtime: Runtime, session: CallSession, messages: list[BaseMessage], thread_id: str
-) -> list[BaseMessage]:
-    graph = runtime.agents.graph(session.llm)
-    state = await graph.ainvoke(
-        initial_state(messages),
-        config=RunnableConfig(configurable={"thread_id": thread_id}),
-        context=session.agent_context(),
-    )
-    return list(state["messages"][len(messages) :])
-
-
-def _reply_from(new: list[BaseMessage]) -> Reply:
-    final = next((m for m in reversed(new) if isinstance(m, AIMessage) and not m.tool_calls), None)
-    tools = [m for m in new if isinstance(m, ToolMessage)]
-    return Reply(
-        text=final.text if final is not None else "",
-        transfer=transfer_request(tools),
-        llm_used=answered_by(new),
-        ended=ends_call(tools),
-    )
-
-
-async def run_text_turn(
+async def answer_text(
     runtime: Runtime,
     session: CallSession,
     history: list[BaseMessage],
     text: str,
-    *,
-    thread_id: str | None = None,
-) -> Reply:
-    """Answer ``text`` given the spoken ``history``; never raises for agent failures.
+    listener: TurnListener,
+) -> tuple[AgentOutcome, Turn]:
+    """Answer ``text`` given the spoken ``history`` and tell ``listener`` of the turn.
+
+    Never raises for agent failures: a timeout or failure is an apology with ``error`` set.
 
     Args:
         runtime: The process runtime.
         session: Who is talking, with which bot and LLM.
         history: The conversation so far (caller and agent text only).
         text: The caller's new words.
-        thread_id: The conversation thread (the session id unless it was reset).
+        listener: Told of the finished turn.
 
     Returns:
-        The reply; on a timeout or failure a short apology with ``error`` set.
+        The agent's outcome and the turn's record.
     """
-    started = time.perf_counter()
-    messages = [*history, HumanMessage(text)]
-    timeout = runtime.settings.agent_turn_timeout_secs
-    timed_out = False
-    with tool_log() as log:
-        try:
-            async with asyncio.timeout(timeout):
-                reply = _reply_from(
-                    await _invoke(runtime, session, messages, thread_id or session.session_id)
-                )
-        except TimeoutError:
-            timed_out = True
-            reply = Reply(text=TIMEOUT_APOLOGY, error=f"agent turn exceeded {timeout:g}s")
-        except Exception as error:  # a session boundary: log, apologise, keep the session
-            logger.exception(f"session {session.session_id}: text turn failed")
-            reply = Reply(text=DEFAULT_APOLOGY, error=f"agent failed: {error}")
-    reply.tool_calls = log.records
-    reply.thread_reset = timed_out or log.timed_out
-    reply.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
-    return reply
+    outcome = await run_agent_turn(
+        runtime.agents.graph(session.llm),
+        session.agent_context(),
+        [*history, HumanMessage(text)],
+        timeout_secs=runtime.settings.agent_turn_timeout_secs,
+    )
+    turn = text_turn(session, text, outcome, len(history) // 2 + 1)
+    listener.turn_ended(turn)
+    return outcome, turn
+
+
+async def answer_stored(runtime: Runtime, session: CallSession, text: str) -> AgentOutcome:
+    """One turn of a text session whose history is kept in Redis (``/agent/process``).
+
+    The tools must be ready; the stored history goes in and the new exchange is saved back.
+    """
+    await runtime.ensure_tools()
+    history = history_from_json(await runtime.store.get_history(session.session_id))
+    outcome, _ = await answer_text(runtime, session, history, text, text_listeners(runtime))
+    exchange = [{"role": "user", "content": text}, {"role": "assistant", "content": outcome.text}]
+    await runtime.store.save_history(
+        session.session_id, history_to_json(history) + exchange, runtime.settings.session_ttl_secs
+    )
+    return outcome
 
 
 class TextConversation:
     """A text conversation kept in memory (the CLI REPL)."""
 
-    def __init__(self, runtime: Runtime, session: CallSession) -> None:
+    def __init__(
+        self, runtime: Runtime, session: CallSession, listener: TurnListener | None = None
+    ) -> None:
         self._runtime = runtime
+        self._listener = listener or text_listeners(runtime)
         self.session = session
         self.history: list[BaseMessage] = []
-        self.thread_id = session.session_id
 
-    async def say(self, text: str) -> Reply:
-        """Send the caller's words and return the agent's reply."""
-        reply = await run_text_turn(
-            self._runtime, self.session, self.history, text, thread_id=self.thread_id
+    async def say(self, text: str) -> AgentOutcome:
+        """Send the caller's words and return the agent's outcome."""
+        outcome, _ = await answer_text(
+            self._runtime, self.session, self.history, text, self._listener
         )
-        if reply.thread_reset:
-            self.thread_id = fresh_thread_id(self.session.session_id)
-        self.history += [HumanMessage(text), AIMessage(reply.text)]
-        return reply
+        self.history += [HumanMessage(text), AIMessage(outcome.text)]
+        return outcome
 
 
 def history_to_json(history: list[BaseMessage]) -> list[dict[str, Any]]:

@@ -29,14 +29,14 @@ from pipecat.turns.user_turn_strategies import UserTurnStrategies
 from pipecat.workers.runner import WorkerRunner
 
 from convonet.agents.graph import AgentGraph
-from convonet.monitor.timing import VoiceTimingObserver
-from convonet.observability.observer import CallObserver
+from convonet.observability.listeners import turn_listeners
 from convonet.observability.sentry import sentry_active
 from convonet.processors.langgraph_processor import LangGraphProcessor
 from convonet.runtime import Runtime
 from convonet.services.speech import create_stt, create_tts
 from convonet.session import CallSession
 from convonet.settings import Settings
+from convonet.turns.voice import VoiceTurnTracker
 
 
 @dataclass
@@ -149,7 +149,7 @@ def build_pipeline(
         runtime: Shared process services (models, agents, settings).
         audio_in_sample_rate: Rate the pipeline works at on input.
         audio_out_sample_rate: Rate of the audio sent to the caller.
-        observers: Extra observers (timing, benchmarks).
+        observers: Extra observers (benchmarks).
         stt: An STT service to use instead of the session's provider (benchmarks).
         tts: A TTS service to use instead of the session's provider (benchmarks).
         agent_graph: An agent graph to use instead of the session LLM's (benchmarks).
@@ -179,6 +179,9 @@ def build_pipeline(
         ]
     )
     latency = UserBotLatencyObserver()
+    # The call's turns go to the Agent Monitor, Prometheus and Sentry (opened in this context).
+    sentry = sentry_active(settings)
+    listeners = turn_listeners(runtime.monitor, runtime.metrics, sentry=sentry, call=session)
     worker = PipelineWorker(
         pipeline,
         params=PipelineParams(
@@ -188,8 +191,7 @@ def build_pipeline(
         ),
         observers=[
             latency,
-            VoiceTimingObserver(session, runtime.monitor.record),
-            CallObserver(session, runtime.metrics, sentry=sentry_active(settings)),
+            VoiceTurnTracker(session, listeners),
             *observers,
         ],
         idle_timeout_secs=settings.session_idle_timeout_secs,

@@ -23,7 +23,7 @@ from convonet.settings import Settings
 from convonet.storage import migrate
 from convonet.storage.db import Database
 from convonet.storage.embedded_redis import EmbeddedRedisServer
-from convonet.storage.redis_store import CallSessionRecord, RedisStore
+from convonet.storage.redis import CallSessionRecord, RedisStore
 from convonet.storage.seed import seed_demo
 from convonet.tools.hub import ToolHub
 

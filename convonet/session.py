@@ -3,14 +3,12 @@
 import uuid
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from convonet.agents.context import AgentContext
 from convonet.bots.spec import BotSpec
+from convonet.channels import Channel
 from convonet.settings import SttProvider, TtsProvider
-
-Channel = Literal["websocket", "webrtc", "twilio", "cli", "text"]
 
 
 def new_session_id() -> str:

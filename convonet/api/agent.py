@@ -6,24 +6,22 @@ A request names a session from ``/api/connect`` (``session_id``) and carries its
 conversation.
 """
 
-import time
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 
 from convonet.agents.llms import resolve_llm
+from convonet.agents.turn import AgentOutcome
 from convonet.auth.session_access import TextCaller
 from convonet.auth.tokens import TokenClaims
-from convonet.chat import Reply, history_from_json, history_to_json, run_text_turn
+from convonet.chat import answer_stored
 from convonet.deps import RuntimeDep
 from convonet.errors import (
     SessionNotFoundError,
     UnknownBotError,
     UnknownLLMError,
 )
-from convonet.monitor.records import ToolCall, TurnRecord, TurnTimes
-from convonet.observability.text_turns import observe_text_turn
 from convonet.runtime import Runtime
 from convonet.session import CallSession
 from convonet.storage.models import User
@@ -104,48 +102,18 @@ async def _session_for(
     return session
 
 
-def _response(session: CallSession, reply: Reply, body: AgentRequest) -> AgentResponse:
+def _response(session: CallSession, outcome: AgentOutcome, body: AgentRequest) -> AgentResponse:
     return AgentResponse(
-        response=reply.text,
+        response=outcome.text,
         session_id=session.session_id,
-        tool_calls=[ToolCallOut(**record.as_dict()) for record in reply.tool_calls],
-        transfer=reply.transfer,
-        llm_used=reply.llm_used,
-        ended=reply.ended,
-        error=reply.error,
-        timing={
-            "total_ms": reply.elapsed_ms,
-            "tools_ms": round(sum(r.elapsed_ms for r in reply.tool_calls), 1),
-        },
+        tool_calls=[ToolCallOut(**record.as_dict()) for record in outcome.tool_calls],
+        transfer=outcome.transfer,
+        llm_used=outcome.llm_used,
+        ended=outcome.ends_call,
+        error=outcome.error,
+        timing={"total_ms": outcome.elapsed_ms, "tools_ms": outcome.tools_ms},
         metadata=body.metadata,
     )
-
-
-def _turn_record(
-    session: CallSession, text: str, reply: Reply, started_at: float, index: int
-) -> TurnRecord:
-    """The Agent Monitor's record of a text turn (no speech stages)."""
-    return TurnRecord(
-        session_id=session.session_id,
-        kind="text",
-        index=index,
-        channel=session.channel,
-        user_id=session.user_id,
-        bot=session.bot.name,
-        llm=session.llm,
-        llm_used=reply.llm_used,
-        thread_id=session.session_id,
-        user_text=text,
-        bot_text=reply.text,
-        times=TurnTimes(
-            agent_start_at=started_at, agent_end_at=started_at + reply.elapsed_ms / 1000
-        ),
-        error=reply.error,
-        thread_reset=reply.thread_reset,
-        transfer=reply.transfer,
-        ends_call=reply.ended,
-        tool_calls=[ToolCall.of(call) for call in reply.tool_calls],
-    ).with_stages()
 
 
 @router.post(
@@ -155,18 +123,4 @@ def _turn_record(
 async def process(body: AgentRequest, runtime: RuntimeDep, user: TextCaller) -> AgentResponse:
     """Answer one utterance with the agent graph, as a voice call would (without audio)."""
     session = await _session_for(runtime, body, user)
-    await runtime.ensure_tools()
-    history = history_from_json(await runtime.store.get_history(session.session_id))
-    started_at = time.time()
-    reply = await run_text_turn(runtime, session, history, body.text)
-    observe_text_turn(runtime, session, reply)
-    runtime.monitor.record(
-        _turn_record(session, body.text, reply, started_at, len(history) // 2 + 1)
-    )
-    history += history_from_json(
-        [{"role": "user", "content": body.text}, {"role": "assistant", "content": reply.text}]
-    )
-    await runtime.store.save_history(
-        session.session_id, history_to_json(history), runtime.settings.session_ttl_secs
-    )
-    return _response(session, reply, body)
+    return _response(session, await answer_stored(runtime, session, body.text), body)

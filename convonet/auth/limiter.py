@@ -22,7 +22,7 @@ from loguru import logger
 from convonet.errors import RateLimitedError
 from convonet.observability.metrics import AppMetrics
 from convonet.settings import Settings
-from convonet.storage.redis_store import RedisStore
+from convonet.storage.redis import RedisStore
 
 # Scope names are part of the Redis key (authfail:{scope}:{key}).
 IP, USER, PHONE, CALLED, PIN_ONLY = "ip", "user", "phone", "called", "pin_only"

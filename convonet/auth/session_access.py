@@ -26,7 +26,7 @@ from convonet.auth.tokens import TokenClaims, verify_token
 from convonet.deps import RuntimeDep
 from convonet.errors import AuthenticationError
 from convonet.runtime import Runtime
-from convonet.storage.redis_store import RedisStore
+from convonet.storage.redis import RedisStore
 
 _bearer = HTTPBearer(auto_error=False)
 

@@ -56,7 +56,7 @@ async def _chat(settings: Settings, bot: str | None, llm: str | None, email: str
                 return
             reply = await conversation.say(text)
             click.echo(f"bot> {reply.text}")
-            if reply.ended:
+            if reply.ends_call:
                 return
 
 

@@ -6,15 +6,16 @@ the pages read it with ``fetch`` and a stream reader rather than ``EventSource``
 cannot send headers), so the token never appears in a URL or an access log. Each open
 stream holds its own Redis subscription to ``timings:live``, on which every server instance
 publishes the records it writes, so a dashboard sees the turns of all instances.
+``/agent-monitor/api/stages`` serves the stage table, so the pages name stages as the server
+does. The pages themselves are assembled by :mod:`convonet.monitor.pages`.
 """
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, status
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, StreamingResponse
 
 from convonet.auth.deps import SupervisorUser
 from convonet.deps import RuntimeDep
@@ -22,18 +23,20 @@ from convonet.errors import InvalidInputError, UnknownBotError
 from convonet.monitor import stats as agg
 from convonet.monitor.api_models import (
     InteractionsPage,
+    StageRow,
     Stats,
     ToolCallRow,
     ToolCallsPage,
     tool_rows,
 )
 from convonet.monitor.live import event_stream
-from convonet.monitor.records import TurnKind, TurnRecord
+from convonet.monitor.pages import render_page
 from convonet.runtime import Runtime
 from convonet.settings import LlmName
-from convonet.storage.redis_store import SESSION_ID_PATTERN, STREAM_ID_PATTERN
+from convonet.storage.redis import SESSION_ID_PATTERN, STREAM_ID_PATTERN
+from convonet.turns.record import Turn, TurnKind
+from convonet.turns.stages import stage_table
 
-STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 SCAN_PAGE = 250
 SCAN_MAX = 5000
 MAX_WINDOW_S = 7 * 86400
@@ -48,19 +51,19 @@ SinceParam = Annotated[
 
 async def _scan(
     runtime: Runtime,
-    keep: Callable[[TurnRecord], bool],
+    keep: Callable[[Turn], bool],
     *,
     since: float | None,
     limit: int,
     cursor: str | None = None,
-) -> tuple[list[TurnRecord], str | None, int]:
+) -> tuple[list[Turn], str | None, int]:
     """Newest-first records of the global stream that ``keep`` accepts.
 
     Returns:
         ``(records, next cursor or None, entries scanned)``; scanning stops at ``limit``
         matches, at the first record older than ``since``, or after ``SCAN_MAX`` entries.
     """
-    found: list[TurnRecord] = []
+    found: list[Turn] = []
     scanned = 0
     for _ in range(SCAN_MAX // SCAN_PAGE):
         page = await runtime.store.recent_turns(SCAN_PAGE, before=cursor)
@@ -87,6 +90,12 @@ def _check_bot(runtime: Runtime, bot: str | None) -> None:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from error
 
 
+@router.get("/agent-monitor/api/stages", responses={401: {}, 403: {}})
+async def stages(_user: SupervisorUser) -> list[StageRow]:
+    """The stage table: each stage's name, label, moments and meaning, in turn order."""
+    return [StageRow.model_validate(row) for row in stage_table()]
+
+
 @router.get("/agent-monitor/api/stats", responses={400: {}, 401: {}, 403: {}})
 async def stats(
     runtime: RuntimeDep,
@@ -100,7 +109,7 @@ async def stats(
     until = time.time()
     since = until - window_s
 
-    def keep(turn: TurnRecord) -> bool:
+    def keep(turn: Turn) -> bool:
         return (bot is None or turn.bot == bot) and (
             llm is None or (turn.llm_used or turn.llm) == llm
         )
@@ -122,7 +131,7 @@ async def stats(
 
 
 def _session_page(
-    turns: list[TurnRecord], keep: Callable[[TurnRecord], bool], limit: int, cursor: str | None
+    turns: list[Turn], keep: Callable[[Turn], bool], limit: int, cursor: str | None
 ) -> InteractionsPage:
     if cursor is not None and not cursor.isdigit():
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "with session_id the cursor is a number")
@@ -148,7 +157,7 @@ async def interactions(
     """Turns, newest first, each with its stage timings and tool calls."""
     _check_bot(runtime, bot)
 
-    def keep(turn: TurnRecord) -> bool:
+    def keep(turn: Turn) -> bool:
         return (
             (user_id is None or turn.user_id == user_id)
             and (bot is None or turn.bot == bot)
@@ -201,7 +210,7 @@ async def tool_calls(
 ) -> ToolCallsPage:
     """Recent tool calls, newest first, with arguments, results, timings and outcomes."""
 
-    def keep(turn: TurnRecord) -> bool:
+    def keep(turn: Turn) -> bool:
         return (session_id is None or turn.session_id == session_id) and any(
             (tool is None or call.name == tool) and (outcome is None or call.outcome == outcome)
             for call in turn.tool_calls
@@ -215,12 +224,12 @@ async def tool_calls(
 
 
 @router.get("/agent-monitor", include_in_schema=False)
-async def agent_monitor_page() -> FileResponse:
+async def agent_monitor_page() -> HTMLResponse:
     """The Agent Monitor dashboard (it signs in by itself)."""
-    return FileResponse(STATIC_DIR / "agent_monitor.html")
+    return HTMLResponse(render_page("agent_monitor"))
 
 
 @router.get("/tool-execution", include_in_schema=False)
-async def tool_execution_page() -> FileResponse:
-    """The tool-call log page."""
-    return FileResponse(STATIC_DIR / "tool_execution.html")
+async def tool_execution_page() -> HTMLResponse:
+    """The tool-call log page (it signs in by itself)."""
+    return HTMLResponse(render_page("tool_execution"))

@@ -2,9 +2,22 @@
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from convonet.monitor.records import TurnRecord
+from convonet.turns.record import Turn
+
+
+class StageRow(BaseModel):
+    """``GET /agent-monitor/api/stages``: one row of the stage table."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    name: str = Field(description="The key in a turn's stages (ms)")
+    label: str
+    from_: list[str] = Field(alias="from", description="Start moments (the first present wins)")
+    to: str | None = Field(description="End moment; null for tools_ms (a sum of tool calls)")
+    waterfall: bool = Field(description="One of the stages that sum to voice_to_voice_ms")
+    description: str
 
 
 class StageSummary(BaseModel):
@@ -53,7 +66,7 @@ class Stats(BaseModel):
     by_kind: dict[str, int]
     interrupted: int
     errors: int
-    thread_resets: int
+    timeouts: int = Field(description="Turns whose agent (or a tool) ran out of time")
     transfers: int
     llm_used: dict[str, int]
     tool_calls: int
@@ -67,7 +80,7 @@ class Stats(BaseModel):
 class InteractionsPage(BaseModel):
     """``GET /agent-monitor/api/interactions``: turns, newest first."""
 
-    items: list[TurnRecord]
+    items: list[Turn]
     next_cursor: str | None = Field(description="Pass as cursor for the next (older) page")
 
 
@@ -98,7 +111,7 @@ class ToolCallsPage(BaseModel):
 
 
 def tool_rows(
-    turn: TurnRecord, *, tool: str | None = None, outcome: str | None = None
+    turn: Turn, *, tool: str | None = None, outcome: str | None = None
 ) -> list[ToolCallRow]:
     """The tool calls of ``turn`` (those matching ``tool``/``outcome``), last call first."""
     at = turn.times.agent_start_at or turn.at

@@ -5,7 +5,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from convonet.storage.redis_store import Keys, RedisStore
+from convonet.storage.redis import Keys, PubSubStore
 
 KEEPALIVE_SECS = 15.0
 MAX_STREAM_SECS = 30 * 60.0
@@ -17,7 +17,7 @@ def sse(event: str, data: Any, event_id: str | None = None) -> str:
     return f"{head}event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
 
-async def event_stream(store: RedisStore, instance: str) -> AsyncIterator[str]:
+async def event_stream(store: PubSubStore, instance: str) -> AsyncIterator[str]:
     """``ready``, then one ``turn`` event per published record, with keep-alive comments.
 
     Starlette cancels the generator when the client goes away (which closes the Redis

@@ -1,9 +1,9 @@
 """The turn recorder: hands records to Redis in the background, in batches.
 
-Producers (the timing observer on a call's pipeline, ``/agent/process``) call
-:meth:`TurnRecorder.record`, which only appends to an in-memory queue and never waits. One
+The recorder is a :class:`~convonet.turns.listeners.TurnListener` of every voice and text
+turn: :meth:`TurnRecorder.turn_ended` only appends to an in-memory queue and never waits. One
 writer task per process drains the queue, a batch at a time, into
-:meth:`RedisStore.save_turns` (one Redis round trip per batch), so measuring a turn adds no
+:meth:`TurnStore.save_turns` (one Redis round trip per batch), so measuring a turn adds no
 Redis latency to the turn itself.
 """
 
@@ -12,15 +12,16 @@ import uuid
 
 from loguru import logger
 
-from convonet.monitor.records import INSTANCE_ID, TurnRecord
-from convonet.storage.redis_store import RedisStore
+from convonet.storage.redis.turns import TurnStore
+from convonet.turns.listeners import TurnListener
+from convonet.turns.record import INSTANCE_ID, Turn
 
 BATCH_MAX = 200
 LINGER_SECS = 0.05
 QUEUE_MAX = 10_000
 
 
-class TurnRecorder:
+class TurnRecorder(TurnListener):
     """Buffers turn records and writes them with a background task.
 
     Args:
@@ -36,7 +37,7 @@ class TurnRecorder:
 
     def __init__(
         self,
-        store: RedisStore,
+        store: TurnStore,
         *,
         batch_max: int = BATCH_MAX,
         linger_secs: float = LINGER_SECS,
@@ -46,12 +47,12 @@ class TurnRecorder:
         self.instance = f"{INSTANCE_ID}/{uuid.uuid4().hex[:6]}"
         self._batch_max = batch_max
         self._linger_secs = linger_secs
-        self._queue: asyncio.Queue[TurnRecord] = asyncio.Queue(maxsize=queue_max)
+        self._queue: asyncio.Queue[Turn] = asyncio.Queue(maxsize=queue_max)
         self._writer: asyncio.Task[None] | None = None
         self.dropped = 0
         self.batches = 0
 
-    def record(self, turn: TurnRecord) -> None:
+    def turn_ended(self, turn: Turn) -> None:
         """Queue ``turn`` for writing; returns at once (never awaits, never raises on load).
 
         Must be called from the event loop the recorder writes on.

@@ -1,6 +1,6 @@
 """Aggregates over turn records: stage percentiles, tool outcomes, a time series.
 
-Pure functions over :class:`TurnRecord` lists, so the API only fetches and filters.
+Pure functions over :class:`~convonet.turns.record.Turn` lists, so the API only fetches and filters.
 """
 
 import math
@@ -8,7 +8,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from convonet.monitor.records import STAGES, TurnRecord
+from convonet.turns.record import Turn
+from convonet.turns.stages import STAGES
 
 SERIES_STAGES = ("voice_to_voice_ms", "stt_ms", "agent_ms", "tts_ms", "llm_first_token_ms")
 SERIES_POINTS = 12
@@ -41,7 +42,7 @@ def summary(values: Sequence[float]) -> dict[str, float | int]:
     }
 
 
-def stage_summaries(turns: Iterable[TurnRecord]) -> dict[str, dict[str, float | int]]:
+def stage_summaries(turns: Iterable[Turn]) -> dict[str, dict[str, float | int]]:
     """Percentiles of every stage that any of ``turns`` measured, in pipeline order."""
     values: dict[str, list[float]] = defaultdict(list)
     for turn in turns:
@@ -52,7 +53,7 @@ def stage_summaries(turns: Iterable[TurnRecord]) -> dict[str, dict[str, float | 
     return {stage: summary(values[stage]) for stage in ordered}
 
 
-def tool_summaries(turns: Iterable[TurnRecord]) -> dict[str, dict[str, float | int]]:
+def tool_summaries(turns: Iterable[Turn]) -> dict[str, dict[str, float | int]]:
     """Per tool name: ``{"count", "errors", "timeouts", "p50_ms", "p95_ms"}``."""
     elapsed: dict[str, list[float]] = defaultdict(list)
     outcomes: dict[str, Counter[str]] = defaultdict(Counter)
@@ -73,7 +74,7 @@ def tool_summaries(turns: Iterable[TurnRecord]) -> dict[str, dict[str, float | i
 
 
 def series(
-    turns: Sequence[TurnRecord], start: float, end: float, points: int = SERIES_POINTS
+    turns: Sequence[Turn], start: float, end: float, points: int = SERIES_POINTS
 ) -> dict[str, Any]:
     """Stage percentiles per time bucket, for the "percentiles over time" chart.
 
@@ -88,7 +89,7 @@ def series(
         buckets without turns have ``turns`` 0 and no stages.
     """
     width = max((end - start) / points, 1e-9)
-    buckets: list[list[TurnRecord]] = [[] for _ in range(points)]
+    buckets: list[list[Turn]] = [[] for _ in range(points)]
     for turn in turns:
         slot = min(points - 1, max(0, int((turn.at - start) / width)))
         buckets[slot].append(turn)
@@ -103,7 +104,7 @@ def series(
     return {"bucket_s": round(width, 3), "points": out}
 
 
-def overview(turns: Sequence[TurnRecord]) -> dict[str, Any]:
+def overview(turns: Sequence[Turn]) -> dict[str, Any]:
     """Counts over ``turns``: sessions, turns (greetings apart), outcomes, providers."""
     answered = [turn for turn in turns if turn.kind != "greeting"]
     return {
@@ -113,7 +114,7 @@ def overview(turns: Sequence[TurnRecord]) -> dict[str, Any]:
         "by_kind": dict(Counter(turn.kind for turn in turns)),
         "interrupted": sum(turn.interrupted for turn in answered),
         "errors": sum(turn.error is not None for turn in answered),
-        "thread_resets": sum(turn.thread_reset for turn in answered),
+        "timeouts": sum(turn.outcome == "timeout" for turn in answered),
         "transfers": sum(turn.transfer is not None for turn in answered),
         "llm_used": dict(Counter(turn.llm_used for turn in answered if turn.llm_used)),
         "tool_calls": sum(len(turn.tool_calls) for turn in answered),

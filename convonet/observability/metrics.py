@@ -2,19 +2,20 @@
 
 Every app (every :class:`~convonet.runtime.Runtime`) owns an :class:`AppMetrics` with its own
 ``CollectorRegistry``, so several app instances in one process never collide. Recording is
-in-memory and synchronous (no I/O): the pipeline observer, the text API and the LLM fallback
-listener call it directly.
+in-memory and synchronous (no I/O): it is a :class:`~convonet.turns.listeners.TurnListener`
+of every voice and text turn, and the LLM fallback chain's provider listener.
 
 Metric names and labels:
 
-* ``convonet_stage_latency_seconds{stage, channel}`` (histogram): per-turn stage durations;
-  stages are listed in :data:`convonet.observability.turns.STAGES`.
+* ``convonet_stage_latency_seconds{stage, channel}`` (histogram): per-turn stage durations
+  of voice and text turns; ``stage`` is a name of :data:`convonet.turns.stages.STAGE_TABLE`
+  without its ``_ms`` suffix (``voice_to_voice``, ``stt``, ``agent``, ...).
 * ``convonet_greeting_latency_seconds{channel}`` (histogram): caller connected → the bot
   starts speaking the greeting.
-* ``convonet_turns_total{channel, bot, llm, outcome}``: agent turns; outcome is ``ok``,
-  ``error``, ``timeout``, ``interrupted`` or ``abandoned`` (the call ended mid-answer).
-* ``convonet_interruptions_total{channel, bot}``: the caller spoke over the bot.
-* ``convonet_thread_resets_total{channel}``: agent threads reset after a timeout.
+* ``convonet_turns_total{channel, bot, llm, outcome}``: voice and text turns; outcome is
+  ``Turn.outcome``: ``ok``, ``error``, ``timeout``, ``interrupted`` or ``abandoned`` (the call
+  ended mid-answer).
+* ``convonet_interruptions_total{channel, bot}``: the caller spoke over the bot (greetings too).
 * ``convonet_tool_calls_total{tool, outcome}``: tool calls; outcome ``ok``/``error``/``timeout``.
 * ``convonet_tool_call_duration_seconds{tool}`` (histogram).
 * ``convonet_llm_requests_total{provider, outcome}``: provider attempts; outcome ``answered``
@@ -25,7 +26,7 @@ Metric names and labels:
 * ``convonet_active_sessions{channel}`` (gauge, read at scrape time): running pipelines.
 """
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import get_args
 
 from prometheus_client import (
@@ -39,9 +40,10 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from convonet.agents.fallback import ProviderEvent
-from convonet.observability.turns import TurnTiming
-from convonet.session import Channel
-from convonet.tools.records import ToolCallRecord
+from convonet.channels import Channel
+from convonet.turns.listeners import TurnListener
+from convonet.turns.record import Turn
+from convonet.turns.stages import STAGES
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 LATENCY_BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0, 5.0)
@@ -65,8 +67,8 @@ class _ActiveSessions(Collector):
         yield gauge
 
 
-class AppMetrics:
-    """The metrics of one app instance, in their own registry."""
+class AppMetrics(TurnListener):
+    """The metrics of one app instance, in their own registry; a listener of every turn."""
 
     def __init__(self, sessions_by_channel: Callable[[], dict[str, int]] | None = None) -> None:
         """Create the registry and its instruments.
@@ -100,12 +102,6 @@ class AppMetrics:
             "convonet_interruptions",
             "The caller spoke over the bot",
             ["channel", "bot"],
-            registry=reg,
-        )
-        self.thread_resets = Counter(
-            "convonet_thread_resets",
-            "Agent threads reset after a timeout",
-            ["channel"],
             registry=reg,
         )
         self.tool_calls = Counter(
@@ -157,44 +153,19 @@ class AppMetrics:
         """Count a voice call."""
         self.calls.labels(channel, bot).inc()
 
-    def greeting(self, channel: str, seconds: float) -> None:
-        """Record the greeting latency of a call."""
-        self.greeting_latency.labels(channel).observe(seconds)
-
-    def interruption(self, channel: str, bot: str) -> None:
-        """Count one barge-in."""
-        self.interruptions.labels(channel, bot).inc()
-
-    def voice_turn(self, channel: str, bot: str, llm: str, turn: TurnTiming) -> None:
-        """Record a finished voice turn: its stages, outcome and tool calls."""
-        for stage, seconds in turn.stages().items():
-            self.stage_latency.labels(stage, channel).observe(seconds)
-        if turn.agent_started_at is None:
+    def turn_ended(self, turn: Turn) -> None:
+        """Record a finished turn: its stages, outcome, barge-in and tool calls."""
+        if turn.interrupted:
+            self.interruptions.labels(turn.channel, turn.bot).inc()
+        if turn.kind == "greeting":
+            if (greeting_ms := turn.stages.get("greeting_ms")) is not None:
+                self.greeting_latency.labels(turn.channel).observe(greeting_ms / 1000)
             return
-        self.agent_turn(
-            channel,
-            bot,
-            turn.llm or llm,
-            turn.outcome,
-            turn.tool_calls,
-            thread_reset=turn.thread_reset,
-        )
-
-    def agent_turn(
-        self,
-        channel: str,
-        bot: str,
-        llm: str,
-        outcome: str,
-        tool_calls: Sequence[ToolCallRecord],
-        *,
-        thread_reset: bool = False,
-    ) -> None:
-        """Count an agent turn (voice or text) and its tool calls."""
-        self.turns.labels(channel, bot, llm, outcome).inc()
-        if thread_reset:
-            self.thread_resets.labels(channel).inc()
-        for call in tool_calls:
+        for name, ms in turn.stages.items():
+            self.stage_latency.labels(STAGES[name].metric, turn.channel).observe(ms / 1000)
+        llm = turn.llm_used or turn.llm or ""
+        self.turns.labels(turn.channel, turn.bot, llm, turn.outcome).inc()
+        for call in turn.tool_calls:
             self.tool_calls.labels(call.name, call.outcome).inc()
             self.tool_duration.labels(call.name).observe(call.elapsed_ms / 1000)
 

@@ -9,7 +9,7 @@ from mcp.server.fastmcp import Context
 
 from convonet.settings import Settings
 from convonet.storage.db import Database
-from convonet.storage.redis_store import RedisStore
+from convonet.storage.redis import RedisStore
 from convonet.tools.scope import ToolScope, current_scope
 
 

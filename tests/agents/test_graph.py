@@ -40,9 +40,9 @@ async def test_text_conversation_keeps_history_and_ends_on_goodbye(tmp_path: Pat
 
 async def _converse(conversation: TextConversation) -> None:
     first = await conversation.say("hello")
-    assert first.text == "Hello! How can I help you today?" and not first.ended
+    assert first.text == "Hello! How can I help you today?" and not first.ends_call
     last = await conversation.say("goodbye")
-    assert last.ended and last.text.startswith("Goodbye")
+    assert last.ends_call and last.text.startswith("Goodbye")
     assert [type(m) for m in conversation.history] == [HumanMessage, AIMessage] * 2
 
 

@@ -114,7 +114,9 @@ def test_wrong_pin_shows_the_servers_message(
 
 
 def test_pages_load_nothing_from_other_hosts() -> None:
-    for page in ("index.html", "voice_assistant.html", "agent_monitor.html", "tool_execution.html"):
+    pages = ("index.html", "voice_assistant.html", "monitor/shell.html")
+    pages += ("monitor/agent_monitor.html", "monitor/tool_execution.html")
+    for page in pages:
         html = (STATIC / page).read_text()
         external = re.findall(r"""(?:src|href)=["'](?:https?:)?//[^"']+""", html)
         assert external == [], f"{page} references {external}"

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from convonet.settings import Settings
 from convonet.storage import migrate
 from convonet.storage.db import Database
-from convonet.storage.redis_store import RedisStore
+from convonet.storage.redis import RedisStore
 
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"

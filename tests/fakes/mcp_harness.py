@@ -15,7 +15,7 @@ from mcp.types import TextContent
 
 from convonet.settings import Settings
 from convonet.storage.db import Database
-from convonet.storage.redis_store import RedisStore
+from convonet.storage.redis import RedisStore
 from convonet.storage.users import create_user
 from convonet.tools.resources import ToolResources
 from convonet.tools.scope import ToolScope

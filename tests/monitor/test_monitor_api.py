@@ -10,6 +10,7 @@ pytestmark = pytest.mark.integration
 
 API = (
     "/agent-monitor/api/stats",
+    "/agent-monitor/api/stages",
     "/agent-monitor/api/interactions",
     "/agent-monitor/api/live",
     "/tool-execution/api/calls",
@@ -31,6 +32,22 @@ async def test_the_api_needs_a_supervisor_or_admin(live_app: LiveServer) -> None
         for page in ("/agent-monitor", "/tool-execution"):  # the pages sign in by themselves
             html = await http.get(page)
             assert html.status_code == 200 and "login-form" in html.text
+
+
+async def test_the_stage_table_is_served_in_turn_order(live_app: LiveServer) -> None:
+    headers = {"Authorization": f"Bearer {token_for(live_app.runtime.settings, ['supervisor'])}"}
+    async with httpx.AsyncClient(base_url=live_app.url, headers=headers, timeout=10) as http:
+        rows = (await http.get("/agent-monitor/api/stages")).json()
+    names = [row["name"] for row in rows]
+    waterfall = [row["name"] for row in rows if row["waterfall"]]
+    assert waterfall == [
+        "vad_ms", "stt_ms", "turn_detect_ms", "llm_first_token_ms",
+        "first_sentence_ms", "tts_ms", "playout_ms",
+    ]  # fmt: skip
+    assert {"voice_to_voice_ms", "agent_ms", "total_ms", "greeting_ms", "tools_ms"} <= set(names)
+    v2v = rows[names.index("voice_to_voice_ms")]
+    assert v2v["from"] == ["user_stopped_at"] and v2v["to"] == "bot_started_at"
+    assert all(row["label"] and row["description"] for row in rows)
 
 
 async def test_bad_parameters_are_refused_with_reasons(live_app: LiveServer) -> None:
@@ -86,6 +103,8 @@ async def test_agent_process_tool_calls_appear_in_tool_execution(live_app: LiveS
     assert turn["kind"] == "text" and turn["user_text"].startswith("add repot")
     assert turn["stages"]["agent_ms"] > 0 and turn["stages"]["tools_ms"] == made["elapsed_ms"]
     assert "voice_to_voice_ms" not in turn["stages"]
+    assert turn["stages"]["total_ms"] == turn["stages"]["agent_ms"]
+    assert turn["outcome"] == "ok" and turn["times"]["first_token_at"] is not None
     stats = await poll(
         live_app.url, "/agent-monitor/api/stats", token,
         lambda b: b["tools"].get("create_todo", {}).get("count", 0) >= 1,

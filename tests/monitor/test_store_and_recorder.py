@@ -8,16 +8,16 @@ import pytest
 
 from convonet.errors import InvalidInputError
 from convonet.monitor.recorder import TurnRecorder
-from convonet.monitor.records import TurnRecord, TurnTimes
-from convonet.storage.redis_store import Keys, RedisStore
+from convonet.storage.redis import Keys, RedisStore
+from convonet.turns.record import Turn, TurnTimes
 
 
-def _turn(session_id: str, index: int, v2v_ms: float = 500.0) -> TurnRecord:
+def _turn(session_id: str, index: int, v2v_ms: float = 500.0) -> Turn:
     start = time.time()
     times = TurnTimes(
         user_stopped_at=start, agent_start_at=start + 0.1, bot_started_at=start + v2v_ms / 1000
     )
-    return TurnRecord(session_id=session_id, kind="voice", index=index, times=times).with_stages()
+    return Turn(session_id=session_id, kind="voice", index=index, times=times).with_stages()
 
 
 async def test_turns_are_listed_per_session_and_paged_newest_first(
@@ -61,7 +61,7 @@ class StalledStore(RedisStore):
         self.release = asyncio.Event()
         self.batches: list[int] = []
 
-    async def save_turns(self, turns: Sequence[TurnRecord], **kwargs: float) -> None:
+    async def save_turns(self, turns: Sequence[Turn], **kwargs: float) -> None:
         await self.release.wait()
         self.batches.append(len(turns))
         await super().save_turns(turns)
@@ -74,7 +74,7 @@ async def test_recording_never_waits_for_redis_and_writes_in_batches(
     recorder = TurnRecorder(store, linger_secs=0.01)
     started = time.perf_counter()
     for index in range(300):
-        recorder.record(_turn("s", index))
+        recorder.turn_ended(_turn("s", index))
     elapsed = time.perf_counter() - started
     assert elapsed < 0.25, f"record() took {elapsed * 1000 / 300:.2f} ms per turn"
 
@@ -90,16 +90,16 @@ async def test_a_failed_write_is_logged_and_the_writer_goes_on(redis_store: Redi
     class Failing(RedisStore):
         calls = 0
 
-        async def save_turns(self, turns: Sequence[TurnRecord], **kwargs: float) -> None:
+        async def save_turns(self, turns: Sequence[Turn], **kwargs: float) -> None:
             type(self).calls += 1
             if type(self).calls == 1:
                 raise ConnectionError("redis went away")
             await super().save_turns(turns)
 
     recorder = TurnRecorder(Failing(redis_store.redis), linger_secs=0)
-    recorder.record(_turn("lost", 1))
+    recorder.turn_ended(_turn("lost", 1))
     await asyncio.wait_for(recorder.flush(), 2)
-    recorder.record(_turn("kept", 1))
+    recorder.turn_ended(_turn("kept", 1))
     await asyncio.wait_for(recorder.flush(), 2)
     await recorder.aclose()
     assert await redis_store.session_turns("lost") == []
@@ -110,7 +110,7 @@ async def test_a_full_queue_drops_new_records_instead_of_growing(redis_store: Re
     store = StalledStore(redis_store)
     recorder = TurnRecorder(store, queue_max=5, linger_secs=0)
     for index in range(8):
-        recorder.record(_turn("s", index))
+        recorder.turn_ended(_turn("s", index))
     assert recorder.dropped == 3
     store.release.set()
     await recorder.aclose()

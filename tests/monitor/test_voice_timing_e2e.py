@@ -1,11 +1,15 @@
-"""A real spoken turn over ``/ws`` produces a complete, sensible timing record."""
+"""A real spoken turn over ``/ws`` produces a complete, sensible turn record.
+
+It has the same fields and stage names as a text turn of the same session.
+"""
 
 import time
 from typing import Any
 
+import httpx
 import pytest
 
-from convonet.monitor.records import WATERFALL_STAGES
+from convonet.turns.stages import STAGES, WATERFALL_STAGES
 from tests.conftest import LiveServer, connect
 from tests.fakes.speech import silence, synthesize
 from tests.fakes.voice_client import VoiceClient
@@ -15,6 +19,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 CHAIN = (
     "user_stopped_at",
+    "vad_stopped_at",
     "stt_final_at",
     "agent_start_at",
     "first_token_at",
@@ -89,3 +94,30 @@ async def test_spoken_turn_has_monotonic_stages_and_is_served(live_app: LiveServ
         params={"kind": "voice", "limit": 200},
     )  # fmt: skip
     assert all(t["kind"] == "voice" for t in recent["items"])
+
+
+async def test_voice_and_text_turns_share_one_record_and_stage_table(live_app: LiveServer) -> None:
+    session_id, _, _ = await _spoken_turn(live_app)
+    async with httpx.AsyncClient(base_url=live_app.url, timeout=30) as http:
+        answer = await http.post(
+            "/agent/process", json={"text": "what time is it", "session_id": session_id}
+        )
+    assert answer.status_code == 200, answer.text
+    token = await demo_token(live_app.url)
+    body = await poll(
+        live_app.url, "/agent-monitor/api/interactions", token,
+        lambda b: {"voice", "text"} <= {t["kind"] for t in b["items"]},
+        params={"session_id": session_id},
+    )  # fmt: skip
+    voice = next(t for t in body["items"] if t["kind"] == "voice")
+    text = next(t for t in body["items"] if t["kind"] == "text")
+    assert set(voice) == set(text) and set(voice["times"]) == set(text["times"])
+    assert set(voice["stages"]) <= set(STAGES) and set(text["stages"]) <= set(STAGES)
+    # The agent's stages mean the same in both: measured from the same moments.
+    for turn in (voice, text):
+        times, stages = turn["times"], turn["stages"]
+        agent_ms = (times["agent_end_at"] - times["agent_start_at"]) * 1000
+        first_token_ms = (times["first_token_at"] - times["agent_start_at"]) * 1000
+        assert abs(stages["agent_ms"] - agent_ms) < 0.2 and turn["outcome"] == "ok"
+        assert abs(stages["llm_first_token_ms"] - first_token_ms) < 0.2
+        assert turn["bot_text"].startswith("It's")

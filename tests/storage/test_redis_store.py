@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from convonet.errors import InvalidInputError, StorageError
 from convonet.settings import Settings
-from convonet.storage.redis_store import CallSessionRecord, Keys, RedisStore, create_redis
+from convonet.storage.redis import CallSessionRecord, Keys, RedisStore, create_redis
 from tests.fakes.backends import storage_settings
 
 WINDOW = 900.0  # 15 minutes

@@ -6,7 +6,7 @@ import pytest
 
 from convonet.settings import Settings
 from convonet.storage.db import Database
-from convonet.storage.redis_store import RedisStore
+from convonet.storage.redis import RedisStore
 
 
 @pytest.fixture

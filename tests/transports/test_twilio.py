@@ -23,7 +23,7 @@ from pipecat.audio.utils import create_stream_resampler, pcm_to_ulaw, ulaw_to_pc
 from twilio.request_validator import RequestValidator
 
 from convonet.session import new_session_id
-from convonet.storage.redis_store import CallSessionRecord
+from convonet.storage.redis import CallSessionRecord
 from convonet.transports import twilio
 from convonet.transports.twilio import StreamStart, create_twilio_serializer
 from tests.conftest import LiveServer

@@ -15,7 +15,7 @@ from loguru import logger
 from twilio.request_validator import RequestValidator
 
 from convonet.storage import users
-from convonet.storage.redis_store import CallSessionRecord
+from convonet.storage.redis import CallSessionRecord
 from convonet.storage.seed import DEMO_PIN
 from convonet.transports import twilio, twilio_twiml
 from tests.conftest import LiveServer, connect

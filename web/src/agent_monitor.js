@@ -16,16 +16,13 @@ import {
 } from "chart.js";
 import {
   api,
-  AuthError,
-  authMessage,
   el,
   fmtJson,
   fmtMs,
   fmtTime,
-  openLive,
-  setLiveBadge,
-  setupAuth,
+  runDashboard,
   shortId,
+  stageTable,
   turnStart,
 } from "./monitor_common.js";
 
@@ -41,28 +38,23 @@ Chart.register(
   Tooltip,
 );
 
-// The stages between the end of the caller's speech and the bot's voice, in order.
-const WATERFALL = [
-  ["stt_ms", "Speech-to-text", "#7c93ff"],
-  ["turn_detect_ms", "Turn detection", "#a5b4fc"],
-  ["llm_first_token_ms", "LLM first token", "#f59f00"],
-  ["first_sentence_ms", "First sentence", "#ffd43b"],
-  ["tts_ms", "TTS first audio", "#37b24d"],
-  ["playout_ms", "Playout", "#94d82d"],
-];
+// Stage names and labels come from the server's stage table (GET /agent-monitor/api/stages):
+// the waterfall shows its waterfall stages in order, in these colours.
+const WATERFALL_COLORS = ["#c5cae9", "#7c93ff", "#a5b4fc", "#f59f00", "#ffd43b", "#37b24d", "#94d82d"];
+// The percentile lines: [stage, percentile, colour, dash].
 const SERIES = [
-  ["voice_to_voice_ms", "p50", "Voice-to-voice p50", "#3b5bdb", []],
-  ["voice_to_voice_ms", "p95", "Voice-to-voice p95", "#3b5bdb", [6, 4]],
-  ["agent_ms", "p50", "Agent p50", "#f59f00", []],
-  ["stt_ms", "p50", "STT p50", "#7c93ff", []],
-  ["tts_ms", "p50", "TTS p50", "#37b24d", []],
+  ["voice_to_voice_ms", "p50", "#3b5bdb", []],
+  ["voice_to_voice_ms", "p95", "#3b5bdb", [6, 4]],
+  ["agent_ms", "p50", "#f59f00", []],
+  ["stt_ms", "p50", "#7c93ff", []],
+  ["tts_ms", "p50", "#37b24d", []],
 ];
 const WATERFALL_TURNS = 12;
 const KEEP_TURNS = 200;
 const STATS_EVERY_MS = 15000;
 
 const $ = (id) => document.getElementById(id);
-const state = { turns: [], ids: new Set(), live: null, timer: null, pending: null };
+const state = { turns: [], ids: new Set(), pending: null, stages: [] };
 let waterfall = null;
 let percentiles = null;
 
@@ -85,6 +77,14 @@ function chartColors() {
   };
 }
 
+function label(stage) {
+  return state.stages.find((s) => s.name === stage)?.label ?? stage;
+}
+
+function waterfallStages() {
+  return state.stages.filter((s) => s.waterfall);
+}
+
 function makeCharts() {
   const { ink, grid } = chartColors();
   Chart.defaults.color = ink;
@@ -95,8 +95,12 @@ function makeCharts() {
     type: "bar",
     data: {
       labels: [],
-      datasets: WATERFALL.map(([, label, color]) => ({
-        label, backgroundColor: color, data: [], borderRadius: 3, maxBarThickness: 26,
+      datasets: waterfallStages().map((stage, i) => ({
+        label: stage.label,
+        backgroundColor: WATERFALL_COLORS[i % WATERFALL_COLORS.length],
+        data: [],
+        borderRadius: 3,
+        maxBarThickness: 26,
       })),
     },
     options: {
@@ -117,8 +121,8 @@ function makeCharts() {
     type: "line",
     data: {
       labels: [],
-      datasets: SERIES.map(([, , label, color, dash]) => ({
-        label,
+      datasets: SERIES.map(([stage, q, color, dash]) => ({
+        label: `${label(stage)} ${q}`,
         borderColor: color,
         backgroundColor: color,
         borderDash: dash,
@@ -148,8 +152,8 @@ function renderWaterfall() {
   waterfall.data.labels = shown.map(
     (t) => `${fmtTime(turnStart(t))} · ${shortId(t.session_id)} #${t.index}`,
   );
-  WATERFALL.forEach(([stage], i) => {
-    waterfall.data.datasets[i].data = shown.map((t) => t.stages[stage] ?? 0);
+  waterfallStages().forEach((stage, i) => {
+    waterfall.data.datasets[i].data = shown.map((t) => t.stages[stage.name] ?? 0);
   });
   waterfall.update();
   $("waterfall-empty").hidden = shown.length > 0;
@@ -197,10 +201,9 @@ function toolChips(turn) {
 }
 
 function status(turn) {
-  if (turn.error) return el("span", { class: "pill bad", title: turn.error }, "error");
-  if (turn.interrupted) return el("span", { class: "pill warn" }, "interrupted");
-  if (turn.thread_reset) return el("span", { class: "pill warn" }, "thread reset");
-  return el("span", { class: "pill ok" }, turn.end_reason);
+  const look = { error: "bad", timeout: "bad", interrupted: "warn", abandoned: "warn" };
+  const name = turn.outcome === "ok" ? turn.end_reason : turn.outcome;
+  return el("span", { class: `pill ${look[turn.outcome] ?? "ok"}`, title: turn.error }, name);
 }
 
 function turnRow(turn, fresh) {
@@ -290,45 +293,38 @@ function remember(turn) {
   return true;
 }
 
-async function guarded(work) {
-  try {
-    await work();
-    $("page-error").hidden = true;
-  } catch (error) {
-    if (error instanceof AuthError) return showLogin(authMessage(error));
-    $("page-error").textContent = error.message;
-    $("page-error").hidden = false;
+async function loadStats() {
+  const stats = await api("/agent-monitor/api/stats", filters());
+  renderTiles(stats);
+  renderPercentiles(stats);
+}
+
+async function loadTurns() {
+  const { window_s, bot } = filters();
+  const since = Date.now() / 1000 - window_s;
+  const page = await api("/agent-monitor/api/interactions", { bot, since, limit: 200 });
+  state.turns = [];
+  state.ids.clear();
+  page.items.forEach(remember);
+  renderTables();
+  renderWaterfall();
+}
+
+async function load() {
+  if (!waterfall) {
+    state.stages = await stageTable();
+    makeCharts();
   }
-}
-
-async function refreshStats() {
-  await guarded(async () => {
-    const stats = await api("/agent-monitor/api/stats", filters());
-    renderTiles(stats);
-    renderPercentiles(stats);
-  });
-}
-
-async function reload() {
-  await guarded(async () => {
-    const { window_s, bot } = filters();
-    const since = Date.now() / 1000 - window_s;
-    const page = await api("/agent-monitor/api/interactions", { bot, since, limit: 200 });
-    state.turns = [];
-    state.ids.clear();
-    page.items.forEach(remember);
-    renderTables();
-    renderWaterfall();
-  });
-  await refreshStats();
+  await loadTurns();
+  await loadStats();
 }
 
 function onTurn(turn) {
-  if (!remember(turn) || !keep(turn)) return;
+  if (!waterfall || !remember(turn) || !keep(turn)) return;
   renderTables(turn.turn_id);
   renderWaterfall();
   clearTimeout(state.pending);
-  state.pending = setTimeout(refreshStats, 700);
+  state.pending = setTimeout(() => guarded(loadStats), 700);
 }
 
 async function loadBots() {
@@ -338,25 +334,8 @@ async function loadBots() {
   $("bot-select").append(...bots.map((b) => el("option", { value: b.name }, b.title || b.name)));
 }
 
-function start() {
-  if (!waterfall) makeCharts();
-  reload();
-  state.live = openLive({
-    onTurn,
-    onState: setLiveBadge,
-    onAuthError: (error) => showLogin(authMessage(error)),
-  });
-  state.timer = setInterval(refreshStats, STATS_EVERY_MS);
-}
-
-function stop() {
-  state.live?.close();
-  state.live = null;
-  clearInterval(state.timer);
-  setLiveBadge("offline");
-}
-
-const showLogin = setupAuth({ start, stop });
+const guarded = runDashboard({ load, onTurn, refresh: loadStats, refreshMs: STATS_EVERY_MS });
+const reload = () => guarded(load);
 loadBots();
 $("window-select").addEventListener("change", reload);
 $("bot-select").addEventListener("change", reload);

@@ -247,3 +247,50 @@ export function setLiveBadge(liveState) {
   badge.dataset.live = liveState;
   badge.textContent = LIVE_LABELS[liveState];
 }
+
+/**
+ * Run a dashboard page: sign-in, then while signed in load() once, the live stream (onTurn
+ * per turn record) and refresh() every refreshMs when given. Returns guarded(work), which
+ * runs work and shows its failure in #page-error, or the sign-in box when the token stops
+ * working; pages run every API call through it.
+ */
+export function runDashboard({ load, onTurn, refresh = null, refreshMs = 0 }) {
+  const page = { live: null, timer: null };
+  const pageError = document.getElementById("page-error");
+
+  async function guarded(work) {
+    try {
+      await work();
+      pageError.hidden = true;
+    } catch (error) {
+      if (error instanceof AuthError) return showLogin(authMessage(error));
+      pageError.textContent = error.message;
+      pageError.hidden = false;
+    }
+  }
+
+  function start() {
+    guarded(load);
+    page.live = openLive({
+      onTurn,
+      onState: setLiveBadge,
+      onAuthError: (error) => showLogin(authMessage(error)),
+    });
+    if (refresh && refreshMs) page.timer = setInterval(() => guarded(refresh), refreshMs);
+  }
+
+  function stop() {
+    page.live?.close();
+    page.live = null;
+    clearInterval(page.timer);
+    setLiveBadge("offline");
+  }
+
+  const showLogin = setupAuth({ start, stop });
+  return guarded;
+}
+
+/** The server's stage table: [{name, label, from, to, waterfall, description}], in order. */
+export function stageTable() {
+  return api("/agent-monitor/api/stages");
+}

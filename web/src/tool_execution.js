@@ -1,23 +1,11 @@
 // /tool-execution: recent tool calls with their arguments, results and timings, kept current
 // by the Agent Monitor's live stream. Data: GET /tool-execution/api/calls.
 
-import {
-  api,
-  AuthError,
-  authMessage,
-  el,
-  fmtJson,
-  fmtMs,
-  fmtTime,
-  openLive,
-  setLiveBadge,
-  setupAuth,
-  shortId,
-} from "./monitor_common.js";
+import { api, el, fmtJson, fmtMs, fmtTime, runDashboard, shortId } from "./monitor_common.js";
 
 const LIMIT = 200;
 const $ = (id) => document.getElementById(id);
-const state = { rows: [], live: null };
+const state = { rows: [] };
 
 function filters() {
   return { tool: $("tool-filter").value.trim(), outcome: $("outcome-filter").value };
@@ -65,17 +53,10 @@ function render(freshTurn = null) {
   $("count-timeout").textContent = counts.timeout;
 }
 
-async function reload() {
-  try {
-    const page = await api("/tool-execution/api/calls", { ...filters(), limit: LIMIT });
-    state.rows = page.items;
-    render();
-    $("page-error").hidden = true;
-  } catch (error) {
-    if (error instanceof AuthError) return showLogin(authMessage(error));
-    $("page-error").textContent = error.message;
-    $("page-error").hidden = false;
-  }
+async function load() {
+  const page = await api("/tool-execution/api/calls", { ...filters(), limit: LIMIT });
+  state.rows = page.items;
+  render();
 }
 
 function onTurn(turn) {
@@ -89,22 +70,8 @@ function onTurn(turn) {
   render(turn.turn_id);
 }
 
-function start() {
-  reload();
-  state.live = openLive({
-    onTurn,
-    onState: setLiveBadge,
-    onAuthError: (error) => showLogin(authMessage(error)),
-  });
-}
-
-function stop() {
-  state.live?.close();
-  state.live = null;
-  setLiveBadge("offline");
-}
-
-const showLogin = setupAuth({ start, stop });
+const guarded = runDashboard({ load, onTurn });
+const reload = () => guarded(load);
 $("filters").addEventListener("submit", (event) => {
   event.preventDefault();
   reload();

@@ -1,16 +1,20 @@
-"""VoiceTimingObserver: measures every turn of a call and hands the record to a recorder.
+"""VoiceTurnTracker: builds the :class:`Turn` records of a call from its frames.
 
-A voice turn passes these moments (all ``time.time()`` seconds):
+One observer per call (added by ``build_pipeline``) replaces per-feature frame watchers:
+it notes each turn's moments and hands every finished turn to the call's listeners (the
+Agent Monitor's recorder, Prometheus, Sentry). A voice turn passes these moments:
 
-user stopped speaking (VAD stop time minus ``stop_secs``) → final transcription → the
-user's context reaches the agent → first agent token → first sentence handed to TTS →
-first TTS audio → bot started speaking → bot stopped speaking (or the caller interrupted).
+user stopped speaking (VAD stop time minus ``stop_secs``, the same rule as pipecat's
+``UserBotLatencyObserver``) → VAD stop → final transcription → the user's context reaches
+the agent → first agent token → first sentence handed to TTS → first TTS audio → bot
+started speaking → bot stopped speaking (or the caller interrupted, or hung up).
 
-The observer sees each frame once (``observe_every_push=False``), only downstream, and takes
-a moment's time from the push itself (the pipeline clock's timestamp), not from when the
-observer's queue got round to it. Tool calls, the provider that answered and thread resets
-come from the agent's :class:`AgentTurnFrame`. ``on_push_frame`` never awaits: records go to
-a synchronous ``record`` callback (the process's :class:`TurnRecorder` queue).
+Pipecat's ``TurnTrackingObserver`` does not fit: it ends a turn on a timer after the bot
+stops speaking and carries no stage moments; the turn here ends as soon as the agent, TTS
+and the bot's speech are all done. The observer sees each frame once
+(``observe_every_push=False``), only downstream, and takes a moment's time from the push
+itself (the pipeline clock's timestamp), not from when its queue got round to the frame.
+Nothing here awaits: listeners are synchronous and only queue or update memory.
 """
 
 import time
@@ -39,14 +43,17 @@ from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.services.stt_service import STTService
 from pipecat.services.tts_service import TTSService
 
-from convonet.monitor.records import EndReason, ToolCall, TurnKind, TurnRecord, TurnTimes
+from convonet.agents.turn import AgentOutcome
 from convonet.processors.frames import AgentTurnFrame
 from convonet.processors.langgraph_processor import LangGraphProcessor
 from convonet.session import CallSession
+from convonet.turns.build import build_turn
+from convonet.turns.listeners import TurnListener
+from convonet.turns.record import EndReason, Turn, TurnKind, TurnTimes
 
 
 @dataclass
-class _Turn:
+class _Open:
     """A turn being measured."""
 
     kind: TurnKind
@@ -54,41 +61,46 @@ class _Turn:
     times: TurnTimes = field(default_factory=TurnTimes)
     user_text: list[str] = field(default_factory=list)
     spoken: list[str] = field(default_factory=list)
-    agent: AgentTurnFrame | None = None
+    agent: AgentOutcome | None = None
     bot_speaking: bool = False
     bot_stopped_at: float | None = None
     # TTS finished the turn's audio (TTSStoppedFrame after the agent's last text).
     tts_done: bool = False
 
 
-class VoiceTimingObserver(BaseObserver):
-    """Times each turn of one call; see the module docstring for the moments.
+class VoiceTurnTracker(BaseObserver):
+    """Builds each turn of one call and tells ``listener``; see the module docstring.
 
     Args:
-        session: The call (its ids and providers go into every record).
-        record: Called with each finished :class:`TurnRecord`; must not block.
+        session: The call (its ids and providers go into every turn).
+        listener: Told when the call starts, of every finished turn, and when it ends.
         now: Wall clock (tests pass their own).
     """
 
     def __init__(
         self,
         session: CallSession,
-        record: Callable[[TurnRecord], None],
+        listener: TurnListener,
         *,
         now: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(observe_every_push=False)
         self._session = session
-        self._record = record
+        self._listener = listener
         self._now = now
-        self._pending: _Turn | None = None  # the caller's turn before it reaches the agent
-        self._active: _Turn | None = None  # a turn the bot is answering (or the greeting)
+        self._pending: _Open | None = None  # the caller's turn before it reaches the agent
+        self._active: _Open | None = None  # a turn the bot is answering (or the greeting)
         self._turns = 0
         self._greeted = False
+        self._ended = False
+
+    async def on_pipeline_started(self) -> None:
+        """Tell the listeners the call started."""
+        self._listener.call_started(self._session.channel, self._session.bot.name)
 
     async def on_push_frame(self, data: FramePushed) -> None:
         """Note the moment ``data`` represents, if any (never awaits)."""
-        if data.direction != FrameDirection.DOWNSTREAM:
+        if data.direction != FrameDirection.DOWNSTREAM or self._ended:
             return
         frame, source = data.frame, data.source
         at = self._pushed_at(data)
@@ -110,15 +122,15 @@ class VoiceTimingObserver(BaseObserver):
         elif isinstance(frame, BotStartedSpeakingFrame | BotStoppedSpeakingFrame):
             self._on_bot(frame, at)
         elif isinstance(frame, InterruptionFrame) and self._active is not None:
-            self._finish(self._active, at, "interrupted")
+            self._on_interruption(self._active, at)
         elif isinstance(frame, ClientConnectedFrame) and not self._greeted:
             self._greeted = True
-            self._active = _Turn("greeting", 0, TurnTimes(connected_at=at))
+            self._active = _Open("greeting", 0, TurnTimes(connected_at=at))
         elif isinstance(frame, EndFrame | CancelFrame):
             self._hang_up(at)
 
     async def cleanup(self) -> None:
-        """Record a turn still open when the pipeline ends (the caller hung up)."""
+        """End the call: record a turn still open (the caller hung up)."""
         await super().cleanup()
         self._hang_up(self._now())
 
@@ -135,9 +147,10 @@ class VoiceTimingObserver(BaseObserver):
         turn = self._pending
         if turn is None:
             self._turns += 1
-            turn = self._pending = _Turn("voice", self._turns)
+            turn = self._pending = _Open("voice", self._turns)
         if isinstance(frame, VADUserStoppedSpeakingFrame):
             # The VAD needed stop_secs of silence to decide: speech really ended that long ago.
+            turn.times.vad_stopped_at = frame.timestamp
             turn.times.user_stopped_at = frame.timestamp - frame.stop_secs
         else:
             turn.times.stt_final_at = at
@@ -145,11 +158,11 @@ class VoiceTimingObserver(BaseObserver):
 
     def _on_agent_start(self, at: float) -> None:
         if self._active is not None:
-            self._finish(self._active, at, "interrupted")
+            self._on_interruption(self._active, at)
         turn = self._pending
         if turn is None:  # the context arrived without speech (a text injection)
             self._turns += 1
-            turn = _Turn("voice", self._turns)
+            turn = _Open("voice", self._turns)
         self._pending = None
         turn.times.agent_start_at = at
         self._active = turn
@@ -162,7 +175,7 @@ class VoiceTimingObserver(BaseObserver):
             turn.times.first_token_at = turn.times.first_token_at or at
             turn.tts_done = False
             return
-        turn.agent = frame
+        turn.agent = frame.outcome
         turn.times.agent_end_at = at
         if turn.times.first_token_at is None and turn.times.first_sentence_at is None:
             self._finish(turn, at, "silent")  # nothing to say: the turn ends with the agent
@@ -200,7 +213,15 @@ class VoiceTimingObserver(BaseObserver):
         else:
             self._end_if_spoken(turn)
 
-    def _end_if_spoken(self, turn: _Turn) -> None:
+    def _on_interruption(self, turn: _Open, at: float) -> None:
+        """The caller spoke: a barge-in, unless the answer was already fully spoken."""
+        heard = turn.agent is not None and not turn.bot_speaking and turn.bot_stopped_at
+        if heard and turn.bot_stopped_at is not None:
+            self._finish(turn, turn.bot_stopped_at, "completed")  # they simply took their turn
+        else:
+            self._finish(turn, at, "interrupted")
+
+    def _end_if_spoken(self, turn: _Open) -> None:
         """End a voice turn once the agent, TTS and the bot's speech are all done.
 
         They finish in any order (a cloud TTS may report its end after the audio played,
@@ -212,40 +233,34 @@ class VoiceTimingObserver(BaseObserver):
             self._finish(turn, turn.bot_stopped_at, "completed")
 
     def _hang_up(self, at: float) -> None:
+        if self._ended:
+            return
         self._pending = None  # the caller spoke but hung up before the agent heard it
         if self._active is not None:
             self._finish(self._active, at, "hangup")
+        self._ended = True
+        self._listener.call_ended(at)
 
-    def _finish(self, turn: _Turn, at: float, reason: EndReason) -> None:
+    def _finish(self, turn: _Open, at: float, reason: EndReason) -> None:
         if self._active is turn:
             self._active = None
         if turn.kind == "greeting" and turn.times.bot_started_at is None:
             return  # the caller spoke first: there is no greeting latency to report
         turn.times.turn_end_at = at
-        self._record(self._to_record(turn, reason))
+        self._listener.turn_ended(self._to_turn(turn, reason))
 
-    def _to_record(self, turn: _Turn, reason: EndReason) -> TurnRecord:
-        session, agent = self._session, turn.agent
-        return TurnRecord(
-            session_id=session.session_id,
-            kind=turn.kind,
-            index=turn.index,
-            channel=session.channel,
-            user_id=session.user_id,
-            bot=session.bot.name,
-            llm=session.llm,
-            llm_used=agent.llm_used if agent else None,
+    def _to_turn(self, turn: _Open, reason: EndReason) -> Turn:
+        session = self._session
+        return build_turn(
+            session,
+            turn.kind,
+            turn.index,
+            turn.times,
+            turn.agent,
             stt=session.stt,
             tts=session.tts,
-            thread_id=agent.thread_id if agent else None,
             user_text=" ".join(text for text in turn.user_text if text),
-            bot_text=agent.text if agent else " ".join(turn.spoken),
-            times=turn.times,
+            bot_text=" ".join(turn.spoken),  # what TTS spoke, unless the agent finished
             interrupted=reason == "interrupted",
             end_reason=reason,
-            error=agent.error if agent else None,
-            thread_reset=agent.thread_reset if agent else False,
-            transfer=agent.transfer if agent else None,
-            ends_call=agent.ends_call if agent else False,
-            tool_calls=[ToolCall.of(call) for call in agent.tool_calls] if agent else [],
-        ).with_stages()
+        )

@@ -1,6 +1,6 @@
-"""VoiceTimingObserver on scripted frame sequences: moments, turn ends, and no awaits."""
+"""VoiceTurnTracker on scripted frame sequences: moments, turn ends, listeners, no awaits."""
 
-from collections.abc import AsyncGenerator, Coroutine
+from collections.abc import Coroutine
 from typing import Any, cast
 
 import pytest
@@ -10,6 +10,7 @@ from pipecat.frames.frames import (
     BotStoppedSpeakingFrame,
     CancelFrame,
     ClientConnectedFrame,
+    EndFrame,
     Frame,
     InterruptionFrame,
     LLMContextFrame,
@@ -23,30 +24,38 @@ from pipecat.frames.frames import (
 from pipecat.observers.base_observer import FramePushed
 from pipecat.processors.aggregators.llm_context import LLMContext
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
-from pipecat.services.stt_service import STTService
-from pipecat.services.tts_service import TTSService
 
 from convonet.agents.context import AgentContext
 from convonet.agents.graph import AgentGraph
+from convonet.agents.turn import AgentOutcome
 from convonet.bots.registry import default_registry
-from convonet.monitor.records import TurnRecord
-from convonet.monitor.timing import VoiceTimingObserver
 from convonet.processors.frames import AgentTurnFrame
 from convonet.processors.langgraph_processor import LangGraphProcessor
 from convonet.session import CallSession
 from convonet.tools.records import ToolCallRecord
+from convonet.turns.listeners import TurnListener
+from convonet.turns.record import Turn
+from convonet.turns.voice import VoiceTurnTracker
+from tests.fakes.pipeline_services import SilentStt, SilentTts
 
 STEP = 0.1  # seconds between scripted frames
 
 
-class _Stt(STTService):
-    async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame, None]:
-        yield Frame()
+class Collect(TurnListener):
+    """A listener that keeps what it is told."""
 
+    def __init__(self) -> None:
+        self.turns: list[Turn] = []
+        self.events: list[str] = []
 
-class _Tts(TTSService):
-    async def run_tts(self, text: str, context_id: str) -> AsyncGenerator[Frame, None]:
-        yield Frame()
+    def call_started(self, channel: str, bot: str) -> None:
+        self.events.append(f"started {channel}/{bot}")
+
+    def turn_ended(self, turn: Turn) -> None:
+        self.turns.append(turn)
+
+    def call_ended(self, at: float) -> None:
+        self.events.append("ended")
 
 
 class Script:
@@ -54,14 +63,15 @@ class Script:
 
     def __init__(self) -> None:
         self.now = 1000.0
-        self.records: list[TurnRecord] = []
+        self.listener = Collect()
+        self.records = self.listener.turns
         session = CallSession(
             session_id="s1", bot=default_registry().get("assistant"), llm="offline",
             channel="websocket", stt="whisper", tts="piper", user_id="u1",
         )  # fmt: skip
-        self.observer = VoiceTimingObserver(session, self.records.append, now=lambda: self.now)
+        self.observer = VoiceTurnTracker(session, self.listener, now=lambda: self.now)
         self.input, self.user, self.out = FrameProcessor(), FrameProcessor(), FrameProcessor()
-        self.stt, self.tts = _Stt(), _Tts()
+        self.stt, self.tts = SilentStt(), SilentTts()
         self.agent = LangGraphProcessor(cast(AgentGraph, None), AgentContext(session_id="s1"))
 
     def push(self, source: FrameProcessor, destination: FrameProcessor, frame: Frame) -> float:
@@ -91,9 +101,8 @@ class Script:
 
     def answer(self, text: str, tools: list[ToolCallRecord] | None = None) -> None:
         self.push(self.agent, self.tts, LLMTextFrame(text))
-        turn = AgentTurnFrame(session_id="s1", thread_id="s1", text=text, llm_used="offline")
-        turn.tool_calls = tools or []
-        self.push(self.agent, self.tts, turn)
+        outcome = AgentOutcome(text=text, llm_used="offline", tool_calls=tools or [])
+        self.push(self.agent, self.tts, AgentTurnFrame(session_id="s1", outcome=outcome))
         self.push(self.tts, self.out, AggregatedTextFrame(text, "sentence"))
         self.push(self.tts, self.out, TTSAudioRawFrame(b"\0\0" * 160, 16000, 1))
         self.push(self.out, self.user, BotStartedSpeakingFrame())
@@ -119,16 +128,19 @@ def test_greeting_and_turn_records_have_every_moment_in_order() -> None:
     assert turn.times.user_stopped_at == pytest.approx(stopped)
     assert turn.times.turn_end_at == end
     chain = [
-        turn.times.user_stopped_at, turn.times.stt_final_at, turn.times.agent_start_at,
+        turn.times.user_stopped_at, turn.times.vad_stopped_at, turn.times.stt_final_at,
+        turn.times.agent_start_at,
         turn.times.first_token_at, turn.times.first_sentence_at, turn.times.first_audio_at,
         turn.times.bot_started_at, turn.times.turn_end_at,
     ]  # fmt: skip
     assert None not in chain and chain == sorted(chain)
     # VAD stop came 0.2 s after the speech ended, STT 0.1 s after the VAD.
-    assert turn.stages["stt_ms"] == pytest.approx(300)
+    assert turn.stages["vad_ms"] == pytest.approx(200)
+    assert turn.stages["stt_ms"] == pytest.approx(100)
     assert turn.stages["voice_to_voice_ms"] == pytest.approx(300 + 6 * STEP * 1000)
     assert turn.tool_calls[0].name == "create_todo" and turn.stages["tools_ms"] == 12.5
     assert turn.llm_used == "offline" and turn.user_id == "u1" and turn.stt == "whisper"
+    assert turn.outcome == "ok" and greeting.outcome == "ok"
 
 
 def test_barge_in_ends_the_turn_as_interrupted() -> None:
@@ -152,7 +164,8 @@ def test_tools_after_the_speech_end_the_turn_when_the_agent_does() -> None:
     script.push(script.tts, script.out, TTSStoppedFrame())
     spoken_end = script.push(script.out, script.user, BotStoppedSpeakingFrame())
     assert script.records == []  # the agent is still running its tools
-    script.push(script.agent, script.tts, AgentTurnFrame(session_id="s1", text="One moment."))
+    outcome = AgentOutcome(text="One moment.")
+    script.push(script.agent, script.tts, AgentTurnFrame(session_id="s1", outcome=outcome))
 
     (turn,) = script.records
     assert turn.end_reason == "completed" and turn.times.turn_end_at == spoken_end
@@ -170,6 +183,46 @@ def test_silent_turn_and_hang_up() -> None:
     silent, hung_up = script.records
     assert silent.end_reason == "silent" and silent.times.bot_started_at is None
     assert hung_up.end_reason == "hangup" and hung_up.index == 2
+    assert script.listener.events == ["ended"], "the hang-up ends the call once"
+
+
+def test_a_call_ending_mid_answer_is_abandoned() -> None:
+    script = Script()
+    script.user_turn("What's on my calendar?")
+    script.push(script.agent, script.tts, LLMTextFrame("Let me"))
+    script.push(script.input, script.stt, EndFrame())
+
+    (turn,) = script.records
+    assert turn.end_reason == "hangup" and turn.outcome == "abandoned"
+    assert "voice_to_voice_ms" not in turn.stages, "the bot never spoke"
+
+
+def test_a_timed_out_agent_turn_is_a_timeout() -> None:
+    script = Script()
+    script.user_turn("Hello?")
+    script.push(script.agent, script.tts, LLMTextFrame("Sorry, that took too long."))
+    outcome = AgentOutcome(
+        text="Sorry, that took too long.", error="agent turn exceeded 2s", timed_out=True
+    )
+    script.push(script.agent, script.tts, AgentTurnFrame(session_id="s1", outcome=outcome))
+    script.push(script.tts, script.out, TTSStoppedFrame())
+    script.push(script.out, script.user, BotStartedSpeakingFrame())
+    script.push(script.out, script.user, BotStoppedSpeakingFrame())
+
+    (turn,) = script.records
+    assert turn.outcome == "timeout" and turn.error == "agent turn exceeded 2s"
+
+
+def test_the_caller_speaking_after_the_answer_was_heard_is_no_barge_in() -> None:
+    script = Script()
+    script.user_turn("Hi.")
+    script.answer("Hello!")
+    spoken_end = script.push(script.out, script.user, BotStoppedSpeakingFrame())
+    script.push(script.user, script.agent, InterruptionFrame())  # TTS never said it stopped
+
+    (turn,) = script.records
+    assert not turn.interrupted and turn.end_reason == "completed"
+    assert turn.times.turn_end_at == spoken_end
 
 
 def test_frames_from_other_processors_and_repeats_are_ignored() -> None:

@@ -1,16 +1,19 @@
-"""Redis pub/sub subscriptions that yield decoded JSON messages (used by the Redis store)."""
+"""Redis pub/sub: publishing JSON, and subscriptions that yield decoded JSON messages."""
 
 import asyncio
 import json
 from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Self
 
 import redis.asyncio as aioredis
 from loguru import logger
+from pydantic import BaseModel
 from redis.asyncio.client import PubSub
 
 from convonet.errors import StorageError
+from convonet.storage.redis.client import RedisFeature
 
 SUBSCRIBE_TIMEOUT_SECS = 5.0
 
@@ -94,3 +97,29 @@ class Subscription:
         """Unsubscribe and release the connection."""
         await self._pubsub.unsubscribe()
         await self._pubsub.aclose()
+
+
+class PubSubStore(RedisFeature):
+    """Publishing and subscribing on Redis channels."""
+
+    async def publish(self, channel: str, payload: BaseModel | Mapping[str, Any]) -> int:
+        """Publish ``payload`` as JSON on ``channel``; returns how many subscribers got it."""
+        data = (
+            payload.model_dump_json()
+            if isinstance(payload, BaseModel)
+            else Subscription.encode(payload)
+        )
+        return int(await self.redis.publish(channel, data))
+
+    @asynccontextmanager
+    async def subscribe(self, *channels: str) -> AsyncIterator[Subscription]:
+        """Listen on ``channels`` until the block ends (subscribed before it is entered).
+
+        Yields:
+            The subscription: ``await sub.get(timeout)`` or ``async for message in sub``.
+        """
+        subscription = await Subscription.open(self.redis, channels)
+        try:
+            yield subscription
+        finally:
+            await subscription.close()

@@ -1,0 +1,62 @@
+"""The supervisor dashboards' pages: one shell (top bar, sign-in) around each page's content.
+
+``static/monitor/shell.html`` holds what every dashboard shares; ``static/monitor/<page>.html``
+holds a page's own content. A page is assembled once, on its first request.
+"""
+
+from dataclasses import dataclass
+from functools import cache
+from html import escape
+from pathlib import Path
+from string import Template
+
+PAGES_DIR = Path(__file__).resolve().parents[1] / "static" / "monitor"
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    """One dashboard page.
+
+    Attributes:
+        name: Its content file and JS bundle (``agent_monitor`` → ``agent_monitor.html/.js``).
+        path: Where it is served.
+        title: Its title (tab, navigation and sign-in heading).
+    """
+
+    name: str
+    path: str
+    title: str
+
+
+DASHBOARDS = (
+    Dashboard("agent_monitor", "/agent-monitor", "Agent Monitor"),
+    Dashboard("tool_execution", "/tool-execution", "Tool execution"),
+)
+
+
+def _nav(current: Dashboard) -> str:
+    links = []
+    for page in DASHBOARDS:
+        mark = ' aria-current="page"' if page == current else ""
+        links.append(f'        <a href="{page.path}"{mark}>{escape(page.title)}</a>')
+    return "\n".join(links)
+
+
+@cache
+def render_page(name: str) -> str:
+    """The full HTML of the dashboard called ``name``.
+
+    Raises:
+        KeyError: No dashboard has that name.
+    """
+    page = next((p for p in DASHBOARDS if p.name == name), None)
+    if page is None:
+        raise KeyError(name)
+    shell = Template((PAGES_DIR / "shell.html").read_text(encoding="utf-8"))
+    return shell.substitute(
+        title=escape(page.title),
+        heading=escape(page.title),
+        script=page.name,
+        nav=_nav(page),
+        body=(PAGES_DIR / f"{page.name}.html").read_text(encoding="utf-8"),
+    )

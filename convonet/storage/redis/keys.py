@@ -1,0 +1,86 @@
+"""Every Redis key name the application uses (nothing else formats keys).
+
+* ``session:{session_id}``: a session record (JSON), with the session TTL.
+* ``wstoken:{token}``: the session id a WebSocket connection token admits; single use.
+* ``claim:{kind}:{id}``: marks a one-time use (a phone stream of a session).
+* ``authfail:{scope}:{key}``: failed sign-ins as a sorted set of timestamps (sliding window).
+* ``history:{session_id}``: a text session's spoken conversation (JSON list).
+* ``transfer:{session_id}``: a caller's hand-off to a human department.
+* ``callcenter:customer:{extension}:{call_sid}``: reserved for the call center.
+* Agent Monitor: ``timing:{session_id}`` (a session's turns), ``timings:stream`` (every
+  session's turns, a capped stream) and the pub/sub channel ``timings:live``.
+"""
+
+import hashlib
+import re
+
+from convonet.errors import InvalidInputError
+
+SCOPE_PATTERN = re.compile(r"[a-z0-9_]{1,32}")
+MAX_KEY_PART = 128
+
+
+def _hashed_if_long(value: str) -> str:
+    if len(value) <= MAX_KEY_PART:
+        return value
+    return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
+
+
+class Keys:
+    """Builders of every key name."""
+
+    @staticmethod
+    def session(session_id: str) -> str:
+        """``session:{session_id}``."""
+        return f"session:{session_id}"
+
+    @staticmethod
+    def ws_token(token: str) -> str:
+        """``wstoken:{token}``."""
+        return f"wstoken:{token}"
+
+    @staticmethod
+    def auth_failures(scope: str, key: str) -> str:
+        """``authfail:{scope}:{key}``; keys longer than 128 characters are hashed.
+
+        Raises:
+            InvalidInputError: ``scope`` is not a short lower-case word or ``key`` is empty.
+        """
+        if SCOPE_PATTERN.fullmatch(scope) is None or not key:
+            raise InvalidInputError(f"bad failure-counter scope/key: {scope[:40]!r}")
+        return f"authfail:{scope}:{_hashed_if_long(key)}"
+
+    @staticmethod
+    def transfer(session_id: str) -> str:
+        """``transfer:{session_id}``: a pending call transfer."""
+        return f"transfer:{session_id}"
+
+    @staticmethod
+    def callcenter_customer(extension: str, call_sid: str) -> str:
+        """``callcenter:customer:{extension}:{call_sid}``: caller context for an agent."""
+        return f"callcenter:customer:{extension}:{call_sid}"
+
+    @staticmethod
+    def history(session_id: str) -> str:
+        """``history:{session_id}``: a text session's spoken conversation (JSON list)."""
+        return f"history:{session_id}"
+
+    @staticmethod
+    def claim(kind: str, item_id: str) -> str:
+        """``claim:{kind}:{id}``: marks a one-time use (a phone stream of a session)."""
+        return f"claim:{kind}:{_hashed_if_long(item_id)}"
+
+    @staticmethod
+    def timings(session_id: str) -> str:
+        """``timing:{session_id}``: a session's turn records (JSON list, oldest first)."""
+        return f"timing:{session_id}"
+
+    @staticmethod
+    def timing_stream() -> str:
+        """``timings:stream``: every session's turn records, a capped stream."""
+        return "timings:stream"
+
+    @staticmethod
+    def timing_channel() -> str:
+        """``timings:live``: the pub/sub channel each turn record is published on."""
+        return "timings:live"
