@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from convonet.bench.client import Caller, Heard
-from convonet.bench.speech import Turn, speech_end_secs, synthesize
+from convonet.bench.speech import Turn, speak, speech_end_secs
 
 # RTVI message type -> stage name (milliseconds after the end of speech when it arrived).
 EVENT_STAGES: dict[str, str] = {
@@ -49,6 +49,9 @@ class TurnRecord:
         audio_gaps: Times the bot's audio arrived after the caller had played everything
             before it (an audible gap with no jitter buffer).
         audio_gap_ms: Total length of those gaps.
+        pause_secs: The pause inside the utterance (0 for none).
+        false_ends: Turn ends (``user-stopped-speaking``) before the caller had finished:
+            the turn was cut at a pause and the bot answered half a sentence.
         error: Why the turn failed (no answer in time), or None.
     """
 
@@ -58,6 +61,8 @@ class TurnRecord:
     reply: str = ""
     audio_gaps: int = 0
     audio_gap_ms: float = 0.0
+    pause_secs: float = 0.0
+    false_ends: int = 0
     error: str | None = None
 
     @property
@@ -96,13 +101,13 @@ async def wait_until_quiet(caller: Caller, timeout: float) -> None:
 
 async def speak_turn(caller: Caller, turn: Turn, timeout: float = 30.0) -> TurnRecord:
     """Say ``turn`` (synthesized) and time the bot's answer until it stops speaking."""
-    pcm = await asyncio.to_thread(synthesize, turn.text, caller.sample_rate)
+    pcm = await asyncio.to_thread(speak, turn, caller.sample_rate)
     end_secs = speech_end_secs(pcm, caller.sample_rate)
     heard = caller.heard
     stopped = heard.count("bot-stopped-speaking")
     first_message, first_audio = len(heard.messages), len(heard.audio)
     ended = await caller.say(pcm, end_secs)
-    record = TurnRecord(turn.text)
+    record = TurnRecord(turn.text, pause_secs=turn.pause_secs)
     try:
         await caller.wait_for(lambda h: h.count("bot-stopped-speaking") > stopped, timeout)
     except TimeoutError:
@@ -118,6 +123,8 @@ def _read_messages(
     replies: list[str] = []
     for at, message in messages:
         kind, data = message.get("type"), message.get("data") or {}
+        if kind == "user-stopped-speaking" and at < ended:
+            record.false_ends += 1
         if kind == "user-transcription" and data.get("final"):
             record.heard = " ".join((record.heard, str(data.get("text", "")).strip())).strip()
         if kind == "bot-output" and data.get("spoken") is False:

@@ -1,0 +1,110 @@
+"""Speculative Whisper: transcripts the caller talks over never leave the service."""
+
+import asyncio
+
+import pytest
+from pipecat.frames.frames import (
+    Frame,
+    TranscriptionFrame,
+    VADUserStartedSpeakingFrame,
+    VADUserStoppedSpeakingFrame,
+)
+from pipecat.tests.utils import run_test
+
+from convonet.bench.speech import Turn, silence, speak, speech_end_secs, synthesize
+from convonet.services.models import EmbeddedModels
+from convonet.services.speculative_stt import QuietDetector, SpeculativeWhisperSTTService
+from convonet.settings import Settings
+from tests.services.test_turn_taking import paced
+
+RATE = 16000
+
+
+@pytest.fixture(scope="module")
+def models() -> EmbeddedModels:
+    loaded = EmbeddedModels(Settings(_env_file=None))  # type: ignore[call-arg]
+    asyncio.run(loaded.load())
+    return loaded
+
+
+def whisper(models: EmbeddedModels) -> SpeculativeWhisperSTTService:
+    return SpeculativeWhisperSTTService(
+        quiet_secs=0.15,
+        model=models.whisper,
+        model_path=str(models.settings.resolved_whisper_model_path),
+    )
+
+
+def transcripts(frames: list[Frame] | tuple[Frame, ...]) -> list[str]:
+    return [f.text.strip() for f in frames if isinstance(f, TranscriptionFrame)]
+
+
+async def test_a_transcript_the_caller_talks_over_is_discarded(models: EmbeddedModels) -> None:
+    stt = whisper(models)
+    # The 0.5 s pause starts a speculation on "Add milk"; the caller then carries on.
+    pcm = speak(Turn("Add milk, and eggs to my to-do list.", pause_secs=0.5))
+    frames = [
+        VADUserStartedSpeakingFrame(start_secs=0.2),
+        *paced(pcm + silence(0.25)),
+        VADUserStoppedSpeakingFrame(stop_secs=0.2),
+        *paced(silence(0.5)),
+    ]
+
+    down, _ = await run_test(stt, frames_to_send=frames, start_timeout=5.0)
+
+    heard = transcripts(down)
+    assert len(heard) == 1, heard
+    assert "milk" in heard[0].lower() and "eggs" in heard[0].lower(), heard
+    assert stt.stats.discarded >= 1 and stt.stats.pushed == 1, stt.stats
+
+
+async def test_speech_after_the_vad_stop_discards_the_transcript_in_flight(
+    models: EmbeddedModels,
+) -> None:
+    stt = whisper(models)
+    first, second = synthesize("Add milk"), synthesize("and eggs to my list.")
+    frames = [
+        VADUserStartedSpeakingFrame(start_secs=0.2),
+        *paced(first + silence(0.25)),
+        VADUserStoppedSpeakingFrame(stop_secs=0.2),
+        # The caller speaks again before Whisper can have finished "Add milk".
+        VADUserStartedSpeakingFrame(start_secs=0.2),
+        *paced(second + silence(0.25)),
+        VADUserStoppedSpeakingFrame(stop_secs=0.2),
+        *paced(silence(0.5)),
+    ]
+
+    down, _ = await run_test(stt, frames_to_send=frames, start_timeout=5.0)
+
+    heard = transcripts(down)
+    assert len(heard) == 1, heard
+    assert "milk" in heard[0].lower() and "eggs" in heard[0].lower(), heard
+
+
+async def test_a_finished_utterance_is_transcribed_once(models: EmbeddedModels) -> None:
+    stt = whisper(models)
+    frames = [
+        VADUserStartedSpeakingFrame(start_secs=0.2),
+        *paced(synthesize("What time is it?") + silence(0.25)),
+        VADUserStoppedSpeakingFrame(stop_secs=0.2),
+        *paced(silence(0.5)),
+    ]
+
+    down, _ = await run_test(stt, frames_to_send=frames, start_timeout=5.0)
+
+    assert [t.lower() for t in transcripts(down)] == ["what time is it?"]
+    # Started at the first quiet, used at the VAD stop: one Whisper run, nothing thrown away.
+    assert (stt.stats.started, stt.stats.discarded) == (1, 0), stt.stats
+
+
+def test_quiet_detector_reports_the_first_quiet_after_speech_once() -> None:
+    detector = QuietDetector(quiet_secs=0.06)
+    hello = synthesize("Hello")
+    loud = hello[: int(speech_end_secs(hello) * RATE) * 2]  # without Piper's trailing quiet
+    step = int(RATE * 0.02) * 2
+    levels = [detector.update(loud[i : i + step], RATE) for i in range(0, len(loud), step)]
+    levels += [detector.update(silence(0.02), RATE) for _ in range(10)]
+
+    assert "loud" in levels
+    assert levels.count("quiet") == 1
+    assert levels[-10:].index("quiet") == 2  # after three 20 ms frames of quiet
