@@ -8,7 +8,7 @@ number read in groups ("five five five, one two three four") as "555-1234".
 import re
 from collections.abc import Sequence
 
-import jiwer
+import click
 
 _DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _PUNCTUATION = re.compile(r"[^\w\s']")
@@ -30,4 +30,10 @@ def word_error_rate(said: Sequence[str], heard: Sequence[str]) -> float | None:
     references = [ref for ref, _ in pairs]
     # jiwer needs a non-empty hypothesis; an empty one is all deletions either way.
     hypotheses = [hyp or "<nothing>" for _, hyp in pairs]
+    try:
+        import jiwer
+    except ImportError as error:
+        raise click.ClickException(
+            "the latency benchmark needs jiwer: pip install jiwer"
+        ) from error
     return round(float(jiwer.wer(references, hypotheses)), 4)
