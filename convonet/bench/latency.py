@@ -28,6 +28,7 @@ TARGET_P50_MS = 550.0
 TARGET_P95_MS = 800.0
 EMBEDDED = {"stt": "whisper", "tts": "piper", "llm": "offline"}
 PAUSE_SECS = 0.6  # between the bot's answer and the caller's next utterance
+SETTLE_SECS = 1.0  # quiet that tells an answer is over (a loaded Piper leaves gaps)
 
 # The configurations compared (server settings); --set adds to both.
 CONFIGS: dict[str, dict[str, str]] = {
@@ -109,7 +110,7 @@ async def run_calls(
             for name in order:
                 await asyncio.sleep(PAUSE_SECS)
                 runs[name].records.append(await speak_turn(callers[name], turn))
-                await wait_until_quiet(callers[name], timeout=30)
+                await wait_until_quiet(callers[name], timeout=30, settle_secs=SETTLE_SECS)
         wall = time.monotonic() - wall
         load = Load(
             wall_secs=wall,

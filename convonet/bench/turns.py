@@ -89,14 +89,25 @@ async def open_call(base_url: str, pin: str, **choices: str) -> str:
     return str(response.json()["ws_url"])
 
 
-async def wait_until_quiet(caller: Caller, timeout: float) -> None:
-    """Wait until the bot has spoken (the greeting) and stopped speaking."""
+async def wait_until_quiet(caller: Caller, timeout: float, settle_secs: float = 0.0) -> None:
+    """Wait until the bot has spoken (the greeting) and stopped, and stays quiet a while.
+
+    A loaded machine can leave a gap between two sentences of one answer (Piper's next
+    sentence not ready in time): the bot stops and starts again. ``settle_secs`` of quiet
+    make sure the answer is over before the caller speaks again.
+    """
 
     def quiet(heard: Heard) -> bool:
         started = heard.count("bot-started-speaking")
         return started > 0 and heard.count("bot-stopped-speaking") >= started
 
-    await caller.wait_for(quiet, timeout)
+    async with asyncio.timeout(timeout):
+        while True:
+            await caller.wait_for(quiet, timeout)
+            started = caller.heard.count("bot-started-speaking")
+            await asyncio.sleep(settle_secs)
+            if caller.heard.count("bot-started-speaking") == started and quiet(caller.heard):
+                return
 
 
 async def speak_turn(caller: Caller, turn: Turn, timeout: float = 30.0) -> TurnRecord:

@@ -10,8 +10,7 @@ stop window.
 A speculative transcript is only a guess that the caller has finished:
 
 - it is pushed (and so reaches the turn strategy and the agent) only once the VAD has stopped
-  and only if the caller has not spoken since it started; it must also cover the speech up to
-  where the VAD says speech ended;
+  and only if the caller has not spoken since it started (no loud frame, no VAD start);
 - if the caller carries on, it is discarded: its audio stays buffered and is transcribed
   again together with what follows, so the whole utterance is transcribed in one piece.
 """
@@ -40,10 +39,6 @@ from convonet.services.embedded import SharedWhisperSTTService
 LOUD_RATIO = 0.05
 # ...and at least this RMS (16-bit); quieter is quiet (about -44 dBFS).
 LOUD_FLOOR_RMS = 200.0
-# How far before the VAD's end of speech a speculation may stop and still count as complete.
-# The VAD's stop arrives late on a loaded machine (its thread is starved), which makes the
-# speech look longer than it was; a tighter bound would throw good speculations away.
-COVER_TOLERANCE_SECS = 0.3
 # Audio kept before speech while nobody speaks, so the first word is never cut. Pipecat keeps
 # 1 s, but on a loaded machine the VAD's start can come more than 1 s after the first word
 # (Silero runs on a starved thread): "Hello" was lost that way. Leading quiet costs Whisper
@@ -172,14 +167,11 @@ class SpeculativeWhisperSTTService(SharedWhisperSTTService):
         if not self.is_usable:
             self._audio_buffer.clear()
             return
-        speech_end = self._received - self._bytes(frame.stop_secs)
-        tolerance = self._bytes(COVER_TOLERANCE_SECS)
+        # No loud frame since the speculation started means it holds all the speech. (The
+        # VAD's own end of speech is no check: on a loaded machine its stop arrives late,
+        # and a second Whisper run would only queue behind the first.)
         speculation = self._speculation
-        if (
-            speculation is not None
-            and not speculation.talked_over
-            and speculation.end >= speech_end - tolerance
-        ):
+        if speculation is not None and not speculation.talked_over:
             if speculation.frames is not None:
                 await self._push(speculation)
             return  # still transcribing: pushed when done
