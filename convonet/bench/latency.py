@@ -21,7 +21,14 @@ from convonet.bench.client import Caller
 from convonet.bench.report import machine, summarize, summarize_stages
 from convonet.bench.servers import machine_busy_secs, tree_usage
 from convonet.bench.speech import LATENCY_TURNS, Turn, speak, turns
-from convonet.bench.turns import STAGES, TurnRecord, open_call, speak_turn, wait_until_quiet
+from convonet.bench.turns import (
+    STAGES,
+    TurnRecord,
+    count_user_turns,
+    open_call,
+    speak_turn,
+    wait_until_quiet,
+)
 from convonet.bench.wer import word_error_rate
 
 TARGET_P50_MS = 550.0
@@ -102,15 +109,19 @@ async def run_calls(
             ws_url = await open_call(urls[name], pin, **EMBEDDED)
             callers[name] = await stack.enter_async_context(Caller(ws_url))
         for caller in callers.values():
-            await wait_until_quiet(caller, timeout=30)
+            await wait_until_quiet(caller, timeout=30, settle_secs=SETTLE_SECS)
         before = {name: tree_usage([pid]).cpu_secs for name, pid in (pids or {}).items()}
         wall, busy, loadavg = time.monotonic(), machine_busy_secs(), _loadavg()
         for index, turn in enumerate(script):
             order = names if index % 2 == 0 else names[::-1]
             for name in order:
                 await asyncio.sleep(PAUSE_SECS)
-                runs[name].records.append(await speak_turn(callers[name], turn))
-                await wait_until_quiet(callers[name], timeout=30, settle_secs=SETTLE_SECS)
+                start = len(callers[name].heard.messages)
+                record = await speak_turn(callers[name], turn)
+                with contextlib.suppress(TimeoutError):
+                    await wait_until_quiet(callers[name], timeout=30, settle_secs=SETTLE_SECS)
+                count_user_turns(record, callers[name].heard.messages[start:])
+                runs[name].records.append(record)
         wall = time.monotonic() - wall
         load = Load(
             wall_secs=wall,
@@ -135,7 +146,8 @@ def config_result(run: CallRun, settings: Mapping[str, Any]) -> dict[str, Any]:
     records = run.records
     stages = summarize_stages([record.stages for record in records], STAGES)
     paused = [record for record in records if record.pause_secs]
-    split = [record for record in paused if record.false_ends]
+    plain = [record for record in records if not record.pause_secs]
+    split = [record for record in paused if record.cut]
     p50, p95 = stages["voice_to_voice_ms"]["p50"], stages["voice_to_voice_ms"]["p95"]
     return {
         "settings": dict(settings),
@@ -146,9 +158,11 @@ def config_result(run: CallRun, settings: Mapping[str, Any]) -> dict[str, Any]:
             "paused_turns": len(paused),
             "cut_turns": len(split),
             "rate": round(len(split) / len(paused), 3) if paused else None,
-            "cut_plain_turns": sum(1 for r in records if r.false_ends and not r.pause_secs),
+            "cut_plain_turns": sum(1 for record in plain if record.cut),
         },
         "wer": word_error_rate([r.text for r in records], [r.heard for r in records]),
+        "wer_paused": word_error_rate([r.text for r in paused], [r.heard for r in paused]),
+        "wer_plain": word_error_rate([r.text for r in plain], [r.heard for r in plain]),
         "audio_gaps": summarize([float(record.audio_gaps) for record in records]),
         "caller": {
             "chunks_sent": run.chunks_sent,

@@ -30,7 +30,7 @@ def plot_latency(result: Mapping[str, Any], out: Path) -> Path:
     for index, name in enumerate(names):
         config = configs[name]
         values = [r["stages"].get("voice_to_voice_ms") or 0.0 for r in config["records"]]
-        cut = [bool(r["false_ends"]) for r in config["records"]]
+        cut = [bool(r["false_ends"]) or r["user_turns"] > 1 for r in config["records"]]
         v2v = config["stages"]["voice_to_voice_ms"]
         rate = config["false_end_of_turn"]["rate"]
         label = (
@@ -84,6 +84,7 @@ def report_latency(
         click.echo(
             f"  turns cut at a mid-sentence pause: {feot['cut_turns']}/{feot['paused_turns']}"
             f" (plain turns cut: {feot['cut_plain_turns']}); WER {_percent(config['wer'])}"
+            f" (paused {_percent(config['wer_paused'])}, plain {_percent(config['wer_plain'])})"
         )
         for record in config["records"]:
             if record["error"]:

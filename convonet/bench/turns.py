@@ -52,6 +52,8 @@ class TurnRecord:
         pause_secs: The pause inside the utterance (0 for none).
         false_ends: Turn ends (``user-stopped-speaking``) before the caller had finished:
             the turn was cut at a pause and the bot answered half a sentence.
+        user_turns: Turn ends from the start of the utterance until the bot's answer was
+            over; more than one means the utterance was split into several turns.
         error: Why the turn failed (no answer in time), or None.
     """
 
@@ -63,7 +65,13 @@ class TurnRecord:
     audio_gap_ms: float = 0.0
     pause_secs: float = 0.0
     false_ends: int = 0
+    user_turns: int = 0
     error: str | None = None
+
+    @property
+    def cut(self) -> bool:
+        """The utterance did not reach the agent as one turn."""
+        return self.false_ends > 0 or self.user_turns > 1
 
     @property
     def voice_to_voice_ms(self) -> float | None:
@@ -126,6 +134,11 @@ async def speak_turn(caller: Caller, turn: Turn, timeout: float = 30.0) -> TurnR
     _read_messages(record, heard.messages[first_message:], ended)
     _read_audio(record, heard.audio[first_audio:], ended)
     return record
+
+
+def count_user_turns(record: TurnRecord, messages: list[tuple[float, dict[str, Any]]]) -> None:
+    """Count the turn ends among ``messages`` (everything since the utterance started)."""
+    record.user_turns = sum(1 for _, m in messages if m.get("type") == "user-stopped-speaking")
 
 
 def _read_messages(

@@ -6,7 +6,7 @@ import pytest
 
 from convonet.bench.latency import CallRun, config_result
 from convonet.bench.speech import PAUSED_TURNS, Turn, _loud_windows, speak, stretch_pause
-from convonet.bench.turns import TurnRecord, _read_messages
+from convonet.bench.turns import TurnRecord, _read_messages, count_user_turns
 from convonet.bench.wer import normalize, word_error_rate
 
 
@@ -45,13 +45,18 @@ def test_a_turn_end_before_the_caller_finished_is_a_false_end() -> None:
     _read_messages(record, messages, ended=11.5)
     plain = TurnRecord("What time is it?")
     _read_messages(plain, messages[1:], ended=11.5)
+    count_user_turns(plain, messages[1:])
+    split = TurnRecord("Please remind me to call, my mother.", pause_secs=0.6)
+    # Ended after the caller finished, but a late transcript of the rest made a second turn.
+    count_user_turns(split, [(12.0, messages[0][1]), (14.0, messages[0][1])])
 
-    result = config_result(CallRun([record, plain]), {})
+    result = config_result(CallRun([record, plain, split]), {})
 
     assert (record.false_ends, plain.false_ends) == (1, 0)
+    assert (record.cut, plain.cut, split.cut) == (True, False, True)
     assert result["false_end_of_turn"] == {
-        "paused_turns": 1,
-        "cut_turns": 1,
+        "paused_turns": 2,
+        "cut_turns": 2,
         "rate": 1.0,
         "cut_plain_turns": 0,
     }
