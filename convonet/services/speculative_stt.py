@@ -124,6 +124,9 @@ class SpeculativeWhisperSTTService(SharedWhisperSTTService):
         self._quiet = QuietDetector(quiet_secs)
         self._speculation: Speculation | None = None
         self._received = 0  # bytes of audio received in the call (absolute offsets)
+        # A discarded speculation after the VAD stop: transcribe again at the next quiet
+        # (a noise the VAD ignored), unless the VAD starts first (the caller carries on).
+        self._rerun_when_quiet = False
         self.stats = SpeculationStats()
 
     @property
@@ -138,16 +141,18 @@ class SpeculativeWhisperSTTService(SharedWhisperSTTService):
         self._user_id = frame.user_id if isinstance(frame, UserAudioRawFrame) else ""
         self._audio_buffer += frame.audio
         self._received += len(frame.audio)
-        if not self._user_speaking:
-            if self._speculation is None:
-                excess = len(self._audio_buffer) - self._bytes(PRE_ROLL_SECS)
-                if excess > 0:
-                    del self._audio_buffer[:excess]
+        speculation = self._speculation
+        if not self._user_speaking and speculation is None and not self._rerun_when_quiet:
+            excess = len(self._audio_buffer) - self._bytes(PRE_ROLL_SECS)
+            if excess > 0:
+                del self._audio_buffer[:excess]
             return
+        # Listen after the VAD stop too while a speculation waits: the caller speaking again
+        # shows here 0.2 s (VAD_START_SECS) before the VAD says so.
         level = self._quiet.update(frame.audio, self.sample_rate)
-        if level == "loud" and self._speculation is not None:
-            self._speculation.talked_over = True
-        elif level == "quiet":
+        if level == "loud" and speculation is not None:
+            speculation.talked_over = True
+        elif level == "quiet" and (self._user_speaking or self._rerun_when_quiet):
             await self._speculate()
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
@@ -159,6 +164,7 @@ class SpeculativeWhisperSTTService(SharedWhisperSTTService):
 
     async def _handle_user_started_speaking(self, frame: VADUserStartedSpeakingFrame) -> None:
         self._user_speaking = True
+        self._rerun_when_quiet = False
         self._quiet.reset()
 
     async def _handle_user_stopped_speaking(self, frame: VADUserStoppedSpeakingFrame) -> None:
@@ -181,6 +187,7 @@ class SpeculativeWhisperSTTService(SharedWhisperSTTService):
         """Transcribe everything buffered so far, superseding any earlier speculation."""
         if not self._audio_buffer:
             return
+        self._rerun_when_quiet = False
         speculation = Speculation(end=self._received)
         if self._speculation is not None:
             self.stats.discarded += 1
@@ -203,8 +210,10 @@ class SpeculativeWhisperSTTService(SharedWhisperSTTService):
             self.stats.discarded += 1
             self._speculation = None
             if not self._user_speaking:
-                # A noise the VAD ignored: transcribe again, now with it.
-                await self._speculate()
+                if self._quiet.quiet_for >= self._quiet.quiet_secs:
+                    await self._speculate()  # a noise the VAD ignored, over already
+                else:
+                    self._rerun_when_quiet = True
             return
         if not self._user_speaking:
             await self._push(speculation)

@@ -41,8 +41,8 @@ def transcripts(frames: list[Frame] | tuple[Frame, ...]) -> list[str]:
 
 async def test_a_transcript_the_caller_talks_over_is_discarded(models: EmbeddedModels) -> None:
     stt = whisper(models)
-    # The 0.5 s pause starts a speculation on "Add milk"; the caller then carries on.
-    pcm = speak(Turn("Add milk, and eggs to my to-do list.", pause_secs=0.5))
+    # The 0.5 s pause starts a speculation on "Please remind me to call"; the caller carries on.
+    pcm = speak(Turn("Please remind me to call, my mother tomorrow.", pause_secs=0.5))
     frames = [
         VADUserStartedSpeakingFrame(start_secs=0.2),
         *paced(pcm + silence(0.25)),
@@ -54,7 +54,7 @@ async def test_a_transcript_the_caller_talks_over_is_discarded(models: EmbeddedM
 
     heard = transcripts(down)
     assert len(heard) == 1, heard
-    assert "milk" in heard[0].lower() and "eggs" in heard[0].lower(), heard
+    assert "remind" in heard[0].lower() and "mother" in heard[0].lower(), heard
     assert stt.stats.discarded >= 1 and stt.stats.pushed == 1, stt.stats
 
 
@@ -62,12 +62,12 @@ async def test_speech_after_the_vad_stop_discards_the_transcript_in_flight(
     models: EmbeddedModels,
 ) -> None:
     stt = whisper(models)
-    first, second = synthesize("Add milk"), synthesize("and eggs to my list.")
+    first, second = synthesize("Please remind me"), synthesize("to call my mother tomorrow.")
     frames = [
         VADUserStartedSpeakingFrame(start_secs=0.2),
         *paced(first + silence(0.25)),
         VADUserStoppedSpeakingFrame(stop_secs=0.2),
-        # The caller speaks again before Whisper can have finished "Add milk".
+        # The caller speaks again before Whisper can have finished "Please remind me".
         VADUserStartedSpeakingFrame(start_secs=0.2),
         *paced(second + silence(0.25)),
         VADUserStoppedSpeakingFrame(stop_secs=0.2),
@@ -78,7 +78,7 @@ async def test_speech_after_the_vad_stop_discards_the_transcript_in_flight(
 
     heard = transcripts(down)
     assert len(heard) == 1, heard
-    assert "milk" in heard[0].lower() and "eggs" in heard[0].lower(), heard
+    assert "remind" in heard[0].lower() and "mother" in heard[0].lower(), heard
 
 
 async def test_a_finished_utterance_is_transcribed_once(models: EmbeddedModels) -> None:
@@ -107,4 +107,5 @@ def test_quiet_detector_reports_the_first_quiet_after_speech_once() -> None:
 
     assert "loud" in levels
     assert levels.count("quiet") == 1
-    assert levels[-10:].index("quiet") == 2  # after three 20 ms frames of quiet
+    # After 60 ms of quiet (Piper's last word may fade out inside the speech's last frame).
+    assert levels[-10:].index("quiet") in (1, 2)
