@@ -54,8 +54,9 @@ def plot_latency(result: Mapping[str, Any], out: Path) -> Path:
     axes.set_xlabel("ms from the end of the caller's speech to the first bot audio")
     load = result.get("load") or {}
     axes.set_title(
-        f"convonet bench latency: embedded, 2 configs interleaved; machine busy "
-        f"{load.get('machine_busy_cores', '?')} cores (hatched: turn cut at a pause)",
+        f"convonet bench latency (embedded; configs interleaved)\nmachine busy "
+        f"{load.get('machine_busy_cores', '?')} of {result['machine']['cores']} cores, "
+        f"{load.get('other_cores', '?')} by others; hatched: turn cut at a pause",
         fontsize=8,
     )
     axes.legend(fontsize=7, loc="lower right")
