@@ -1,8 +1,5 @@
 """Speculative Whisper: transcripts the caller talks over never leave the service."""
 
-import asyncio
-
-import pytest
 from pipecat.frames.frames import (
     Frame,
     TranscriptionFrame,
@@ -14,17 +11,9 @@ from pipecat.tests.utils import run_test
 from convonet.bench.speech import Turn, silence, speak, speech_end_secs, synthesize
 from convonet.services.models import EmbeddedModels
 from convonet.services.speculative_stt import QuietDetector, SpeculativeWhisperSTTService
-from convonet.settings import Settings
 from tests.services.test_turn_taking import paced
 
 RATE = 16000
-
-
-@pytest.fixture(scope="module")
-def models() -> EmbeddedModels:
-    loaded = EmbeddedModels(Settings(_env_file=None))  # type: ignore[call-arg]
-    asyncio.run(loaded.load())
-    return loaded
 
 
 def whisper(models: EmbeddedModels) -> SpeculativeWhisperSTTService:
@@ -35,24 +24,29 @@ def whisper(models: EmbeddedModels) -> SpeculativeWhisperSTTService:
     )
 
 
-def transcripts(frames: list[Frame] | tuple[Frame, ...]) -> list[str]:
-    return [f.text.strip() for f in frames if isinstance(f, TranscriptionFrame)]
+def utterance(pcm: bytes) -> list[Frame]:
+    """One stretch of speech as the VAD reports it: start, the audio, stop after 0.25 s."""
+    return [
+        VADUserStartedSpeakingFrame(start_secs=0.2),
+        *paced(pcm + silence(0.25)),
+        VADUserStoppedSpeakingFrame(stop_secs=0.2),
+    ]
+
+
+async def transcribe(stt: SpeculativeWhisperSTTService, *pieces: bytes) -> list[str]:
+    """What ``stt`` pushes for ``pieces`` said one after the other, then 0.5 s of quiet."""
+    frames = [frame for pcm in pieces for frame in utterance(pcm)] + paced(silence(0.5))
+    down, _ = await run_test(stt, frames_to_send=frames, start_timeout=5.0)
+    return [f.text.strip() for f in down if isinstance(f, TranscriptionFrame)]
 
 
 async def test_a_transcript_the_caller_talks_over_is_discarded(models: EmbeddedModels) -> None:
     stt = whisper(models)
     # The 0.5 s pause starts a speculation on "Please remind me to call"; the caller carries on.
     pcm = speak(Turn("Please remind me to call, my mother tomorrow.", pause_secs=0.5))
-    frames = [
-        VADUserStartedSpeakingFrame(start_secs=0.2),
-        *paced(pcm + silence(0.25)),
-        VADUserStoppedSpeakingFrame(stop_secs=0.2),
-        *paced(silence(0.5)),
-    ]
 
-    down, _ = await run_test(stt, frames_to_send=frames, start_timeout=5.0)
+    heard = await transcribe(stt, pcm)
 
-    heard = transcripts(down)
     assert len(heard) == 1, heard
     assert "remind" in heard[0].lower() and "mother" in heard[0].lower(), heard
     assert stt.stats.discarded >= 1 and stt.stats.pushed == 1, stt.stats
@@ -63,36 +57,20 @@ async def test_speech_after_the_vad_stop_discards_the_transcript_in_flight(
 ) -> None:
     stt = whisper(models)
     first, second = synthesize("Please remind me"), synthesize("to call my mother tomorrow.")
-    frames = [
-        VADUserStartedSpeakingFrame(start_secs=0.2),
-        *paced(first + silence(0.25)),
-        VADUserStoppedSpeakingFrame(stop_secs=0.2),
-        # The caller speaks again before Whisper can have finished "Please remind me".
-        VADUserStartedSpeakingFrame(start_secs=0.2),
-        *paced(second + silence(0.25)),
-        VADUserStoppedSpeakingFrame(stop_secs=0.2),
-        *paced(silence(0.5)),
-    ]
 
-    down, _ = await run_test(stt, frames_to_send=frames, start_timeout=5.0)
+    # The caller speaks again right after the VAD stop, before Whisper can have finished.
+    heard = await transcribe(stt, first, second)
 
-    heard = transcripts(down)
     assert len(heard) == 1, heard
     assert "remind" in heard[0].lower() and "mother" in heard[0].lower(), heard
 
 
 async def test_a_finished_utterance_is_transcribed_once(models: EmbeddedModels) -> None:
     stt = whisper(models)
-    frames = [
-        VADUserStartedSpeakingFrame(start_secs=0.2),
-        *paced(synthesize("What time is it?") + silence(0.25)),
-        VADUserStoppedSpeakingFrame(stop_secs=0.2),
-        *paced(silence(0.5)),
-    ]
 
-    down, _ = await run_test(stt, frames_to_send=frames, start_timeout=5.0)
+    heard = await transcribe(stt, synthesize("What time is it?"))
 
-    assert [t.lower() for t in transcripts(down)] == ["what time is it?"]
+    assert [t.lower() for t in heard] == ["what time is it?"]
     # Started at the first quiet, used at the VAD stop: one Whisper run, nothing thrown away.
     assert (stt.stats.started, stt.stats.discarded) == (1, 0), stt.stats
 

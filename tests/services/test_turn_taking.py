@@ -5,8 +5,6 @@ user aggregator, as a transport would deliver it; what reaches the agent is the
 ``LLMContextFrame`` the aggregator pushes at the end of each turn.
 """
 
-import asyncio
-
 import pytest
 from pipecat.audio.vad.silero import SileroVADAnalyzer
 from pipecat.audio.vad.vad_analyzer import VADParams
@@ -28,13 +26,6 @@ from convonet.settings import Settings
 
 RATE = 16000
 CHUNK_BYTES = int(RATE * 0.02) * 2
-
-
-@pytest.fixture(scope="module")
-def models() -> EmbeddedModels:
-    loaded = EmbeddedModels(Settings(_env_file=None))  # type: ignore[call-arg]
-    asyncio.run(loaded.load())
-    return loaded
 
 
 def paced(pcm: bytes) -> list[Frame]:
