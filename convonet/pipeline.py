@@ -1,6 +1,6 @@
 """The one place a call's pipeline is assembled; every transport and the CLI use it.
 
-transport.input → STT → user aggregator (Silero VAD + speech-timeout turn stop)
+transport.input → STT → user aggregator (Silero VAD + smart-turn or speech-timeout turn stop)
   → LangGraphProcessor → TTS → transport.output → assistant aggregator
 """
 
@@ -24,8 +24,6 @@ from pipecat.processors.aggregators.llm_response_universal import (
 from pipecat.services.stt_service import STTService
 from pipecat.services.tts_service import TTSService
 from pipecat.transports.base_transport import BaseTransport
-from pipecat.turns.user_stop import SpeechTimeoutUserTurnStopStrategy
-from pipecat.turns.user_turn_strategies import UserTurnStrategies
 from pipecat.workers.runner import WorkerRunner
 
 from convonet.agents.graph import AgentGraph
@@ -33,7 +31,9 @@ from convonet.observability.listeners import turn_listeners
 from convonet.observability.sentry import sentry_active
 from convonet.processors.langgraph_processor import LangGraphProcessor
 from convonet.runtime import Runtime
+from convonet.services.models import EmbeddedModels
 from convonet.services.speech import create_stt, create_tts
+from convonet.services.turn_taking import user_turn_strategies
 from convonet.session import CallSession
 from convonet.settings import Settings
 from convonet.turns.voice import VoiceTurnTracker
@@ -112,7 +112,7 @@ class VoicePipeline:
                 timer.cancel()
 
 
-def _user_params(settings: Settings) -> LLMUserAggregatorParams:
+def _user_params(settings: Settings, models: EmbeddedModels) -> LLMUserAggregatorParams:
     vad = SileroVADAnalyzer(
         params=VADParams(
             confidence=settings.vad_confidence,
@@ -120,12 +120,7 @@ def _user_params(settings: Settings) -> LLMUserAggregatorParams:
             stop_secs=settings.vad_stop_secs,
         )
     )
-    # The speech-timeout stop strategy needs no torch (unlike the smart-turn model).
-    strategies = UserTurnStrategies(
-        stop=[
-            SpeechTimeoutUserTurnStopStrategy(user_speech_timeout=settings.user_speech_timeout_secs)
-        ]
-    )
+    strategies = user_turn_strategies(settings, models)
     return LLMUserAggregatorParams(vad_analyzer=vad, user_turn_strategies=strategies)
 
 
@@ -160,7 +155,7 @@ def build_pipeline(
     settings = runtime.settings
     context = LLMContext()
     user_aggregator, assistant_aggregator = LLMContextAggregatorPair(
-        context, user_params=_user_params(settings)
+        context, user_params=_user_params(settings, runtime.models)
     )
     agent = LangGraphProcessor(
         agent_graph or runtime.agents.graph(session.llm),

@@ -124,6 +124,35 @@ class Settings(BaseSettings):
         default=0.3, description="Pause after VAD stop before the user's turn ends."
     )
 
+    # --- latency: turn model, speculative STT, first clause (issue 11) ------------------
+    turn_stop: Literal["smart_turn", "speech_timeout"] = Field(
+        default="smart_turn",
+        description="How a turn ends: pipecat's smart-turn v3 model judges whether the "
+        "sentence is finished at each VAD stop; speech_timeout waits a fixed pause.",
+    )
+    smart_turn_max_silence_secs: float = Field(
+        default=1.0,
+        gt=0.0,
+        le=5.0,
+        description="Silence after which a turn ends even if the model says unfinished.",
+    )
+    speculative_stt: bool = Field(
+        default=True,
+        description="Whisper starts at the first quiet after speech instead of at VAD "
+        "stop; a transcript the caller talks over is discarded.",
+    )
+    speculative_stt_quiet_secs: float = Field(
+        default=0.15,
+        gt=0.0,
+        le=1.0,
+        description="Quiet that starts a speculative transcript (Piper and people leave up to "
+        "~0.12 s between words; a shorter value wastes Whisper runs).",
+    )
+    tts_first_clause: bool = Field(
+        default=True,
+        description="Send a reply's first clause (up to a comma) to the TTS on its own.",
+    )
+
     # --- providers: speech --------------------------------------------------------------
     stt_provider: SttProvider | None = Field(
         default=None, description="Default STT; deepgram when its key is set, else whisper."

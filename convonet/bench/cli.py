@@ -36,7 +36,18 @@ def server_settings(overrides: dict[str, str]) -> dict[str, Any]:
     return {name: getattr(settings, name) for name in _TURN_SETTINGS}
 
 
-_TURN_SETTINGS = ("vad_stop_secs", "vad_start_secs", "vad_confidence", "user_speech_timeout_secs")
+_TURN_SETTINGS = (
+    "vad_stop_secs",
+    "vad_start_secs",
+    "vad_confidence",
+    "user_speech_timeout_secs",
+    "turn_stop",
+    "smart_turn_max_silence_secs",
+    "speculative_stt",
+    "speculative_stt_quiet_secs",
+    "tts_first_clause",
+    "whisper_beam_size",
+)
 
 
 def _pin(pin: str | None) -> str:
@@ -48,21 +59,35 @@ def _pin(pin: str | None) -> str:
 
 
 def _latency(
-    turns: int, url: str | None, out: Path, pin: str | None, sets: tuple[str, ...]
+    turns: int,
+    url: str | None,
+    out: Path,
+    pin: str | None,
+    sets: tuple[str, ...],
+    configs: tuple[str, ...],
 ) -> None:
-    from convonet.bench.latency import report_latency, run_turns
+    from contextlib import ExitStack
+
+    from convonet.bench.latency import CONFIGS, run_calls
+    from convonet.bench.latency_report import report_latency
     from convonet.bench.servers import running_servers
 
     if url is not None:
-        run = asyncio.run(run_turns(url.rstrip("/"), _pin(pin), turns))
-        report_latency(run, {"url": url, "started": False}, out)
+        runs, load = asyncio.run(run_calls({"server": url.rstrip("/")}, _pin(pin), turns))
+        report_latency(runs, {"server": {"url": url, "started": False}}, load, out)
         return
     overrides = _overrides(sets)
-    with running_servers(1, overrides) as fleet:
-        click.echo(f"server ready on {fleet.urls[0]}; {turns} turns at real-time pace")
-        run = asyncio.run(run_turns(fleet.urls[0], _pin(pin), turns))
-    server = {"started": True, "processes": 1, "overrides": overrides}
-    report_latency(run, server | server_settings(overrides), out)
+    settings: dict[str, dict[str, Any]] = {}
+    with ExitStack() as stack:
+        urls, pids = {}, {}
+        for name in configs:
+            config = {**CONFIGS[name], **overrides}
+            fleet = stack.enter_context(running_servers(1, config))
+            urls[name], pids[name] = fleet.urls[0], fleet.pids[0]
+            settings[name] = {"overrides": config} | server_settings(config)
+        click.echo(f"servers ready ({', '.join(configs)}); {turns} turns each, interleaved")
+        runs, load = asyncio.run(run_calls(urls, _pin(pin), turns, pids))
+    report_latency(runs, settings, load, out)
 
 
 def _overhead(turns: int, out: Path) -> None:
@@ -104,14 +129,28 @@ def bench() -> None:
 
 
 @bench.command()
-@click.option("--turns", default=10, show_default=True, help="Spoken turns in the call.")
-@click.option("--url", default=None, help="A running server (default: start one).")
+@click.option("--turns", default=11, show_default=True, help="Spoken turns per configuration.")
+@click.option("--url", default=None, help="A running server (default: start one per config).")
 @_out_option
 @click.option("--pin", default=None, help="Voice PIN (default: the demo user's).")
 @_set_option
-def latency(turns: int, url: str | None, out: Path, pin: str | None, sets: tuple[str, ...]) -> None:
-    """Spoken turns through /ws on the embedded defaults: voice-to-voice p50/p95."""
-    _latency(turns, url, out, pin, sets)
+@click.option(
+    "--configs",
+    default="old,new",
+    show_default=True,
+    help="Configurations to compare, interleaved in one run (old, new).",
+)
+def latency(
+    turns: int, url: str | None, out: Path, pin: str | None, sets: tuple[str, ...], configs: str
+) -> None:
+    """Spoken turns through /ws on the embedded defaults: voice-to-voice, cut turns, WER."""
+    from convonet.bench.latency import CONFIGS
+
+    names = tuple(name.strip() for name in configs.split(",") if name.strip())
+    unknown = [name for name in names if name not in CONFIGS]
+    if unknown or not names:
+        raise click.BadParameter(f"known: {', '.join(CONFIGS)}", param_hint="--configs")
+    _latency(turns, url, out, pin, sets, names)
 
 
 @bench.command()

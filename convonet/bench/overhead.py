@@ -182,6 +182,8 @@ async def run_overhead(count: int) -> dict[str, list[dict[str, float]]]:
             environment="test",
             data_dir=Path(tmp),
             tools_enabled=False,
+            # The bare pipeline ends turns on a speech timeout: compare like with like.
+            turn_stop="speech_timeout",
         )
         async with open_runtime(settings) as runtime:
             ours, bare = _ours(runtime), _bare(settings)

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from convonet.bench.client import Caller, Heard
-from convonet.bench.speech import Turn, speech_end_secs, synthesize
+from convonet.bench.speech import Turn, speak, speech_end_secs
 
 # RTVI message type -> stage name (milliseconds after the end of speech when it arrived).
 EVENT_STAGES: dict[str, str] = {
@@ -49,6 +49,11 @@ class TurnRecord:
         audio_gaps: Times the bot's audio arrived after the caller had played everything
             before it (an audible gap with no jitter buffer).
         audio_gap_ms: Total length of those gaps.
+        pause_secs: The pause inside the utterance (0 for none).
+        false_ends: Turn ends (``user-stopped-speaking``) before the caller had finished:
+            the turn was cut at a pause and the bot answered half a sentence.
+        user_turns: Turn ends from the start of the utterance until the bot's answer was
+            over; more than one means the utterance was split into several turns.
         error: Why the turn failed (no answer in time), or None.
     """
 
@@ -58,7 +63,15 @@ class TurnRecord:
     reply: str = ""
     audio_gaps: int = 0
     audio_gap_ms: float = 0.0
+    pause_secs: float = 0.0
+    false_ends: int = 0
+    user_turns: int = 0
     error: str | None = None
+
+    @property
+    def cut(self) -> bool:
+        """The utterance did not reach the agent as one turn."""
+        return self.false_ends > 0 or self.user_turns > 1
 
     @property
     def voice_to_voice_ms(self) -> float | None:
@@ -84,25 +97,36 @@ async def open_call(base_url: str, pin: str, **choices: str) -> str:
     return str(response.json()["ws_url"])
 
 
-async def wait_until_quiet(caller: Caller, timeout: float) -> None:
-    """Wait until the bot has spoken (the greeting) and stopped speaking."""
+async def wait_until_quiet(caller: Caller, timeout: float, settle_secs: float = 0.0) -> None:
+    """Wait until the bot has spoken (the greeting) and stopped, and stays quiet a while.
+
+    A loaded machine can leave a gap between two sentences of one answer (Piper's next
+    sentence not ready in time): the bot stops and starts again. ``settle_secs`` of quiet
+    make sure the answer is over before the caller speaks again.
+    """
 
     def quiet(heard: Heard) -> bool:
         started = heard.count("bot-started-speaking")
         return started > 0 and heard.count("bot-stopped-speaking") >= started
 
-    await caller.wait_for(quiet, timeout)
+    async with asyncio.timeout(timeout):
+        while True:
+            await caller.wait_for(quiet, timeout)
+            started = caller.heard.count("bot-started-speaking")
+            await asyncio.sleep(settle_secs)
+            if caller.heard.count("bot-started-speaking") == started and quiet(caller.heard):
+                return
 
 
 async def speak_turn(caller: Caller, turn: Turn, timeout: float = 30.0) -> TurnRecord:
     """Say ``turn`` (synthesized) and time the bot's answer until it stops speaking."""
-    pcm = await asyncio.to_thread(synthesize, turn.text, caller.sample_rate)
+    pcm = await asyncio.to_thread(speak, turn, caller.sample_rate)
     end_secs = speech_end_secs(pcm, caller.sample_rate)
     heard = caller.heard
     stopped = heard.count("bot-stopped-speaking")
     first_message, first_audio = len(heard.messages), len(heard.audio)
     ended = await caller.say(pcm, end_secs)
-    record = TurnRecord(turn.text)
+    record = TurnRecord(turn.text, pause_secs=turn.pause_secs)
     try:
         await caller.wait_for(lambda h: h.count("bot-stopped-speaking") > stopped, timeout)
     except TimeoutError:
@@ -112,12 +136,19 @@ async def speak_turn(caller: Caller, turn: Turn, timeout: float = 30.0) -> TurnR
     return record
 
 
+def count_user_turns(record: TurnRecord, messages: list[tuple[float, dict[str, Any]]]) -> None:
+    """Count the turn ends among ``messages`` (everything since the utterance started)."""
+    record.user_turns = sum(1 for _, m in messages if m.get("type") == "user-stopped-speaking")
+
+
 def _read_messages(
     record: TurnRecord, messages: list[tuple[float, dict[str, Any]]], ended: float
 ) -> None:
     replies: list[str] = []
     for at, message in messages:
         kind, data = message.get("type"), message.get("data") or {}
+        if kind == "user-stopped-speaking" and at < ended:
+            record.false_ends += 1
         if kind == "user-transcription" and data.get("final"):
             record.heard = " ".join((record.heard, str(data.get("text", "")).strip())).strip()
         if kind == "bot-output" and data.get("spoken") is False:

@@ -10,6 +10,8 @@ from pipecat.services.piper.tts import PiperTTSService
 from pipecat.services.tts_service import TTSService
 from pipecat.services.whisper.stt import WhisperSTTService
 
+from convonet.services.first_clause import FirstClauseTextAggregator
+
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
     from piper import PiperVoice
@@ -77,12 +79,15 @@ class SharedWhisperSTTService(WhisperSTTService):
 class SharedPiperTTSService(PiperTTSService):
     """:class:`PiperTTSService` that reuses an already loaded voice instead of loading one."""
 
-    def __init__(self, *, voice: "PiperVoice", voice_name: str, **kwargs: Any) -> None:
+    def __init__(
+        self, *, voice: "PiperVoice", voice_name: str, first_clause: bool = False, **kwargs: Any
+    ) -> None:
         """Create the service.
 
         Args:
             voice: The shared, loaded Piper voice.
             voice_name: The voice's name (e.g. ``en_US-joe-medium``).
+            first_clause: Voice each reply's first clause on its own (starts speaking sooner).
             **kwargs: Passed on to :class:`TTSService`.
         """
         # PiperTTSService.__init__ would load the voice file again (about a second and
@@ -95,3 +100,6 @@ class SharedPiperTTSService(PiperTTSService):
             **kwargs,
         )
         self._voice = voice
+        if first_clause:
+            # TTSService takes no aggregator argument; it builds its own in __init__.
+            self._text_aggregator = FirstClauseTextAggregator()

@@ -1,11 +1,14 @@
 """Factories for the STT and TTS services a session asks for."""
 
+from typing import Any
+
 from pipecat.services.stt_service import STTService
 from pipecat.services.tts_service import TTSService
 
 from convonet.errors import ConfigurationError, UnknownProviderError
 from convonet.services.embedded import SharedPiperTTSService, SharedWhisperSTTService
 from convonet.services.models import EmbeddedModels
+from convonet.services.speculative_stt import SpeculativeWhisperSTTService
 from convonet.settings import Settings, SttProvider, TtsProvider
 
 STT_PROVIDERS: tuple[SttProvider, ...] = ("whisper", "deepgram")
@@ -57,13 +60,21 @@ def create_stt(provider: SttProvider, settings: Settings, models: EmbeddedModels
         A fresh pipecat STT service.
     """
     if provider == "whisper":
-        return SharedWhisperSTTService(
-            model=models.whisper,
-            model_path=str(settings.resolved_whisper_model_path),
-            beam_size=settings.whisper_beam_size,
-            # Measured P99 from end of speech to transcript for tiny.en on 2 cores.
-            ttfs_p99_latency=0.6,
-        )
+        whisper: dict[str, Any] = {
+            "model": models.whisper,
+            "model_path": str(settings.resolved_whisper_model_path),
+            "beam_size": settings.whisper_beam_size,
+            # The turn strategies' safety net when no transcript comes (Whisper transcripts
+            # are final, so it is never waited out otherwise). Tiny.en takes up to ~0.8 s
+            # after the end of speech on a loaded 2-core machine; a shorter net could end
+            # a turn before the transcript of its last words arrives.
+            "ttfs_p99_latency": 1.5,
+        }
+        if settings.speculative_stt:
+            return SpeculativeWhisperSTTService(
+                quiet_secs=settings.speculative_stt_quiet_secs, **whisper
+            )
+        return SharedWhisperSTTService(**whisper)
     if provider == "deepgram":
         from pipecat.services.deepgram.stt import DeepgramSTTService
 
@@ -88,7 +99,11 @@ def create_tts(
         A fresh pipecat TTS service.
     """
     if provider == "piper":
-        return SharedPiperTTSService(voice=models.piper, voice_name=settings.piper_voice)
+        return SharedPiperTTSService(
+            voice=models.piper,
+            voice_name=settings.piper_voice,
+            first_clause=settings.tts_first_clause,
+        )
     if provider == "deepgram":
         from pipecat.services.deepgram.tts import DeepgramTTSService
 

@@ -49,21 +49,29 @@ def _is_ms(value: object) -> bool:
 @pytest.mark.slow
 @pytest.mark.integration
 def test_latency_one_spoken_turn_through_a_started_server(tmp_path: Path) -> None:
-    # One turn needs no MCP tool servers; without them the server starts faster.
+    # One turn needs no MCP tool servers; without them the servers start faster.
     result = _bench(tmp_path, "latency", "--turns", "1", "--set", "TOOLS_ENABLED=false")
-    assert result["benchmark"] == "latency" and result["turns"] == 1
-    assert result["failed_turns"] == 0
-    assert set(result["stages"]) == set(STAGES)
-    v2v = result["stages"]["voice_to_voice_ms"]
-    assert v2v["count"] == 1 and _is_ms(v2v["p50"]) and v2v["p95"] >= v2v["p50"]
-    record = result["records"][0]
-    assert "time" in record["heard"].lower() and record["reply"].startswith("It's")
-    stages = record["stages"]
-    # The answer cannot start before the transcript that it answers.
-    assert stages["transcript_ms"] <= stages["agent_first_text_ms"] <= stages["voice_to_voice_ms"]
-    assert _is_ms(stages["stt_ttfb_ms"]) and _is_ms(stages["tts_ttfb_ms"])
-    assert result["server"]["started"] and result["server"]["vad_stop_secs"] > 0
-    assert isinstance(result["target"]["met"], bool)
+    assert result["benchmark"] == "latency" and set(result["configs"]) == {"old", "new"}
+    assert result["load"]["machine_busy_cores"] >= 0
+    assert set(result["new_over_old"]) == {"voice_to_voice_p50", "voice_to_voice_p95"}
+    for name, config in result["configs"].items():
+        assert config["turns"] == 1 and config["failed_turns"] == 0, name
+        assert set(config["stages"]) == set(STAGES)
+        v2v = config["stages"]["voice_to_voice_ms"]
+        assert v2v["count"] == 1 and _is_ms(v2v["p50"]) and v2v["p95"] >= v2v["p50"]
+        record = config["records"][0]
+        assert "time" in record["heard"].lower() and record["reply"].startswith("It's")
+        assert config["wer"] == 0.0 and record["user_turns"] == 1, record
+        stages = record["stages"]
+        # The answer cannot start before the transcript that it answers.
+        assert (
+            stages["transcript_ms"] <= stages["agent_first_text_ms"] <= stages["voice_to_voice_ms"]
+        )
+        assert _is_ms(stages["tts_ttfb_ms"])
+        assert config["settings"]["vad_stop_secs"] > 0
+        assert isinstance(config["target"]["met"], bool)
+    assert result["configs"]["new"]["settings"]["turn_stop"] == "smart_turn"
+    assert result["configs"]["old"]["settings"]["turn_stop"] == "speech_timeout"
 
 
 @pytest.mark.slow

@@ -35,7 +35,7 @@ async def test_the_api_needs_a_supervisor_or_admin(live_app: LiveServer) -> None
 
 
 async def test_the_stage_table_is_served_in_turn_order(live_app: LiveServer) -> None:
-    headers = {"Authorization": f"Bearer {token_for(live_app.runtime.settings, ['supervisor'])}"}
+    headers = {"Authorization": f"Bearer {token_for(live_app, ['supervisor'])}"}
     async with httpx.AsyncClient(base_url=live_app.url, headers=headers, timeout=10) as http:
         rows = (await http.get("/agent-monitor/api/stages")).json()
     names = [row["name"] for row in rows]

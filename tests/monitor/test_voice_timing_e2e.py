@@ -34,8 +34,8 @@ def _voice_turns(body: dict[str, Any]) -> list[dict[str, Any]]:
     return [turn for turn in body["items"] if turn["kind"] == "voice"]
 
 
-async def _spoken_turn(live_app: LiveServer) -> tuple[str, float, float]:
-    """One call with one question; returns (session id, speech end, bot-started arrival)."""
+async def _spoken_turn(live_app: LiveServer) -> tuple[dict[str, object], float, float]:
+    """One call with one question; returns (the connect answer, speech end, bot-started time)."""
     answer = await connect(live_app.url)
     speech = synthesize("What time is it?")
     async with VoiceClient(str(answer["ws_url"])) as client:
@@ -45,11 +45,12 @@ async def _spoken_turn(live_app: LiveServer) -> tuple[str, float, float]:
         await client.wait_for(lambda r: len(r.rtvi("bot-stopped-speaking")) >= 2, timeout=20)
     started = [t for t, m in client.received.messages if m["type"] == "bot-started-speaking"]
     speech_end = asked + len(speech) / 2 / client.sample_rate
-    return str(answer["session_id"]), speech_end, started[-1]
+    return answer, speech_end, started[-1]
 
 
 async def test_spoken_turn_has_monotonic_stages_and_is_served(live_app: LiveServer) -> None:
-    session_id, speech_end, heard_reply = await _spoken_turn(live_app)
+    answer, speech_end, heard_reply = await _spoken_turn(live_app)
+    session_id = str(answer["session_id"])
     token = await demo_token(live_app.url)
     body = await poll(
         live_app.url, "/agent-monitor/api/interactions", token,
@@ -97,13 +98,17 @@ async def test_spoken_turn_has_monotonic_stages_and_is_served(live_app: LiveServ
 
 
 async def test_voice_and_text_turns_share_one_record_and_stage_table(live_app: LiveServer) -> None:
-    session_id, _, _ = await _spoken_turn(live_app)
-    async with httpx.AsyncClient(base_url=live_app.url, timeout=30) as http:
+    started, _, _ = await _spoken_turn(live_app)
+    session_id = str(started["session_id"])
+    # The call has ended, so its session token no longer opens it; the caller's JWT does.
+    token = await demo_token(live_app.url)
+    async with httpx.AsyncClient(
+        base_url=live_app.url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+    ) as http:
         answer = await http.post(
             "/agent/process", json={"text": "what time is it", "session_id": session_id}
         )
     assert answer.status_code == 200, answer.text
-    token = await demo_token(live_app.url)
     body = await poll(
         live_app.url, "/agent-monitor/api/interactions", token,
         lambda b: {"voice", "text"} <= {t["kind"] for t in b["items"]},
