@@ -9,8 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from loguru import logger
-from pipecat.audio.vad.silero import SileroVADAnalyzer
-from pipecat.audio.vad.vad_analyzer import VADParams
 from pipecat.frames.frames import TTSSpeakFrame
 from pipecat.observers.base_observer import BaseObserver
 from pipecat.observers.user_bot_latency_observer import UserBotLatencyObserver
@@ -35,6 +33,7 @@ from convonet.observability.sentry import sentry_active
 from convonet.processors.langgraph_processor import LangGraphProcessor
 from convonet.runtime import Runtime
 from convonet.services.speech import create_stt, create_tts
+from convonet.services.vad import create_vad_analyzer
 from convonet.session import CallSession
 from convonet.settings import Settings
 
@@ -113,13 +112,7 @@ class VoicePipeline:
 
 
 def _user_params(settings: Settings) -> LLMUserAggregatorParams:
-    vad = SileroVADAnalyzer(
-        params=VADParams(
-            confidence=settings.vad_confidence,
-            start_secs=settings.vad_start_secs,
-            stop_secs=settings.vad_stop_secs,
-        )
-    )
+    vad = create_vad_analyzer(settings)
     # The speech-timeout stop strategy needs no torch (unlike the smart-turn model).
     strategies = UserTurnStrategies(
         stop=[
