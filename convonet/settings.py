@@ -206,6 +206,12 @@ class Settings(BaseSettings):
     busy_retry_after_secs: int = Field(
         default=5, ge=1, description="Retry-After sent with a busy refusal."
     )
+    server_workers: int = Field(
+        default=1,
+        ge=1,
+        description="Server processes `convonet serve` runs (more than one needs REDIS_URL "
+        "and DATABASE_URL); about one per core.",
+    )
     vad_batched: bool = Field(
         default=True,
         description="Run every call's Silero VAD windows through one batched inference "
