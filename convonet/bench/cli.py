@@ -170,6 +170,17 @@ def soak(minutes: float, calls: int, warmup: int, sets: tuple[str, ...], out: Pa
         raise SystemExit(1)
 
 
+@bench.command()
+@click.option("--sessions", default=50, show_default=True, help="Simultaneous calls.")
+@click.option("--secs", default=20.0, show_default=True, help="Seconds of audio per call.")
+@_out_option
+def vad(sessions: int, secs: float, out: Path) -> None:
+    """VAD CPU per call: pipecat's per-call Silero vs the batched analyzer, real-time audio."""
+    from convonet.bench.vad import report_vad, run_vad
+
+    report_vad(asyncio.run(run_vad(sessions, secs)), out)
+
+
 @bench.command(name="cpu-split")
 @click.argument("raw", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def cpu_split(raw: Path) -> None:

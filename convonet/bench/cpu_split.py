@@ -27,7 +27,7 @@ WHOLE: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 # (component, substrings of a frame that belong to it), most specific first.
 COMPONENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("VAD: ONNX inference", ("onnxruntime", "silero.py", "services/vad.py:infer")),
+    ("VAD: ONNX inference", ("onnxruntime", "silero.py", "infer (convonet/services/vad.py")),
     ("VAD: volume (loudness)", ("volume.py", "calculate_audio_volume", "loudness")),
     ("VAD: analyzer and controller", ("vad_analyzer.py", "vad_controller.py", "services/vad.py")),
     ("observers", ("observer", "monitor/timing", "observability/")),
