@@ -23,7 +23,7 @@ def check_workers(settings: Settings, workers: int) -> None:
     Raises:
         click.UsageError: ``workers`` > 1 with the embedded Redis or SQLite.
     """
-    if workers > 1 and (settings.redis_url is None or settings.database_url is None):
+    if workers > 1 and not (settings.redis_url and settings.database_url):
         raise click.UsageError(
             f"--workers {workers} needs REDIS_URL and DATABASE_URL: the workers must share "
             "sessions and data (the embedded Redis and SQLite belong to one process)"
