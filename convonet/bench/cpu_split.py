@@ -25,8 +25,10 @@ WHOLE: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("session setup (pipeline, provider clients)", ("build_pipeline (", "claim_token (")),
     ("sign-in and other HTTP requests", ("fastapi/routing.py", "starlette/routing.py")),
 )
-# (component, substrings of a frame that belong to it), most specific first.
-COMPONENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+# (component, substrings of a frame that belong to it), most specific first. A stack goes to
+# the innermost frame of a specific component; only stacks with none go to a generic one, so
+# a thread hand-off the VAD makes is the VAD's, not the event loop's.
+SPECIFIC: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("VAD: ONNX inference", ("onnxruntime", "silero.py", "infer (convonet/services/vad.py")),
     ("VAD: volume (loudness)", ("volume.py", "calculate_audio_volume", "loudness")),
     ("VAD: analyzer and controller", ("vad_analyzer.py", "vad_controller.py", "services/vad.py")),
@@ -35,6 +37,8 @@ COMPONENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("caller websocket + protobuf serializer", ("serializers/", "transports/websocket", "guard")),
     ("resampling", ("resampler", "soxr")),
     ("agent (LangGraph)", ("langgraph", "langchain", "convonet/agents", "langgraph_processor")),
+)
+GENERIC: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("websockets/uvicorn I/O", ("websockets/", "uvicorn/", "wsproto", "starlette/")),
     ("pipecat frame handling", ("pipecat/",)),
     ("asyncio/uvloop scheduling", ("asyncio/", "uvloop", "threading.py", "concurrent/")),
@@ -48,10 +52,11 @@ def component(stack: str) -> str:
     for name, needles in WHOLE:
         if any(needle in stack for needle in needles):
             return name
-    for frame in reversed(frames):
-        for name, needles in COMPONENTS:
-            if any(needle in frame for needle in needles):
-                return name
+    for tier in (SPECIFIC, GENERIC):
+        for frame in reversed(frames):
+            for name, needles in tier:
+                if any(needle in frame for needle in needles):
+                    return name
     return OTHER
 
 
