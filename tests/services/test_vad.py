@@ -32,7 +32,10 @@ def _chunks(pcm: bytes, rate: int) -> list[bytes]:
 
 async def _decisions(analyzer: SileroVADAnalyzer, pcm: bytes, rate: int) -> list[VADState]:
     analyzer.set_sample_rate(rate)
-    states = [await analyzer.analyze_audio(chunk) for chunk in _chunks(pcm, rate)]
+    states = []
+    for chunk in _chunks(pcm, rate):
+        states.append(await analyzer.analyze_audio(chunk))
+        await asyncio.sleep(0)  # let the other calls send theirs, as live calls interleave
     await analyzer.cleanup()
     return states
 
@@ -64,7 +67,7 @@ async def test_batched_sessions_decide_like_pipecat_silero(rate: int) -> None:
         assert got == want, f"call {index} differs at chunk {_first_difference(want, got)}"
         assert _speech_spans(want) >= len(calls[index][0])  # the VAD really heard the speech
     stats = batcher_for_loop(0.01)
-    assert stats.windows > stats.batches  # windows really were batched together
+    assert stats.windows >= 2 * stats.batches  # windows really were batched together
 
 
 def _first_difference(want: list[VADState], got: list[VADState]) -> int:
