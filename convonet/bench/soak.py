@@ -89,12 +89,15 @@ def _active_sessions(metrics: str) -> float:
 
 
 async def run_soak(
-    fleet: Fleet, duration_secs: float, concurrency: int, pin: str, seed: int = 0
+    fleet: Fleet, duration_secs: float, concurrency: int, pin: str, min_waves: int = 0
 ) -> SoakRun:
-    """Waves of ``concurrency`` calls until ``duration_secs`` have passed; a sample per wave."""
+    """Waves of ``concurrency`` calls, each followed by a sample of the idle server.
+
+    Waves start until ``duration_secs`` have passed and at least ``min_waves`` ran.
+    """
     url, pid = fleet.urls[0], fleet.pids[0]
-    run, rng, started, wave = SoakRun(), random.Random(seed), time.monotonic(), 0
-    while time.monotonic() - started < duration_secs:
+    run, rng, started, wave = SoakRun(), random.Random(0), time.monotonic(), 0
+    while time.monotonic() - started < duration_secs or wave < min_waves:
         wave += 1
         results = await asyncio.gather(
             *(
@@ -145,14 +148,19 @@ def verdict(run: SoakRun, warmup: int, log: str) -> dict[str, Any]:
 
 
 async def soak(
-    duration_secs: float, concurrency: int, warmup: int, pin: str, overrides: dict[str, str]
+    duration_secs: float,
+    concurrency: int,
+    warmup: int,
+    pin: str,
+    overrides: dict[str, str],
+    min_waves: int = 0,
 ) -> dict[str, Any]:
     """Start the speech fakes and one server, soak it, stop everything; the result."""
     providers = await start_providers(stt_latency_ms=150, tts_latency_ms=150)
     fleet = Fleet(1, {**overrides, **providers.settings()})
     try:
         await asyncio.to_thread(fleet.start)
-        run = await run_soak(fleet, duration_secs, concurrency, pin)
+        run = await run_soak(fleet, duration_secs, concurrency, pin, min_waves)
         log = fleet.servers[0].log.read_text(errors="replace")
     finally:
         await asyncio.to_thread(fleet.stop)
