@@ -126,7 +126,10 @@ class SileroBatcher:
 
     def __init__(self, max_wait_secs: float, max_batch: int = 64) -> None:
         self.max_wait_secs, self.max_batch = max_wait_secs, max_batch
-        self._registered: dict[int, set[SileroStream]] = {rate: set() for rate in SAMPLE_RATES}
+        # Weak: a call whose pipeline died without cleanup must not make every batch wait.
+        self._registered: dict[int, weakref.WeakSet[SileroStream]] = {
+            rate: weakref.WeakSet() for rate in SAMPLE_RATES
+        }
         self._lanes = {rate: _Lane() for rate in SAMPLE_RATES}
         self.batches = 0
         self.windows = 0
