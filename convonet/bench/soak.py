@@ -4,8 +4,9 @@ Waves of simultaneous ``/ws`` calls (network-style STT/TTS fakes, real Silero VA
 audio) run one after another against one ``convonet serve`` process. Each call waits for the
 greeting, speaks a turn or two and hangs up, at its own moment (some mid-answer). After every
 wave, once the server reports no live session, its resident memory and open file descriptors
-are sampled. After the warm-up waves every sample must stay within :data:`FLAT_PCT` of the
-first; the server's log must hold no pipecat "dangling tasks" warning.
+are sampled. After the warm-up waves, the later half's peak RSS and fd count must stay within
+:data:`FLAT_PCT` of the earlier half's; the server's log must hold no pipecat "dangling tasks"
+warning.
 """
 
 import asyncio
@@ -130,18 +131,31 @@ async def _staggered(url: str, pin: str, rng: random.Random, delay: float) -> No
     await _call(url, pin, rng)
 
 
+def _growth_pct(values: list[float]) -> float:
+    """Growth of the later half's peak over the earlier half's, in percent.
+
+    Peaks, not single samples: the RSS saw-tooths by ~30 MiB as Python's cyclic garbage
+    collector frees finished pipelines in batches, so two single samples can differ by more
+    than a leak would show in a short run. A leak lifts every later peak.
+    """
+    half = max(1, len(values) // 2)
+    earlier, later = max(values[:half]), max(values[half:] or values[-1:])
+    return later / earlier * 100 - 100
+
+
 def verdict(run: SoakRun, warmup: int, log: str) -> dict[str, Any]:
     """Growth of RSS and fds after ``warmup`` waves, and the dangling-task warnings."""
     after = run.samples[warmup:] or run.samples[-1:]
-    ref = after[0]
-    rss_growth = max(s.rss_mib for s in after) / ref.rss_mib * 100 - 100
-    fd_growth = max(s.open_fds for s in after) / ref.open_fds * 100 - 100
+    rss = [s.rss_mib for s in after]
+    fds = [float(s.open_fds) for s in after]
+    rss_growth, fd_growth = _growth_pct(rss), _growth_pct(fds)
     dangling = log.count(DANGLING)
     return {
         "warmup_waves": warmup,
-        "reference": asdict(ref),
+        "reference": asdict(after[0]),
         "rss_growth_pct": round(rss_growth, 2),
         "fd_growth_pct": round(fd_growth, 2),
+        "rss_span_mib": round(max(rss) - min(rss), 1),
         "dangling_task_warnings": dangling,
         "flat": rss_growth <= FLAT_PCT and fd_growth <= FLAT_PCT and dangling == 0,
     }
