@@ -8,14 +8,14 @@ from click.testing import CliRunner
 
 from convonet.cli import main
 from convonet.serving import check_workers
-from tests.conftest import test_settings
+from tests.conftest import test_settings as make_settings
 
 
 def test_several_workers_need_shared_redis_and_database(tmp_path: Path) -> None:
-    check_workers(test_settings(tmp_path), 1)
+    check_workers(make_settings(tmp_path), 1)
     with pytest.raises(click.UsageError, match="REDIS_URL and DATABASE_URL"):
-        check_workers(test_settings(tmp_path, redis_url="redis://127.0.0.1:6379/4"), 2)
-    shared = test_settings(
+        check_workers(make_settings(tmp_path, redis_url="redis://127.0.0.1:6379/4"), 2)
+    shared = make_settings(
         tmp_path,
         redis_url="redis://127.0.0.1:6379/4",
         database_url="postgresql+asyncpg://postgres@127.0.0.1:5432/test_h4",
