@@ -26,6 +26,7 @@ from importlib import resources
 
 import numpy as np
 import onnxruntime
+from loguru import logger
 from pipecat.audio.utils import calculate_audio_volume, exp_smoothing
 from pipecat.audio.vad.silero import SileroVADAnalyzer
 from pipecat.audio.vad.vad_analyzer import VADAnalyzer, VADParams, VADState
@@ -178,6 +179,7 @@ class SileroBatcher:
         try:
             results = infer(lane.streams, lane.windows)
         except Exception as error:  # ONNX errors: every waiting call gets the error, not a hang
+            logger.exception(f"Silero batch of {len(lane.windows)} windows failed")
             for future in lane.futures:
                 if not future.done():
                     future.set_exception(error)
