@@ -71,3 +71,11 @@ class RateLimitedError(ConvonetError):
 
 class AuthorizationError(ConvonetError):
     """The caller is known but may not do this (role or team membership)."""
+
+
+class ServerBusyError(ConvonetError):
+    """This server process is at its session capacity; try again later (or elsewhere)."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

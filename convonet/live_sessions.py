@@ -1,6 +1,7 @@
 """Bookkeeping of running pipelines: counts for readiness/metrics, and a clean shutdown."""
 
 import asyncio
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,6 +18,7 @@ class LiveSessions:
         self._tasks: dict[str, tuple[CallSession, asyncio.Task[None]]] = {}
         self._handles: dict[str, Any] = {}
         self._on_end: list[Callable[[str], Awaitable[None]]] = []
+        self._reserved: dict[str, float] = {}  # admitted, not streaming yet: id -> expiry
 
     def on_end(self, listener: Callable[[str], Awaitable[None]]) -> None:
         """Call ``listener(session_id)`` whenever a session's pipeline has ended."""
@@ -24,6 +26,24 @@ class LiveSessions:
 
     def __len__(self) -> int:
         return len(self._tasks)
+
+    def reserve(self, session_id: str, hold_secs: float) -> None:
+        """Hold a place for a session admitted (signed in) but not yet streaming."""
+        self._reserved[session_id] = time.monotonic() + hold_secs
+
+    def release_places(self) -> None:
+        """Forget every held place (sessions that were admitted but never started)."""
+        self._reserved.clear()
+
+    def occupied(self, excluding: str | None = None) -> int:
+        """Running sessions plus unexpired reservations, not counting ``excluding``'s own."""
+        now = time.monotonic()
+        for session_id, expiry in list(self._reserved.items()):
+            if expiry <= now or session_id in self._tasks:
+                del self._reserved[session_id]
+        places = set(self._tasks) | set(self._reserved)
+        places.discard(excluding or "")
+        return len(places)
 
     def by_channel(self) -> dict[str, int]:
         """Running sessions per transport channel."""
@@ -44,6 +64,7 @@ class LiveSessions:
             handle: An object other parts of the app may look up by session id.
         """
         task = asyncio.ensure_future(work)
+        self._reserved.pop(session.session_id, None)
         self._tasks[session.session_id] = (session, task)
         self._handles[session.session_id] = handle
         try:

@@ -9,8 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from loguru import logger
-from pipecat.audio.vad.silero import SileroVADAnalyzer
-from pipecat.audio.vad.vad_analyzer import VADParams
 from pipecat.frames.frames import TTSSpeakFrame
 from pipecat.observers.base_observer import BaseObserver
 from pipecat.observers.user_bot_latency_observer import UserBotLatencyObserver
@@ -34,6 +32,7 @@ from convonet.runtime import Runtime
 from convonet.services.models import EmbeddedModels
 from convonet.services.speech import create_stt, create_tts
 from convonet.services.turn_taking import user_turn_strategies
+from convonet.services.vad import create_vad_analyzer
 from convonet.session import CallSession
 from convonet.settings import Settings
 from convonet.turns.voice import VoiceTurnTracker
@@ -113,13 +112,7 @@ class VoicePipeline:
 
 
 def _user_params(settings: Settings, models: EmbeddedModels) -> LLMUserAggregatorParams:
-    vad = SileroVADAnalyzer(
-        params=VADParams(
-            confidence=settings.vad_confidence,
-            start_secs=settings.vad_start_secs,
-            stop_secs=settings.vad_stop_secs,
-        )
-    )
+    vad = create_vad_analyzer(settings)
     strategies = user_turn_strategies(settings, models)
     return LLMUserAggregatorParams(vad_analyzer=vad, user_turn_strategies=strategies)
 

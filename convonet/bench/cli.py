@@ -1,4 +1,4 @@
-"""``convonet bench latency|overhead|concurrency``: the benchmarks' command line.
+"""``convonet bench latency|overhead|concurrency|soak``: the benchmarks' command line.
 
 Everything heavy is imported inside the commands so ``convonet --help`` stays fast.
 """
@@ -122,7 +122,7 @@ _set_option = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", 
 
 @click.group()
 def bench() -> None:
-    """Benchmarks: voice-to-voice latency, framework overhead, concurrent sessions."""
+    """Benchmarks: voice-to-voice latency, framework overhead, concurrent sessions, soak."""
     from convonet.logging import configure_logging
 
     configure_logging("WARNING")
@@ -189,6 +189,45 @@ def concurrency(**options: Any) -> None:
     """Simultaneous /ws calls with real VAD and network-style STT/TTS: p95 vs one call."""
     options["sessions"] = tuple(options["sessions"])
     _concurrency(options)
+
+
+@bench.command()
+@click.option("--minutes", default=30.0, show_default=True, help="How long calls keep coming.")
+@click.option("--calls", default=8, show_default=True, help="Simultaneous calls per wave.")
+@click.option("--warmup", default=3, show_default=True, help="Waves before the reference.")
+@_set_option
+@_out_option
+def soak(minutes: float, calls: int, warmup: int, sets: tuple[str, ...], out: Path) -> None:
+    """Waves of calls for a long time: server RSS and open fds flat, no dangling tasks."""
+    from convonet.bench.soak import report_soak
+    from convonet.bench.soak import soak as run
+
+    click.echo(f"soak: waves of {calls} calls for {minutes:g} min against one server")
+    result = asyncio.run(run(minutes * 60, calls, warmup, _pin(None), _overrides(sets)))
+    report_soak(result, out)
+    if not result["verdict"]["flat"]:
+        raise SystemExit(1)
+
+
+@bench.command()
+@click.option("--sessions", default=50, show_default=True, help="Simultaneous calls.")
+@click.option("--secs", default=20.0, show_default=True, help="Seconds of audio per call.")
+@_out_option
+def vad(sessions: int, secs: float, out: Path) -> None:
+    """VAD CPU per call: pipecat's per-call Silero vs the batched analyzer, real-time audio."""
+    from convonet.bench.vad import report_vad, run_vad
+
+    report_vad(asyncio.run(run_vad(sessions, secs)), out)
+
+
+@bench.command(name="cpu-split")
+@click.argument("raw", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def cpu_split(raw: Path) -> None:
+    """Split a server's py-spy profile (``py-spy record -f raw``) by component."""
+    from convonet.bench.cpu_split import split_file
+
+    for name, share in split_file(raw).items():
+        click.echo(f"  {share:5.1f}%  {name}")
 
 
 def register(main: click.Group) -> None:

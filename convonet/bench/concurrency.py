@@ -144,6 +144,9 @@ async def run_phase(
     server_cores = (used.cpu_secs - idle.cpu_secs) / wall
     summary["cpu"] = {
         "server_cores": round(server_cores, 2),
+        # Less sensitive to the machine's load than latency: what each call costs the server.
+        "server_cpu_secs": round(used.cpu_secs - idle.cpu_secs, 1),
+        "cores_per_session": round(server_cores / sessions, 4),
         "bench_process_cores": round(client_cpu / wall, 2),
         "machine_busy_cores": round(busy / wall, 2),
         "other_cores": round(max(0.0, busy / wall - server_cores - client_cpu / wall), 2),

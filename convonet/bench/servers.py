@@ -189,7 +189,8 @@ def _stat(pid: int) -> tuple[int, float] | None:
     return int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICKS
 
 
-def _rss_mib(pid: int) -> float:
+def rss_mib(pid: int) -> float:
+    """Resident memory of ``pid`` in MiB (0 when it is gone)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
@@ -220,6 +221,6 @@ def tree_usage(roots: Sequence[int]) -> Usage:
         members |= children
     return Usage(
         cpu_secs=sum(stats[pid][1] for pid in members),
-        rss_mib=sum(_rss_mib(pid) for pid in members),
+        rss_mib=sum(rss_mib(pid) for pid in members),
         processes=len(members),
     )

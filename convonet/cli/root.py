@@ -1,7 +1,6 @@
 """The ``convonet`` command line."""
 
 import click
-from loguru import logger
 
 from convonet import __version__
 
@@ -20,25 +19,28 @@ def main() -> None:
 @click.option("--host", default=None, help="Interface to bind (default from settings: 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port to listen on (default 8000).")
 @click.option("--log-level", default=None, help="Log level (INFO, DEBUG, ...).")
-def serve(host: str | None, port: int | None, log_level: str | None) -> None:
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(min=1),
+    help="Server processes (default SERVER_WORKERS, 1); more than one needs REDIS_URL and "
+    "DATABASE_URL.",
+)
+def serve(host: str | None, port: int | None, log_level: str | None, workers: int | None) -> None:
     """Run the web server on the embedded defaults (or whatever the settings say)."""
-    import uvicorn
-
     from convonet.logging import configure_logging
-    from convonet.security.serving import uvicorn_options
-    from convonet.server import create_app
+    from convonet.serving import serve as run_server
     from convonet.settings import Settings
 
     settings = Settings()
-    configure_logging(log_level or settings.log_level)
-    host, port = host or settings.host, port or settings.port
-    logger.info(f"Convonet {__version__} serving on http://{host}:{port}")
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        log_level=(log_level or settings.log_level).lower(),
-        **uvicorn_options(settings),
+    level = log_level or settings.log_level
+    configure_logging(level)
+    run_server(
+        settings,
+        host or settings.host,
+        port or settings.port,
+        level,
+        workers or settings.server_workers,
     )
 
 

@@ -3,6 +3,7 @@
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from convonet.admission import admit, busy_response
 from convonet.agents.llms import available_llms, resolve_llm
 from convonet.auth.session_access import issue_session_token
 from convonet.auth.voice import sign_in_with_pin
@@ -10,6 +11,7 @@ from convonet.deps import RuntimeDep
 from convonet.errors import (
     AuthenticationError,
     RateLimitedError,
+    ServerBusyError,
     UnknownBotError,
     UnknownLLMError,
     UnknownProviderError,
@@ -101,12 +103,17 @@ async def _signed_in_session(
         400: {"description": "Unknown bot, LLM or provider"},
         401: {"description": "Wrong PIN"},
         429: {"description": "Too many failed attempts (see Retry-After)"},
+        503: {"description": "Server busy: at its session capacity (see Retry-After)"},
     },
 )
 async def connect(runtime: RuntimeDep, request: Request, body: ConnectRequest) -> ConnectResponse:
     """Sign in with a voice PIN and get a single-use WebSocket URL for the call."""
     client_ip = request.client.host if request.client else None
     session = await _signed_in_session(runtime, body, client_ip)
+    try:
+        admit(runtime, session.session_id)
+    except ServerBusyError as error:
+        raise busy_response(error) from error
     token = await runtime.store.issue_ws_token(
         session.session_id, runtime.settings.session_token_ttl_secs
     )

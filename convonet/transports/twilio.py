@@ -25,12 +25,14 @@ from pipecat.transports.websocket.fastapi import (
 )
 from twilio.twiml.voice_response import VoiceResponse
 
+from convonet.admission import CLOSE_BUSY, check_room, phone_busy_refusal
 from convonet.auth.voice import SignedIn, sign_in_with_pin, signed_in_as
 from convonet.deps import RuntimeDep
 from convonet.errors import (
     AuthenticationError,
     InvalidInputError,
     RateLimitedError,
+    ServerBusyError,
     SessionNotFoundError,
     UnknownBotError,
     UnknownLLMError,
@@ -173,8 +175,12 @@ async def voice_webhook(request: Request, runtime: RuntimeDep) -> Response:
     draft = _draft_session(runtime, step)
     if draft is None:
         return twiml(goodbye(MISCONFIGURED))
+    if (busy := phone_busy_refusal(runtime, None)) is not None:
+        return busy  # before the PIN: a caller is not asked for it only to be refused
     trusted = await _trusted_caller(runtime, caller)
     if trusted is not None:
+        if (busy := phone_busy_refusal(runtime, draft.session_id)) is not None:
+            return busy
         session = await _start_session(runtime, draft, trusted, form)
         logger.info(f"session {session.session_id}: trusted caller {_mask(caller)}, no PIN")
         return twiml(connect_stream(request, runtime.settings, session.session_id))
@@ -225,6 +231,8 @@ async def pin_webhook(request: Request, runtime: RuntimeDep) -> Response:
     except AuthenticationError:
         logger.info(f"twilio call {call_sid}: wrong PIN, attempt {step.attempt}")
         return twiml(_another_try(request, settings, step, RETRY, WRONG_PIN_GOODBYE))
+    if (busy := phone_busy_refusal(runtime, draft.session_id)) is not None:
+        return busy
     session = await _start_session(runtime, draft, who, form)
     logger.info(f"session {session.session_id}: twilio call {call_sid} signed in by PIN")
     return twiml(connect_stream(request, settings, session.session_id))
@@ -371,6 +379,11 @@ async def media_stream(websocket: WebSocket, runtime: RuntimeDep) -> None:
         return
     session = await _open_session(websocket, runtime, start)
     if session is None:
+        return
+    try:
+        check_room(runtime, session.session_id)
+    except ServerBusyError as error:
+        await websocket.close(code=CLOSE_BUSY, reason=str(error)[:120])
         return
     logger.info(f"session {session.session_id}: twilio call {start.call_sid} started")
     if not runtime.models.ready:

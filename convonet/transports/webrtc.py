@@ -22,8 +22,10 @@ from pipecat.transports.smallwebrtc.request_handler import (
 from pipecat.transports.smallwebrtc.transport import SmallWebRTCTransport
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
+from convonet.admission import busy_response, check_room
 from convonet.deps import RuntimeDep
 from convonet.errors import (
+    ServerBusyError,
     SessionNotFoundError,
 )
 from convonet.pipeline import VoicePipeline, build_pipeline
@@ -224,6 +226,7 @@ async def _answer(
     responses={
         400: {"description": "Malformed SDP"},
         401: {"description": "Missing, used, expired or forged session token"},
+        503: {"description": "Server busy: at its session capacity (see Retry-After)"},
     },
 )
 async def offer(body: OfferRequest, request: Request, runtime: RuntimeDep) -> OfferAnswer:
@@ -239,6 +242,10 @@ async def offer(body: OfferRequest, request: Request, runtime: RuntimeDep) -> Of
         return answer
     pipecat_request.pc_id = None  # an unknown peer id starts a new peer
     session = await session_for(body.request_data or OfferData(), runtime)
+    try:
+        check_room(runtime, session.session_id)
+    except ServerBusyError as error:
+        raise busy_response(error) from error
     await runtime.ensure_ready()
     return await _answer(peers, pipecat_request, _PipelineStarter(peers, runtime, session))
 

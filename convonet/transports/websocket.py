@@ -10,8 +10,9 @@ from pipecat.transports.websocket.fastapi import (
     FastAPIWebsocketTransport,
 )
 
+from convonet.admission import CLOSE_BUSY, check_room
 from convonet.deps import RuntimeDep
-from convonet.errors import SessionNotFoundError
+from convonet.errors import ServerBusyError, SessionNotFoundError
 from convonet.pipeline import VoicePipeline, build_pipeline
 from convonet.runtime import Runtime
 from convonet.session import CallSession
@@ -63,6 +64,11 @@ async def websocket_call(websocket: WebSocket, runtime: RuntimeDep) -> None:
     await websocket.accept()
     session = await _session_for(websocket, runtime)
     if session is None:
+        return
+    try:
+        check_room(runtime, session.session_id)
+    except ServerBusyError as error:
+        await websocket.close(code=CLOSE_BUSY, reason=str(error)[:120])
         return
     await runtime.ensure_ready()
     transport, serializer = create_websocket_transport(websocket, runtime)

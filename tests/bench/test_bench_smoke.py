@@ -122,6 +122,36 @@ def test_concurrency_two_sessions_against_fake_network_providers(tmp_path: Path)
     assert result["config"]["workers"] == 1
 
 
+@pytest.mark.slow
+def test_vad_compares_per_call_silero_with_the_batched_analyzer(tmp_path: Path) -> None:
+    result = _bench(tmp_path, "vad", "--sessions", "3", "--secs", "4")
+    variants = result["variants"]
+    per_call = variants["pipecat SileroVADAnalyzer (per call)"]
+    batched = variants["BatchedSileroVADAnalyzer"]
+    # Both heard the same speech (each call starts speaking at least once in 4 s).
+    assert batched["speech_starts"] == per_call["speech_starts"] >= 3
+    assert per_call["vad_cores_per_call"] > 0 and batched["vad_cores_per_call"] >= 0
+
+
+def test_cpu_split_charges_samples_to_components() -> None:
+    from convonet.bench.cpu_split import split
+
+    raw = "\n".join(
+        [
+            "Runner.run (asyncio/runners.py:118);analyze_audio (convonet/services/vad.py:290);"
+            "infer (convonet/services/vad.py:99) 30",
+            "Runner.run (asyncio/runners.py:118);on_push_frame (pipecat/observers/x.py:1) 10",
+            "Runner.run (asyncio/runners.py:118) 500",  # the event loop waiting: not CPU
+            "main (x.py:1);build_pipeline (convonet/pipeline.py:150);init (deepgram/c.py:1) 10",
+        ]
+    )
+    assert split(raw) == {
+        "VAD: ONNX inference": 60.0,
+        "observers": 20.0,
+        "session setup (pipeline, provider clients)": 20.0,
+    }
+
+
 def test_speech_end_is_found_after_trailing_quiet() -> None:
     pcm = synthesize("What time is it?")
     end = speech_end_secs(pcm + silence(0.7))
