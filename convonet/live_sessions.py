@@ -2,7 +2,7 @@
 
 import asyncio
 from collections import Counter
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from loguru import logger
@@ -16,6 +16,11 @@ class LiveSessions:
     def __init__(self) -> None:
         self._tasks: dict[str, tuple[CallSession, asyncio.Task[None]]] = {}
         self._handles: dict[str, Any] = {}
+        self._on_end: list[Callable[[str], Awaitable[None]]] = []
+
+    def on_end(self, listener: Callable[[str], Awaitable[None]]) -> None:
+        """Call ``listener(session_id)`` whenever a session's pipeline has ended."""
+        self._on_end.append(listener)
 
     def __len__(self) -> int:
         return len(self._tasks)
@@ -51,6 +56,8 @@ class LiveSessions:
         finally:
             self._tasks.pop(session.session_id, None)
             self._handles.pop(session.session_id, None)
+            for listener in self._on_end:
+                await asyncio.shield(listener(session.session_id))
 
     async def cancel_all(self) -> None:
         """Cancel every running session (server shutdown)."""

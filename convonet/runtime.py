@@ -4,11 +4,13 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from loguru import logger
 
 from convonet.agents.factory import AgentFactory
 from convonet.agents.llms import resolve_llm
+from convonet.auth.active import ActiveUsers
 from convonet.bots.registry import BotRegistry, default_registry
 from convonet.errors import ModelsNotReadyError, SessionNotFoundError
 from convonet.live_sessions import LiveSessions
@@ -52,6 +54,11 @@ class Runtime:
     tools: ToolHub | None = None
     live: LiveSessions = field(default_factory=LiveSessions)
     metrics: AppMetrics = field(default_factory=AppMetrics)
+
+    @cached_property
+    def active_users(self) -> ActiveUsers:
+        """Per-request "is this token's user still active" checks (cached briefly)."""
+        return ActiveUsers(self.db, self.settings.active_user_cache_secs)
 
     @property
     def ready(self) -> bool:

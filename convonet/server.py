@@ -10,14 +10,20 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from loguru import logger
 from mcp.server.fastmcp import FastMCP
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from convonet import __version__, health
 from convonet.api import agent as agent_api
 from convonet.auth import routes as auth_routes
+from convonet.auth.session_access import end_text_access
 from convonet.monitor import api as monitor_api
 from convonet.observability import routes as observability_routes
 from convonet.observability.sentry import init_sentry, shutdown_sentry
 from convonet.runtime import open_runtime
+from convonet.security.access_log import strip_queries_from_access_log
+from convonet.security.body_guard import BodyGuardMiddleware
+from convonet.security.errors import install_error_handlers
+from convonet.security.headers import SecurityHeadersMiddleware
 from convonet.settings import Settings
 from convonet.tools.http import MOUNT_PATH as MCP_PATH
 from convonet.tools.http import build_http_server
@@ -31,8 +37,11 @@ def _lifespan(settings: Settings, mcp: FastMCP):  # type: ignore[no-untyped-def]
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if not settings.twilio_signatures_required:
             logger.warning("TWILIO_AUTH_TOKEN is unset: Twilio signature validation is OFF")
+        for name in settings.generated_secrets:
+            logger.warning(f"{name} was unset: generated one, kept in {settings.data_dir}/secrets")
         async with open_runtime(settings) as runtime, mcp.session_manager.run():
             app.state.runtime = runtime
+            runtime.live.on_end(end_text_access(runtime.store))
             # Models load in the background so /healthz answers at once; /readyz waits.
             loading = asyncio.create_task(runtime.models.load())
             try:
@@ -45,6 +54,20 @@ def _lifespan(settings: Settings, mcp: FastMCP):  # type: ignore[no-untyped-def]
                     shutdown_sentry()  # sends the calls' last transactions
 
     return lifespan
+
+
+def _harden(app: FastAPI, settings: Settings) -> None:
+    """Error handlers, body limits, security headers and trusted proxies (outermost last)."""
+    install_error_handlers(app)
+    app.add_middleware(
+        BodyGuardMiddleware,
+        max_bytes=settings.max_request_body_bytes,
+        max_json_depth=settings.max_json_depth,
+    )
+    app.add_middleware(SecurityHeadersMiddleware, settings=settings)
+    # Only listed proxies may say who the client is (X-Forwarded-For) and which scheme it used.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
+    strip_queries_from_access_log()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -78,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for router in routers:
         app.include_router(router)
+    _harden(app, settings)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount(MCP_PATH, mcp.streamable_http_app(), name="mcp")
 

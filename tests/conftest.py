@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
+from convonet.security.serving import uvicorn_options
 from convonet.server import create_app
 from convonet.settings import Settings
 
@@ -45,8 +46,8 @@ class LiveServer:
             host="127.0.0.1",
             port=self.port,
             log_level="warning",
-            ws_max_size=settings.max_ws_message_bytes,
             lifespan="on",
+            **uvicorn_options(settings),
         )
         self.server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._serve, daemon=True)
@@ -115,6 +116,11 @@ def anyio_backend() -> str:
 @pytest.fixture(scope="session")
 def event_loop_policy() -> asyncio.AbstractEventLoopPolicy:
     return asyncio.DefaultEventLoopPolicy()
+
+
+def session_auth(started: dict[str, object]) -> dict[str, str]:
+    """The header that opens a session from :func:`connect` to ``POST /agent/process``."""
+    return {"Authorization": f"Bearer {started['session_token']}"}
 
 
 async def connect(base_url: str, **body: object) -> dict[str, object]:

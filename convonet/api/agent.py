@@ -1,22 +1,23 @@
 """``POST /agent/process``: the agent without audio (the seed's agent-llm API).
 
-A request names a session from ``/api/connect`` (``session_id``) or carries a user JWT;
-consecutive requests with one ``session_id`` are one conversation.
+A request names a session from ``/api/connect`` (``session_id``) and carries its
+``session_token`` as a bearer token, or carries a user JWT (see
+:mod:`convonet.auth.session_access`); consecutive requests with one ``session_id`` are one
+conversation.
 """
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, status
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 
 from convonet.agents.llms import resolve_llm
 from convonet.agents.turn import AgentOutcome
-from convonet.auth.tokens import TokenClaims, verify_token
+from convonet.auth.session_access import TextCaller
+from convonet.auth.tokens import TokenClaims
 from convonet.chat import answer_stored
 from convonet.deps import RuntimeDep
 from convonet.errors import (
-    AuthenticationError,
     SessionNotFoundError,
     UnknownBotError,
     UnknownLLMError,
@@ -26,7 +27,6 @@ from convonet.session import CallSession
 from convonet.storage.models import User
 
 router = APIRouter(tags=["agent"])
-_bearer = HTTPBearer(auto_error=False)
 
 
 class AgentRequest(BaseModel):
@@ -61,21 +61,6 @@ class AgentResponse(BaseModel):
     error: str | None = None
     timing: dict[str, float]
     metadata: dict[str, Any] | None = None
-
-
-async def _claims(
-    runtime: RuntimeDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> TokenClaims | None:
-    if credentials is None:
-        return None
-    try:
-        return verify_token(runtime.settings, credentials.credentials, kind="access")
-    except AuthenticationError as error:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(error)) from error
-
-
-OptionalUser = Annotated[TokenClaims | None, Depends(_claims)]
 
 
 async def _existing_or_new(
@@ -135,7 +120,7 @@ def _response(session: CallSession, outcome: AgentOutcome, body: AgentRequest) -
     "/agent/process",
     responses={400: {}, 401: {}, 403: {}, 404: {"description": "Unknown or expired session"}},
 )
-async def process(body: AgentRequest, runtime: RuntimeDep, user: OptionalUser) -> AgentResponse:
+async def process(body: AgentRequest, runtime: RuntimeDep, user: TextCaller) -> AgentResponse:
     """Answer one utterance with the agent graph, as a voice call would (without audio)."""
     session = await _session_for(runtime, body, user)
     return _response(session, await answer_stored(runtime, session, body.text), body)

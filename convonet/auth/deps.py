@@ -1,4 +1,8 @@
-"""FastAPI dependency aliases: the current user from a bearer JWT, role and team checks."""
+"""FastAPI dependency aliases: the current user from a bearer JWT, role and team checks.
+
+Every request re-checks that the token's user still exists and is active (cached briefly,
+see :class:`~convonet.auth.active.ActiveUsers`), so disabling a user ends their access.
+"""
 
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
@@ -22,7 +26,8 @@ async def current_claims(
     """The verified claims of the request's access token.
 
     Raises:
-        HTTPException: 401 with the reason when the token is missing or bad.
+        HTTPException: 401 with the reason when the token is missing or bad, or its user
+            is disabled or deleted.
     """
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(
@@ -31,11 +36,18 @@ async def current_claims(
             headers={"WWW-Authenticate": "Bearer"},
         )
     try:
-        return verify_token(runtime.settings, credentials.credentials, kind="access")
+        claims = verify_token(runtime.settings, credentials.credentials, kind="access")
     except AuthenticationError as error:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, str(error), headers={"WWW-Authenticate": "Bearer"}
         ) from error
+    if not await runtime.active_users.is_active(claims.user_id):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "the account is disabled or gone",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return claims
 
 
 CurrentUser = Annotated[TokenClaims, Depends(current_claims)]

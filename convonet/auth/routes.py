@@ -1,4 +1,4 @@
-"""``/api/auth``: password login, token refresh, and who am I."""
+"""``/api/auth``: password login, token refresh (rotated, single use), and who am I."""
 
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, Field
@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from convonet.auth.deps import CurrentUser
 from convonet.auth.limiter import IP, USER, LoginLimiter
+from convonet.auth.refresh import consume_refresh_token
 from convonet.auth.tokens import TokenClaims, TokenType, issue_token, verify_token
 from convonet.deps import RuntimeDep
 from convonet.errors import AuthenticationError, RateLimitedError
@@ -37,7 +38,7 @@ class TokenPair(BaseModel):
     token_type: str = "bearer"
 
 
-async def _tokens_for(runtime: Runtime, user: User) -> TokenPair:
+async def _tokens_for(runtime: Runtime, user: User, family: str | None = None) -> TokenPair:
     async with runtime.db.session() as session:
         team_id = await session.scalar(
             select(TeamMember.team_id).where(TeamMember.user_id == user.id).limit(1)
@@ -51,6 +52,7 @@ async def _tokens_for(runtime: Runtime, user: User) -> TokenPair:
             roles=user.roles,
             team_id=team_id,
             kind=kind,
+            family=family,
         )
 
     return TokenPair(access_token=token("access"), refresh_token=token("refresh"))
@@ -59,7 +61,7 @@ async def _tokens_for(runtime: Runtime, user: User) -> TokenPair:
 @router.post("/login", responses={401: {}, 429: {}})
 async def login(body: LoginRequest, request: Request, runtime: RuntimeDep) -> TokenPair:
     """Exchange email and password for an access and a refresh token."""
-    limiter = LoginLimiter(runtime.store, runtime.settings)
+    limiter = LoginLimiter(runtime.store, runtime.settings, runtime.metrics)
     keys = {IP: request.client.host if request.client else None, USER: body.email.lower()}
     try:
         await limiter.check(keys)
@@ -69,7 +71,9 @@ async def login(body: LoginRequest, request: Request, runtime: RuntimeDep) -> To
         ) from error
     async with runtime.db.session() as session:
         user = await get_by_email(session, body.email)
-    if user is None or not user.is_active or not await check_password(user, body.password):
+    # Unknown emails are checked against a dummy hash: the answer takes as long either way.
+    matched = await check_password(user, body.password)
+    if user is None or not user.is_active or not matched:
         await limiter.failed(keys, reason="wrong email or password")
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong email or password")
     await limiter.succeeded(keys[USER])
@@ -78,16 +82,20 @@ async def login(body: LoginRequest, request: Request, runtime: RuntimeDep) -> To
 
 @router.post("/refresh", responses={401: {}})
 async def refresh(body: RefreshRequest, runtime: RuntimeDep) -> TokenPair:
-    """Exchange a refresh token for a new token pair."""
+    """Exchange a refresh token (once) for a new token pair of the same sign-in family.
+
+    Presenting an already exchanged refresh token revokes its whole family.
+    """
     try:
         claims = verify_token(runtime.settings, body.refresh_token, kind="refresh")
+        family = await consume_refresh_token(runtime.store.redis, claims, body.refresh_token)
     except AuthenticationError as error:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(error)) from error
     async with runtime.db.session() as session:
         user = await session.get(User, claims.user_id)
     if user is None or not user.is_active:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "the account no longer exists")
-    return await _tokens_for(runtime, user)
+    return await _tokens_for(runtime, user, family)
 
 
 @router.get("/me")

@@ -1,6 +1,7 @@
 """JWTs for dashboards and REST: HS256 access (30 min) and refresh (7 days) tokens."""
 
 import time
+import uuid
 from typing import Any, Literal
 
 import jwt
@@ -23,6 +24,8 @@ class TokenClaims(BaseModel):
     type: TokenType
     exp: int
     iat: int
+    jti: str | None = None  # unique per token (refresh rotation tracks it)
+    fam: str | None = None  # a refresh token's family: one login and its rotations
 
 
 def issue_token(
@@ -34,8 +37,13 @@ def issue_token(
     team_id: str | None,
     kind: TokenType,
     now: float | None = None,
+    family: str | None = None,
 ) -> str:
-    """Sign a token of ``kind`` for a user."""
+    """Sign a token of ``kind`` for a user.
+
+    Every token gets a random ``jti``; a refresh token also carries its family (``family``,
+    or a new one for a fresh login), so reusing a rotated token can revoke the whole family.
+    """
     issued = int(now if now is not None else time.time())
     lifetime = (
         settings.jwt_access_minutes * 60
@@ -50,7 +58,9 @@ def issue_token(
         type=kind,
         iat=issued,
         exp=issued + lifetime,
-    ).model_dump()
+        jti=uuid.uuid4().hex,
+        fam=(family or uuid.uuid4().hex) if kind == "refresh" else None,
+    ).model_dump(exclude_none=True)
     return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm=ALGORITHM)
 
 

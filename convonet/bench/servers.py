@@ -68,7 +68,7 @@ def _environment(data_dir: Path, overrides: Mapping[str, str]) -> dict[str, str]
     env.update(
         {
             "HF_HUB_OFFLINE": "1",
-            "ENVIRONMENT": "development",
+            "ENVIRONMENT": "test",  # the fixture demo user (its known PIN) signs in
             "DATA_DIR": str(data_dir),
             "LOG_LEVEL": "WARNING",
             "AUTH_MAX_FAILURES": "1000",

@@ -74,13 +74,16 @@ def downgrade(revision: str) -> None:
 
 @db.command("seed-demo")
 def seed_demo() -> None:
-    """Migrate, then create the demo user (PIN 1234), a team and sample data."""
+    """Migrate, then create the demo user, a team and sample data (not in production)."""
     from convonet.storage import migrate
     from convonet.storage.db import Database
-    from convonet.storage.seed import DEMO_EMAIL, DEMO_PIN
+    from convonet.storage.seed import DEMO_EMAIL, demo_credentials
     from convonet.storage.seed import seed_demo as run_seed
 
     settings = Settings()
+    if settings.environment == "production":
+        raise click.ClickException("production has no demo user")
+    pin = demo_credentials(settings).pin
 
     async def work() -> int:
         await migrate.upgrade(settings)
@@ -89,7 +92,7 @@ def seed_demo() -> None:
         return report.total_created
 
     created = _run(work)
-    click.echo(f"demo data ready ({created} records created): {DEMO_EMAIL}, PIN {DEMO_PIN}")
+    click.echo(f"demo data ready ({created} records created): {DEMO_EMAIL}, PIN {pin}")
 
 
 @click.group()
@@ -101,7 +104,7 @@ def users() -> None:
 @click.option("--email", required=True, help="Unique email address.")
 @click.option("--name", required=True, help="Display name (used in greetings).")
 @click.option("--password", default=None, help="Dashboard password (8+ characters).")
-@click.option("--pin", default=None, help="Voice PIN, 4 to 8 digits, unique.")
+@click.option("--pin", default=None, help="Voice PIN, 6 to 8 digits, unique.")
 @click.option(
     "--role",
     "roles",
@@ -166,7 +169,7 @@ def list_users() -> None:
 @click.argument("email")
 @click.argument("pin")
 def set_pin(email: str, pin: str) -> None:
-    """Give the user with EMAIL the voice PIN PIN (4 to 8 digits, unique)."""
+    """Give the user with EMAIL the voice PIN PIN (6 to 8 digits, unique)."""
     from convonet.storage import users as user_service
     from convonet.storage.db import Database
 

@@ -25,6 +25,7 @@ def serve(host: str | None, port: int | None, log_level: str | None) -> None:
     import uvicorn
 
     from convonet.logging import configure_logging
+    from convonet.security.serving import uvicorn_options
     from convonet.server import create_app
     from convonet.settings import Settings
 
@@ -36,8 +37,8 @@ def serve(host: str | None, port: int | None, log_level: str | None) -> None:
         create_app(settings),
         host=host,
         port=port,
-        ws_max_size=settings.max_ws_message_bytes,
         log_level=(log_level or settings.log_level).lower(),
+        **uvicorn_options(settings),
     )
 
 

@@ -139,6 +139,13 @@ class AppMetrics(TurnListener):
             ["channel", "bot"],
             registry=reg,
         )
+        self.auth_lockouts = Counter(
+            "convonet_auth_lockouts",
+            "Sign-in attempts refused by a lockout or spent budget (scope: ip, user, phone, "
+            "called, pin_only)",
+            ["scope"],
+            registry=reg,
+        )
 
     # --- recording (synchronous, in-memory) -----------------------------------------------
 

@@ -1,6 +1,7 @@
 """User accounts: creation, listing, voice PINs and passwords (used by the CLI and auth).
 
-Voice PINs are 4 to 8 digits, stored as a keyed HMAC-SHA256 (hex) under
+Voice PINs are 4 to 8 digits (new PINs at least 6: shorter ones predate that rule and are
+still accepted at sign-in), stored as a keyed HMAC-SHA256 (hex) under
 ``Settings.pin_hash_secret``: deterministic, so ``find_by_pin`` looks a PIN up directly and
 the unique index guarantees one user per PIN; keyed, so a leaked table does not reveal PINs
 without the secret. Passwords are bcrypt hashes (hashed off the event loop).
@@ -10,9 +11,11 @@ work (``Database.session()``) commits.
 """
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import re
+import secrets
 from collections.abc import Iterable
 
 import bcrypt
@@ -25,6 +28,7 @@ from convonet.errors import DuplicateError, InvalidInputError, InvalidPinError, 
 from convonet.storage.models import Role, User
 
 PIN_PATTERN = re.compile(r"[0-9]{4,8}")
+NEW_PIN_DIGITS = 6  # new and changed PINs; shorter existing ones still sign in
 EMAIL_PATTERN = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
 PHONE_PATTERN = re.compile(r"\+[1-9][0-9]{6,14}")
 MAX_EMAIL = 320
@@ -41,6 +45,17 @@ def validate_pin(pin: str) -> str:
     """
     if not isinstance(pin, str) or PIN_PATTERN.fullmatch(pin) is None:
         raise InvalidPinError("a PIN is 4 to 8 digits")
+    return pin
+
+
+def validate_new_pin(pin: str) -> str:
+    """Return ``pin`` if it may be given to a user now: 6 to 8 ASCII digits.
+
+    Raises:
+        InvalidPinError: Malformed, or fewer than 6 digits.
+    """
+    if len(validate_pin(pin)) < NEW_PIN_DIGITS:
+        raise InvalidPinError(f"a new PIN needs at least {NEW_PIN_DIGITS} digits")
     return pin
 
 
@@ -88,9 +103,26 @@ def verify_password(password: str, password_hash: str | None) -> bool:
         return False
 
 
-async def check_password(user: User, password: str) -> bool:
-    """Whether ``password`` is ``user``'s password, checked off the event loop."""
-    return await asyncio.to_thread(verify_password, password, user.password_hash)
+@functools.cache
+def _dummy_hash() -> str:
+    """A bcrypt hash of a random password, made once (same cost as real hashes)."""
+    return bcrypt.hashpw(secrets.token_bytes(16).hex().encode(), bcrypt.gensalt()).decode()
+
+
+async def check_password(user: User | None, password: str) -> bool:
+    """Whether ``password`` is ``user``'s password, checked off the event loop.
+
+    Without a user (unknown email) or without a password hash the password is checked
+    against a dummy hash, so the answer takes as long as for a real account and response
+    times do not reveal which emails exist.
+    """
+    real = user.password_hash if user is not None else None
+    return await asyncio.to_thread(_verify_or_dummy, password, real)
+
+
+def _verify_or_dummy(password: str, password_hash: str | None) -> bool:
+    matched = verify_password(password, password_hash or _dummy_hash())
+    return matched and password_hash is not None
 
 
 def normalize_email(email: str) -> str:
@@ -178,7 +210,7 @@ async def create_user(
         email: Unique address (stored lower-cased).
         name: Display name, used in greetings.
         password: For dashboard/REST login (8 characters to 72 bytes); none means no login.
-        pin: Voice PIN, 4 to 8 digits, unique across users.
+        pin: Voice PIN, 6 to 8 digits, unique across users.
         roles: Role names (``user``, ``agent``, ``supervisor``, ``admin``); ``user`` if none.
         phone: E.164 caller number, unique across users.
         timezone: IANA time zone name.
@@ -194,7 +226,7 @@ async def create_user(
         email=normalize_email(email),
         name=_clean_name(name),
         phone=normalize_phone(phone) if phone else None,
-        voice_pin_hash=hash_pin(pin, pin_secret) if pin is not None else None,
+        voice_pin_hash=hash_pin(validate_new_pin(pin), pin_secret) if pin is not None else None,
         timezone=timezone,
     )
     user.set_roles(parse_roles(roles))
@@ -246,14 +278,28 @@ async def get_by_phone(session: AsyncSession, phone: str) -> User | None:
 
 
 async def set_pin(
-    session: AsyncSession, user: User, pin: str | None, *, pin_secret: SecretStr | str
+    session: AsyncSession,
+    user: User,
+    pin: str | None,
+    *,
+    pin_secret: SecretStr | str,
+    legacy_length: bool = False,
 ) -> User:
     """Give ``user`` a new voice PIN (``None`` removes it).
 
+    Args:
+        session: The unit of work.
+        user: Whose PIN.
+        pin: 6 to 8 digits, or ``None``.
+        pin_secret: ``Settings.pin_hash_secret``.
+        legacy_length: Also accept 4 or 5 digits (only the test fixture's demo PIN).
+
     Raises:
-        InvalidPinError: ``pin`` is not 4 to 8 digits.
+        InvalidPinError: ``pin`` is malformed or too short.
         DuplicateError: Another user has this PIN.
     """
+    if pin is not None and not legacy_length:
+        validate_new_pin(pin)
     pin_hash = hash_pin(pin, pin_secret) if pin is not None else None
     await _ensure_free(session, user, voice_pin_hash=pin_hash)
     user.voice_pin_hash = pin_hash

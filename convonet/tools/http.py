@@ -5,7 +5,7 @@ The endpoint carries every tool group on one FastMCP server. A bearer access tok
 Redis handles are the app's own.
 """
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from mcp.server.auth.provider import AccessToken
@@ -24,10 +24,13 @@ MOUNT_PATH = "/mcp"
 
 
 class JWTTokenVerifier:
-    """Accepts Convonet access tokens; the MCP client id is the token's user id."""
+    """Accepts Convonet access tokens of active users; the MCP client id is the user id."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, is_active: Callable[[str], Awaitable[bool]] | None = None
+    ) -> None:
         self._settings = settings
+        self._is_active = is_active
 
     async def verify_token(self, token: str) -> AccessToken | None:
         """The access the token grants, or ``None`` (the SDK answers 401)."""
@@ -35,6 +38,8 @@ class JWTTokenVerifier:
             claims = verify_token(self._settings, token, kind="access")
         except AuthenticationError:
             return None
+        if self._is_active is not None and not await self._is_active(claims.user_id):
+            return None  # disabled or deleted since the token was issued
         return AccessToken(
             token=token,
             client_id=claims.user_id,
@@ -63,7 +68,9 @@ def build_http_server(settings: Settings, runtime: Callable[[], Runtime]) -> Fas
         stateless_http=True,
         json_response=True,
         streamable_http_path="/",
-        token_verifier=JWTTokenVerifier(settings),
+        token_verifier=JWTTokenVerifier(
+            settings, lambda user_id: runtime().active_users.is_active(user_id)
+        ),
         auth=AuthSettings(
             issuer_url=base,  # type: ignore[arg-type]
             resource_server_url=f"{base}{MOUNT_PATH}",  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from convonet.agents.llms import available_llms, resolve_llm
+from convonet.auth.session_access import issue_session_token
 from convonet.auth.voice import sign_in_with_pin
 from convonet.deps import RuntimeDep
 from convonet.errors import (
@@ -37,7 +38,11 @@ class ConnectRequest(BaseModel):
 class ConnectResponse(BaseModel):
     """Where and how to connect."""
 
-    session_id: str
+    session_id: str = Field(description="Names the session (not a credential)")
+    session_token: str = Field(
+        description="Bearer secret for POST /agent/process on this session, until its call "
+        "ends; keep it private"
+    )
     ws_url: str = Field(description="Absolute WebSocket URL with a single-use token (60 s)")
     token: str = Field(description="The same single-use token, for WebRTC offers")
     user_name: str
@@ -106,8 +111,12 @@ async def connect(runtime: RuntimeDep, request: Request, body: ConnectRequest) -
         session.session_id, runtime.settings.session_token_ttl_secs
     )
     url = websocket_url(request, runtime.settings, f"/ws?token={token}")
+    text_token = await issue_session_token(
+        runtime.store, session.session_id, runtime.settings.session_ttl_secs
+    )
     return ConnectResponse(
         session_id=session.session_id,
+        session_token=text_token,
         ws_url=url,
         token=token,
         user_name=session.user_name or "",

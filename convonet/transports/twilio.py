@@ -210,7 +210,13 @@ async def pin_webhook(request: Request, runtime: RuntimeDep) -> Response:
     # Anonymous calls share one lockout key rather than escaping the limit.
     caller = form.get("From", "").strip() or "unknown"
     try:
-        who = await sign_in_with_pin(runtime, digits, client_ip=None, caller_number=caller)
+        who = await sign_in_with_pin(
+            runtime,
+            digits,
+            client_ip=None,
+            caller_number=caller,
+            called_number=form.get("To", "").strip() or None,
+        )
     except RateLimitedError as error:
         logger.warning(
             f"twilio call {call_sid}: {_mask(caller)} locked out ({error.retry_after} s)"

@@ -1,4 +1,10 @@
-"""Absolute URLs for clients: from the ``PUBLIC_URL`` setting or the request's own host."""
+"""Absolute URLs for clients: from the ``PUBLIC_URL`` setting or the request's own host.
+
+``X-Forwarded-Host`` names another host only when that host is listed in
+``FORWARDED_HOSTS``: the URLs built here carry connection tokens, so a header must not be
+able to send them elsewhere. The scheme comes from the connection, which uvicorn's
+``ProxyHeadersMiddleware`` sets from ``X-Forwarded-Proto`` for ``FORWARDED_ALLOW_IPS`` only.
+"""
 
 from urllib.parse import urlsplit
 
@@ -11,9 +17,13 @@ def public_base(connection: HTTPConnection, settings: Settings) -> str:
     """The externally reachable ``scheme://host[:port]`` of this server."""
     if settings.public_url:
         return settings.public_url.rstrip("/")
-    # Behind a proxy, X-Forwarded-* tell the scheme and host the client actually used.
-    scheme = connection.headers.get("x-forwarded-proto", connection.url.scheme)
-    host = connection.headers.get("x-forwarded-host", connection.headers.get("host"))
+    scheme, host = connection.url.scheme, connection.headers.get("host")
+    forwarded = connection.headers.get("x-forwarded-host", "").strip().lower()
+    if forwarded and forwarded in {name.lower() for name in settings.forwarded_hosts}:
+        # A listed proxy host: the scheme it reports is the one the client used.
+        proto = connection.headers.get("x-forwarded-proto", "").strip().lower()
+        scheme = proto if proto in {"http", "https", "ws", "wss"} else scheme
+        host = forwarded
     return f"{scheme}://{host or connection.url.netloc}"
 
 

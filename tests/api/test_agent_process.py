@@ -9,7 +9,7 @@ from sqlalchemy import select
 from convonet.auth.tokens import issue_token
 from convonet.domains.productivity.models import Todo
 from convonet.storage.seed import DEMO_EMAIL, DEMO_PASSWORD
-from tests.conftest import LiveServer, connect
+from tests.conftest import LiveServer, connect, session_auth
 
 pytestmark = pytest.mark.integration
 
@@ -28,8 +28,9 @@ async def _todo_titles(live_app: LiveServer) -> list[str]:
 
 
 async def test_a_spoken_request_runs_the_tool_and_answers(live_app: LiveServer) -> None:
-    session_id = str((await connect(live_app.url))["session_id"])
-    async with httpx.AsyncClient(base_url=live_app.url, timeout=30) as http:
+    started = await connect(live_app.url)
+    session_id, auth = str(started["session_id"]), session_auth(started)
+    async with httpx.AsyncClient(base_url=live_app.url, headers=auth, timeout=30) as http:
         answer = await http.post(
             "/agent/process",
             json={"text": "add water the ferns to my to-do list", "session_id": session_id},
@@ -47,8 +48,9 @@ async def test_a_spoken_request_runs_the_tool_and_answers(live_app: LiveServer) 
 
 
 async def test_consecutive_calls_are_one_conversation(live_app: LiveServer) -> None:
-    session_id = str((await connect(live_app.url))["session_id"])
-    async with httpx.AsyncClient(base_url=live_app.url, timeout=30) as http:
+    started = await connect(live_app.url)
+    session_id, auth = str(started["session_id"]), session_auth(started)
+    async with httpx.AsyncClient(base_url=live_app.url, headers=auth, timeout=30) as http:
         first = (
             await http.post(
                 "/agent/process", json={"text": "remind me to call mom", "session_id": session_id}
@@ -65,8 +67,9 @@ async def test_consecutive_calls_are_one_conversation(live_app: LiveServer) -> N
 
 
 async def test_a_transfer_appears_as_tool_call_and_transfer(live_app: LiveServer) -> None:
-    session_id = str((await connect(live_app.url))["session_id"])
-    async with httpx.AsyncClient(base_url=live_app.url, timeout=30) as http:
+    started = await connect(live_app.url)
+    session_id, auth = str(started["session_id"]), session_auth(started)
+    async with httpx.AsyncClient(base_url=live_app.url, headers=auth, timeout=30) as http:
         body = (
             await http.post(
                 "/agent/process",
@@ -115,8 +118,9 @@ async def test_bad_requests_get_clear_errors(
 
 
 async def test_unknown_llm_for_a_turn_is_a_400(live_app: LiveServer) -> None:
-    session_id = str((await connect(live_app.url))["session_id"])
-    async with httpx.AsyncClient(base_url=live_app.url) as http:
+    started = await connect(live_app.url)
+    session_id, auth = str(started["session_id"]), session_auth(started)
+    async with httpx.AsyncClient(base_url=live_app.url, headers=auth) as http:
         response = await http.post(
             "/agent/process", json={"text": "hi", "session_id": session_id, "llm": "nope"}
         )

@@ -131,9 +131,14 @@ def test_role_dependency_admits_only_the_role(tmp_path: Path) -> None:
     settings = test_settings(tmp_path)
     app = FastAPI()
 
+    class _ActiveUsers:
+        async def is_active(self, user_id: str) -> bool:
+            return user_id == "u1"  # the only user this app knows
+
     class _Runtime:
         def __init__(self, settings: Settings) -> None:
             self.settings = settings
+            self.active_users = _ActiveUsers()
 
     app.state.runtime = _Runtime(settings)
 

@@ -3,21 +3,40 @@
 import asyncio
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
+if TYPE_CHECKING:
+    from tests.conftest import LiveServer
+
 from convonet.auth.tokens import issue_token
-from convonet.settings import Settings
 from convonet.storage.seed import DEMO_EMAIL, DEMO_PASSWORD
+from convonet.storage.users import create_user, get_by_email
 
 
-def token_for(settings: Settings, roles: list[str], user_id: str = "u-test") -> str:
-    """An access token signed with ``settings``' secret for a user holding ``roles``."""
+def token_for(server: "LiveServer", roles: list[str]) -> str:
+    """An access token for an active user of ``server`` holding ``roles`` (made if needed).
+
+    Tokens of users that do not exist are refused, so the user is created first.
+    """
+    settings = server.runtime.settings
+    email = f"{'-'.join(roles)}@monitor.test"
+
+    async def ensure_user() -> str:
+        async with server.runtime.db.session() as session:
+            user = await get_by_email(session, email)
+            if user is None:
+                user = await create_user(
+                    session, pin_secret=settings.pin_hash_secret, email=email,
+                    name="Monitor Test", roles=roles,
+                )  # fmt: skip
+            return user.id
+
+    user_id = asyncio.run_coroutine_threadsafe(ensure_user(), server.loop).result(30)
     return issue_token(
-        settings, user_id=user_id, email=f"{user_id}@test", roles=roles, team_id=None,
-        kind="access",
-    )  # fmt: skip
+        settings, user_id=user_id, email=email, roles=roles, team_id=None, kind="access"
+    )
 
 
 async def demo_token(base_url: str) -> str:

@@ -10,7 +10,7 @@ import pytest
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from tests.conftest import LiveServer, connect
+from tests.conftest import LiveServer, connect, session_auth
 from tests.conftest import test_settings as settings_for
 from tests.fakes.backends import redis_url
 from tests.monitor.conftest import token_for
@@ -80,12 +80,13 @@ async def test_a_turn_on_instance_b_reaches_a_dashboard_on_instance_a(
 ) -> None:
     a, b = two_instances
     listening = await _subscribers()
-    headers = {"Authorization": f"Bearer {token_for(a.settings, ['supervisor'])}"}
-    session_id = str((await connect(b.url))["session_id"])
+    headers = {"Authorization": f"Bearer {token_for(a, ['supervisor'])}"}
+    started = await connect(b.url)
+    session_id, auth = str(started["session_id"]), session_auth(started)
     async with (
         httpx.AsyncClient(base_url=a.url, headers=headers, timeout=15) as dashboard,
         dashboard.stream("GET", "/agent-monitor/api/live") as live,
-        httpx.AsyncClient(base_url=b.url, timeout=30) as caller,
+        httpx.AsyncClient(base_url=b.url, headers=auth, timeout=30) as caller,
     ):
         assert live.status_code == 200
         assert live.headers["content-type"].startswith("text/event-stream")

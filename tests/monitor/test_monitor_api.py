@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from tests.conftest import LiveServer, connect
+from tests.conftest import LiveServer, connect, session_auth
 from tests.monitor.conftest import demo_token, poll, token_for
 
 pytestmark = pytest.mark.integration
@@ -18,8 +18,7 @@ API = (
 
 
 async def test_the_api_needs_a_supervisor_or_admin(live_app: LiveServer) -> None:
-    settings = live_app.runtime.settings
-    user = token_for(settings, ["user", "agent"])
+    user = token_for(live_app, ["user", "agent"])
     async with httpx.AsyncClient(base_url=live_app.url, timeout=10) as http:
         for path in API:
             assert (await http.get(path)).status_code == 401, path
@@ -28,7 +27,7 @@ async def test_the_api_needs_a_supervisor_or_admin(live_app: LiveServer) -> None
             forbidden = await http.get(path, headers={"Authorization": f"Bearer {user}"})
             assert forbidden.status_code == 403, path
             assert "supervisor" in forbidden.json()["detail"]
-        supervisor = {"Authorization": f"Bearer {token_for(settings, ['supervisor'])}"}
+        supervisor = {"Authorization": f"Bearer {token_for(live_app, ['supervisor'])}"}
         assert (await http.get(API[0], headers=supervisor)).status_code == 200
         for page in ("/agent-monitor", "/tool-execution"):  # the pages sign in by themselves
             html = await http.get(page)
@@ -36,7 +35,7 @@ async def test_the_api_needs_a_supervisor_or_admin(live_app: LiveServer) -> None
 
 
 async def test_the_stage_table_is_served_in_turn_order(live_app: LiveServer) -> None:
-    headers = {"Authorization": f"Bearer {token_for(live_app.runtime.settings, ['supervisor'])}"}
+    headers = {"Authorization": f"Bearer {token_for(live_app, ['supervisor'])}"}
     async with httpx.AsyncClient(base_url=live_app.url, headers=headers, timeout=10) as http:
         rows = (await http.get("/agent-monitor/api/stages")).json()
     names = [row["name"] for row in rows]
@@ -52,7 +51,7 @@ async def test_the_stage_table_is_served_in_turn_order(live_app: LiveServer) -> 
 
 
 async def test_bad_parameters_are_refused_with_reasons(live_app: LiveServer) -> None:
-    headers = {"Authorization": f"Bearer {token_for(live_app.runtime.settings, ['admin'])}"}
+    headers = {"Authorization": f"Bearer {token_for(live_app, ['admin'])}"}
     refused = {
         ("/agent-monitor/api/stats", "window_s=1"): 422,
         ("/agent-monitor/api/stats", "llm=gpt-99"): 422,
@@ -74,8 +73,9 @@ async def test_bad_parameters_are_refused_with_reasons(live_app: LiveServer) -> 
 
 async def test_agent_process_tool_calls_appear_in_tool_execution(live_app: LiveServer) -> None:
     token = await demo_token(live_app.url)
-    session_id = str((await connect(live_app.url))["session_id"])
-    async with httpx.AsyncClient(base_url=live_app.url, timeout=30) as http:
+    started = await connect(live_app.url)
+    session_id, auth = str(started["session_id"]), session_auth(started)
+    async with httpx.AsyncClient(base_url=live_app.url, headers=auth, timeout=30) as http:
         answer = await http.post(
             "/agent/process",
             json={"text": "add repot the basil to my to-do list", "session_id": session_id},
@@ -114,8 +114,9 @@ async def test_agent_process_tool_calls_appear_in_tool_execution(live_app: LiveS
 
 async def test_interactions_page_through_the_stream(live_app: LiveServer) -> None:
     token = await demo_token(live_app.url)
-    session_id = str((await connect(live_app.url))["session_id"])
-    async with httpx.AsyncClient(base_url=live_app.url, timeout=30) as http:
+    started = await connect(live_app.url)
+    session_id, auth = str(started["session_id"]), session_auth(started)
+    async with httpx.AsyncClient(base_url=live_app.url, headers=auth, timeout=30) as http:
         for text in ("what time is it", "what's the date today", "hello"):
             answer = await http.post(
                 "/agent/process", json={"text": text, "session_id": session_id}

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from convonet.turns.stages import STAGES, WATERFALL_STAGES
-from tests.conftest import LiveServer, connect
+from tests.conftest import LiveServer, connect, session_auth
 from tests.fakes.speech import silence, synthesize
 from tests.fakes.voice_client import VoiceClient
 from tests.monitor.conftest import demo_token, poll
@@ -97,20 +97,27 @@ async def test_spoken_turn_has_monotonic_stages_and_is_served(live_app: LiveServ
 
 
 async def test_voice_and_text_turns_share_one_record_and_stage_table(live_app: LiveServer) -> None:
-    session_id, _, _ = await _spoken_turn(live_app)
+    voice_session, _, _ = await _spoken_turn(live_app)
+    started = await connect(live_app.url)
     async with httpx.AsyncClient(base_url=live_app.url, timeout=30) as http:
         answer = await http.post(
-            "/agent/process", json={"text": "what time is it", "session_id": session_id}
+            "/agent/process",
+            json={"text": "what time is it", "session_id": started["session_id"]},
+            headers=session_auth(started),
         )
     assert answer.status_code == 200, answer.text
     token = await demo_token(live_app.url)
-    body = await poll(
-        live_app.url, "/agent-monitor/api/interactions", token,
-        lambda b: {"voice", "text"} <= {t["kind"] for t in b["items"]},
-        params={"session_id": session_id},
-    )  # fmt: skip
-    voice = next(t for t in body["items"] if t["kind"] == "voice")
-    text = next(t for t in body["items"] if t["kind"] == "text")
+
+    async def turn_of(session_id: str, kind: str) -> dict[str, Any]:
+        body = await poll(
+            live_app.url, "/agent-monitor/api/interactions", token,
+            lambda b: any(t["kind"] == kind for t in b["items"]),
+            params={"session_id": session_id},
+        )  # fmt: skip
+        return next(t for t in body["items"] if t["kind"] == kind)
+
+    voice = await turn_of(voice_session, "voice")
+    text = await turn_of(str(started["session_id"]), "text")
     assert set(voice) == set(text) and set(voice["times"]) == set(text["times"])
     assert set(voice["stages"]) <= set(STAGES) and set(text["stages"]) <= set(STAGES)
     # The agent's stages mean the same in both: measured from the same moments.

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import LiveServer, connect
+from tests.conftest import LiveServer, connect, session_auth
 from tests.conftest import test_settings as settings_for
 from tests.fakes.anthropic_api import FakeAnthropic
 from tests.fakes.llm_server import FakeLLMServer
@@ -61,8 +61,12 @@ async def _scrape_until(url: str, done: Callable[[Samples], bool], timeout: floa
     raise AssertionError(f"metrics never reached the expected state: {samples}")
 
 
-async def _process(url: str, session_id: str, text: str, llm: str | None = None) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+async def _process(
+    url: str, started: dict[str, Any], text: str, llm: str | None = None
+) -> dict[str, Any]:
+    """A text turn on the session ``started`` (``/api/connect``'s answer) opened."""
+    session_id = started["session_id"]
+    async with httpx.AsyncClient(base_url=url, timeout=30, headers=session_auth(started)) as http:
         body = {"text": text, "session_id": session_id, **({"llm": llm} if llm else {})}
         response = await http.post("/agent/process", json=body)
     assert response.status_code == 200, response.text
@@ -79,7 +83,7 @@ async def test_a_spoken_turn_and_text_tool_calls_appear_in_metrics(server: LiveS
         await client.wait_for(lambda r: len(r.rtvi("bot-stopped-speaking")) >= 2, timeout=25)
     assert value(during, "convonet_active_sessions", channel="websocket") == 1
 
-    text_session = str((await connect(server.url))["session_id"])
+    text_session = await connect(server.url)
     reply = await _process(server.url, text_session, "add water the ferns to my to-do list")
     assert [c["name"] for c in reply["tool_calls"]] == ["create_todo"]
 
@@ -133,9 +137,9 @@ async def test_a_provider_fallback_increments_the_fallback_counter(
 ) -> None:
     before = await scrape(server.url)
     failed_before = len(failing_claude.requests)
-    session_id = str((await connect(server.url))["session_id"])
+    started = await connect(server.url)
 
-    reply = await _process(server.url, session_id, "what time is it", llm="claude")
+    reply = await _process(server.url, started, "what time is it", llm="claude")
 
     assert reply["llm_used"] == "offline" and reply["response"].startswith("It's")
     claude_failures = len(failing_claude.requests) - failed_before

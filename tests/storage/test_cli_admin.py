@@ -45,7 +45,7 @@ def test_users_add_list_and_set_pin(cli: AdminCli) -> None:
     assert "no users yet" in cli("users", "list").output
     added = cli(
         "users", "add", "--email", "Ann@Example.com", "--name", "Ann Lee",
-        "--password", "a-good-password", "--pin", "2468",
+        "--password", "a-good-password", "--pin", "246810",
         "--role", "agent", "--role", "supervisor", "--phone", "+1 555 010 2000",
     )  # fmt: skip
     assert added.exit_code == 0, added.output
@@ -56,18 +56,18 @@ def test_users_add_list_and_set_pin(cli: AdminCli) -> None:
         ["ann@example.com", "Ann Lee", "agent,supervisor", "+15550102000", "pin"],
         ["bob@example.com", "Bob", "user", "-", "no pin"],
     ]
-    assert asyncio.run(_pin_owner(cli.settings, "2468")) == "ann@example.com"
-    changed = cli("users", "set-pin", "bob@example.com", "1357")
+    assert asyncio.run(_pin_owner(cli.settings, "246810")) == "ann@example.com"
+    changed = cli("users", "set-pin", "bob@example.com", "135791")
     assert changed.exit_code == 0 and "PIN updated for bob@example.com" in changed.output
-    assert asyncio.run(_pin_owner(cli.settings, "1357")) == "bob@example.com"
+    assert asyncio.run(_pin_owner(cli.settings, "135791")) == "bob@example.com"
 
 
 def test_user_errors_are_one_line_messages(cli: AdminCli) -> None:
     cli("db", "upgrade")
-    cli("users", "add", "--email", "ann@example.com", "--name", "Ann", "--pin", "2468")
+    cli("users", "add", "--email", "ann@example.com", "--name", "Ann", "--pin", "246810")
     cases = [
         (["--email", "ANN@example.com", "--name", "X"], "already has this email"),
-        (["--email", "x@example.com", "--name", "X", "--pin", "2468"], "already has this PIN"),
+        (["--email", "x@example.com", "--name", "X", "--pin", "246810"], "already has this PIN"),
         (["--email", "x@example.com", "--name", "X", "--pin", "24a8"], "4 to 8 digits"),
         (["--email", "x@example.com", "--name", "X", "--password", "short"], "password"),
         (["--email", "nope", "--name", "X"], "not an email address"),
@@ -79,7 +79,7 @@ def test_user_errors_are_one_line_messages(cli: AdminCli) -> None:
         assert result.output.startswith("Error: ") and message in result.output, result.output
     bad_role = cli("users", "add", "--email", "x@example.com", "--name", "X", "--role", "root")
     assert bad_role.exit_code == 2 and "'root' is not one of" in bad_role.output
-    missing = cli("users", "set-pin", "nobody@example.com", "1357")
+    missing = cli("users", "set-pin", "nobody@example.com", "135791")
     assert missing.exit_code == 1 and "no user with email" in missing.output
     taken = cli("users", "set-pin", "ann@example.com", "12")
     assert taken.exit_code == 1 and "4 to 8 digits" in taken.output

@@ -82,13 +82,13 @@ async def test_create_find_and_list(database: Database) -> None:
         database,
         "Ann@Example.com",
         password="secret-pass",
-        pin="4321",
+        pin="432109",
         roles=["agent", "user"],
         phone="+1 555 000 1111",
     )
     await _create(database, "bob@example.com", name="Bob")
     async with database.session() as session:
-        found = await users.find_by_pin(session, "4321", pin_secret=SECRET)
+        found = await users.find_by_pin(session, "432109", pin_secret=SECRET)
         assert found is not None and found.id == user_id
         assert found.email == "ann@example.com" and found.roles == ["agent", "user"]
         assert await users.check_password(found, "secret-pass")
@@ -105,7 +105,7 @@ async def test_create_find_and_list(database: Database) -> None:
 
 
 async def test_find_by_pin_misses(database: Database) -> None:
-    await _create(database, pin="4321")
+    await _create(database, pin="432109")
     async with database.session() as session:
         for pin in ["0000", "1234", "12345678", "43210", *BAD_PINS]:
             assert await users.find_by_pin(session, pin, pin_secret=SECRET) is None, pin
@@ -114,19 +114,19 @@ async def test_find_by_pin_misses(database: Database) -> None:
 
 
 async def test_inactive_users_are_not_found_by_pin(database: Database) -> None:
-    await _create(database, pin="4321")
+    await _create(database, pin="432109")
     async with database.session() as session:
         (await users.require_by_email(session, "ann@example.com")).is_active = False
     async with database.session() as session:
-        assert await users.find_by_pin(session, "4321", pin_secret=SECRET) is None
+        assert await users.find_by_pin(session, "432109", pin_secret=SECRET) is None
 
 
 async def test_duplicates_are_refused_with_a_clear_error(database: Database) -> None:
-    await _create(database, pin="4321", phone="+15550001111")
+    await _create(database, pin="432109", phone="+15550001111")
     for fields, what in [
         ({"email": "ANN@example.com"}, "email"),
         ({"phone": "+1-555-000-1111"}, "phone"),
-        ({"pin": "4321"}, "PIN"),
+        ({"pin": "432109"}, "PIN"),
     ]:
         values = {"email": "new@example.com", **fields}
         with pytest.raises(DuplicateError, match=f"already has this {what}"):
@@ -136,23 +136,23 @@ async def test_duplicates_are_refused_with_a_clear_error(database: Database) -> 
 
 
 async def test_set_pin(database: Database) -> None:
-    await _create(database, pin="1111")
+    await _create(database, pin="111111")
     await _create(database, "bob@example.com")
     async with database.session() as session:
         bob = await users.require_by_email(session, "bob@example.com")
         with pytest.raises(DuplicateError, match="PIN"):
-            await users.set_pin(session, bob, "1111", pin_secret=SECRET)
+            await users.set_pin(session, bob, "111111", pin_secret=SECRET)
         with pytest.raises(InvalidPinError):
             await users.set_pin(session, bob, "11", pin_secret=SECRET)
-        await users.set_pin(session, bob, "2222", pin_secret=SECRET)
+        await users.set_pin(session, bob, "222222", pin_secret=SECRET)
         ann = await users.require_by_email(session, "ann@example.com")
-        await users.set_pin(session, ann, "1111", pin_secret=SECRET)  # own PIN again: fine
+        await users.set_pin(session, ann, "111111", pin_secret=SECRET)  # own PIN again: fine
     async with database.session() as session:
-        found = await users.find_by_pin(session, "2222", pin_secret=SECRET)
+        found = await users.find_by_pin(session, "222222", pin_secret=SECRET)
         assert found is not None and found.email == "bob@example.com"
         await users.set_pin(session, found, None, pin_secret=SECRET)
     async with database.session() as session:
-        assert await users.find_by_pin(session, "2222", pin_secret=SECRET) is None
+        assert await users.find_by_pin(session, "222222", pin_secret=SECRET) is None
         with pytest.raises(RecordNotFoundError, match=r"nobody@example\.com"):
             await users.require_by_email(session, "nobody@example.com")
 
@@ -193,8 +193,8 @@ async def test_invalid_fields_write_nothing(database: Database) -> None:
 async def test_concurrent_creation_of_the_same_pin(database: Database) -> None:
     """Two sign-ups racing for one PIN: exactly one wins, the other gets a DuplicateError."""
     results = await asyncio.gather(
-        _create(database, "a@example.com", pin="5555"),
-        _create(database, "b@example.com", pin="5555"),
+        _create(database, "a@example.com", pin="555555"),
+        _create(database, "b@example.com", pin="555555"),
         return_exceptions=True,
     )
     assert sum(isinstance(result, str) for result in results) == 1, results

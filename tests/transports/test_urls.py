@@ -21,8 +21,17 @@ def test_honours_forwarded_proto_and_host() -> None:
     request = _request(
         {"host": "internal", "x-forwarded-proto": "https", "x-forwarded-host": "a.b"}
     )
-    assert public_base(request, Settings()) == "https://a.b"
-    assert websocket_url(request, Settings(), "/ws") == "wss://a.b/ws"
+    listed = Settings(forwarded_hosts=["a.b"])  # only a listed forwarded host is honoured
+    assert public_base(request, listed) == "https://a.b"
+    assert websocket_url(request, listed, "/ws") == "wss://a.b/ws"
+
+
+def test_an_unlisted_forwarded_host_is_ignored() -> None:
+    request = _request(
+        {"host": "internal", "x-forwarded-proto": "https", "x-forwarded-host": "evil.example"}
+    )
+    assert public_base(request, Settings(forwarded_hosts=["a.b"])) == "http://internal"
+    assert websocket_url(request, Settings(), "/ws") == "ws://internal/ws"
 
 
 def test_public_url_wins_and_keeps_its_path_prefix() -> None:

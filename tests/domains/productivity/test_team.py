@@ -183,10 +183,14 @@ async def test_outsiders_cannot_see_or_change_a_team(tool_deps) -> None:  # type
 
 async def test_search_users_returns_only_public_fields(tool_deps) -> None:  # type: ignore[no-untyped-def]
     async with tool_harness(*tool_deps, groups=["team"]) as tools:
-        ann = await tools.user("ann@example.com", "Ann Lee", pin="4821", phone="+15555550111")
+        ann = await tools.user("ann@example.com", "Ann Lee", pin="482160", phone="+15555550111")
         await tools.user("bob@corp.test", "Bob Stone")
         await tools.user("bo_b@corp.test", "Other Bob")
         await tools.user("roxbury@corp.test", "Roxbury")
+        # search_users lists teammates (and anyone by full email): put them on ann's team.
+        team = (await tools.call("create_team", {"name": "Ops"}, user=ann))["team"]["id"]
+        for email in ("bob@corp.test", "bo_b@corp.test", "roxbury@corp.test"):
+            await tools.call("add_team_member", {"team_id": team, "email": email}, user=ann)
         found = await tools.call("search_users", {"query": "LEE"}, user=ann)
         assert found["users"] == [{"user_id": ann, "name": "Ann Lee", "email": "ann@example.com"}]
         by_email = await tools.call("search_users", {"query": "corp.TEST"}, user=ann)

@@ -146,14 +146,25 @@ async def _new_team(session: AsyncSession, user: User, name: str, description: s
     return team
 
 
-async def _search(session: AsyncSession, query: str, limit: int) -> list[User]:
+async def _search(session: AsyncSession, caller: User, query: str, limit: int) -> list[User]:
+    """Active users matching ``query`` whom ``caller`` may see.
+
+    The caller sees themself and the people sharing a team with them; anyone else only by
+    typing their full email address (enough to add them to a team, not to list everyone).
+    """
     fragment = clean(query, 200).lower()
     if len(fragment) < 2:
         raise ToolError("give at least two letters of a name or email to search for")
+    my_teams = select(TeamMember.team_id).where(TeamMember.user_id == caller.id)
+    teammates = select(TeamMember.user_id).where(TeamMember.team_id.in_(my_teams))
     rows = await session.scalars(
         select(User)
         .where(
             User.is_active.is_(True),
+            or_(
+                User.email == fragment,
+                (User.id == caller.id) | User.id.in_(teammates),
+            ),
             or_(
                 func.lower(User.name).contains(fragment, autoescape=True),
                 User.email.contains(fragment, autoescape=True),
@@ -307,7 +318,6 @@ async def search_users(
     ],
     limit: Annotated[int, Field(ge=1, le=50)] = 10,
 ) -> dict[str, Any]:
-    """Find people by a fragment of their name or email (to add them to a team)."""
-    session = call.session
-    users = await _search(session, query, limit)
+    """Find teammates by a fragment of their name or email, anyone else by full email."""
+    users = await _search(call.session, call.user, query, limit)
     return {"users": [{"user_id": u.id, "name": u.name, "email": u.email} for u in users]}

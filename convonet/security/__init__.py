@@ -1,0 +1,1 @@
+"""HTTP hardening: request limits, safe error answers, security headers, origin checks."""
