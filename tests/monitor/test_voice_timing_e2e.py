@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from convonet.turns.stages import STAGES, WATERFALL_STAGES
-from tests.conftest import LiveServer, connect
+from tests.conftest import LiveServer, connect, session_auth
 from tests.fakes.speech import silence, synthesize
 from tests.fakes.voice_client import VoiceClient
 from tests.monitor.conftest import demo_token, poll
@@ -34,8 +34,8 @@ def _voice_turns(body: dict[str, Any]) -> list[dict[str, Any]]:
     return [turn for turn in body["items"] if turn["kind"] == "voice"]
 
 
-async def _spoken_turn(live_app: LiveServer) -> tuple[dict[str, object], float, float]:
-    """One call with one question; returns (the connect answer, speech end, bot-started time)."""
+async def _spoken_turn(live_app: LiveServer) -> tuple[str, float, float]:
+    """One call with one question; returns (session id, speech end, bot-started arrival)."""
     answer = await connect(live_app.url)
     speech = synthesize("What time is it?")
     async with VoiceClient(str(answer["ws_url"])) as client:
@@ -45,12 +45,11 @@ async def _spoken_turn(live_app: LiveServer) -> tuple[dict[str, object], float, 
         await client.wait_for(lambda r: len(r.rtvi("bot-stopped-speaking")) >= 2, timeout=20)
     started = [t for t, m in client.received.messages if m["type"] == "bot-started-speaking"]
     speech_end = asked + len(speech) / 2 / client.sample_rate
-    return answer, speech_end, started[-1]
+    return str(answer["session_id"]), speech_end, started[-1]
 
 
 async def test_spoken_turn_has_monotonic_stages_and_is_served(live_app: LiveServer) -> None:
-    answer, speech_end, heard_reply = await _spoken_turn(live_app)
-    session_id = str(answer["session_id"])
+    session_id, speech_end, heard_reply = await _spoken_turn(live_app)
     token = await demo_token(live_app.url)
     body = await poll(
         live_app.url, "/agent-monitor/api/interactions", token,
@@ -98,24 +97,27 @@ async def test_spoken_turn_has_monotonic_stages_and_is_served(live_app: LiveServ
 
 
 async def test_voice_and_text_turns_share_one_record_and_stage_table(live_app: LiveServer) -> None:
-    started, _, _ = await _spoken_turn(live_app)
-    session_id = str(started["session_id"])
-    # The call has ended, so its session token no longer opens it; the caller's JWT does.
-    token = await demo_token(live_app.url)
-    async with httpx.AsyncClient(
-        base_url=live_app.url, headers={"Authorization": f"Bearer {token}"}, timeout=30
-    ) as http:
+    voice_session, _, _ = await _spoken_turn(live_app)
+    started = await connect(live_app.url)
+    async with httpx.AsyncClient(base_url=live_app.url, timeout=30) as http:
         answer = await http.post(
-            "/agent/process", json={"text": "what time is it", "session_id": session_id}
+            "/agent/process",
+            json={"text": "what time is it", "session_id": started["session_id"]},
+            headers=session_auth(started),
         )
     assert answer.status_code == 200, answer.text
-    body = await poll(
-        live_app.url, "/agent-monitor/api/interactions", token,
-        lambda b: {"voice", "text"} <= {t["kind"] for t in b["items"]},
-        params={"session_id": session_id},
-    )  # fmt: skip
-    voice = next(t for t in body["items"] if t["kind"] == "voice")
-    text = next(t for t in body["items"] if t["kind"] == "text")
+    token = await demo_token(live_app.url)
+
+    async def turn_of(session_id: str, kind: str) -> dict[str, Any]:
+        body = await poll(
+            live_app.url, "/agent-monitor/api/interactions", token,
+            lambda b: any(t["kind"] == kind for t in b["items"]),
+            params={"session_id": session_id},
+        )  # fmt: skip
+        return next(t for t in body["items"] if t["kind"] == kind)
+
+    voice = await turn_of(voice_session, "voice")
+    text = await turn_of(str(started["session_id"]), "text")
     assert set(voice) == set(text) and set(voice["times"]) == set(text["times"])
     assert set(voice["stages"]) <= set(STAGES) and set(text["stages"]) <= set(STAGES)
     # The agent's stages mean the same in both: measured from the same moments.

@@ -147,7 +147,13 @@ async def test_large_bodies_get_413_and_errors_never_echo_inputs(live_app: LiveS
 
 async def test_pages_carry_security_headers(live_app: LiveServer) -> None:
     async with httpx.AsyncClient(base_url=live_app.url) as http:
-        for path in ("/", "/voice_assistant", "/agent-monitor", "/tool-execution"):
+        for path in (
+            "/",
+            "/voice_assistant",
+            "/agent-monitor",
+            "/tool-execution",
+            "/static/index.html",
+        ):
             page = await http.get(path)
             assert page.status_code == 200
             assert "default-src 'self'" in page.headers["content-security-policy"]
