@@ -23,7 +23,7 @@ from convonet.settings import Settings
 from convonet.storage import migrate
 from convonet.storage.db import Database
 from convonet.storage.embedded_redis import EmbeddedRedisServer
-from convonet.storage.redis import CallSessionRecord, RedisStore
+from convonet.storage.redis import CallSessionRecord, RedisStore, create_redis
 from convonet.storage.seed import seed_demo
 from convonet.tools.hub import ToolHub
 
@@ -200,9 +200,12 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     """
     embedded = EmbeddedRedisServer().start() if settings.redis_url is None else None
     if embedded is not None:
+        # This process uses the embedded store in memory; the URL serves the tool subprocesses.
+        store = RedisStore(create_redis(settings, fake_server=embedded.fake_server))
         settings = settings.model_copy(update={"redis_url": embedded.url})
+    else:
+        store = RedisStore.from_settings(settings)
     db = Database.from_settings(settings)
-    store = RedisStore.from_settings(settings)
     hub = ToolHub(settings) if settings.tools_enabled else None
     monitor = TurnRecorder(store)
     live = LiveSessions()

@@ -3,14 +3,17 @@
 With no ``REDIS_URL`` the app still needs one Redis that every part sees: the web app, the
 MCP tool subprocesses (transfer requests) and pub/sub subscribers. Serving fakeredis's
 in-memory store over TCP on 127.0.0.1 gives them exactly that, through the ordinary
-redis-py client, with nothing to install.
+redis-py client, with nothing to install. The server process itself does not go through
+TCP: its client works on the same in-memory store directly (:attr:`fake_server`), because
+fakeredis's TCP handler polls each connection every 10 ms and that polling cost a large share
+of a busy server's CPU (measured by the concurrency benchmark's profile).
 """
 
 import threading
 from types import TracebackType
 from typing import Self
 
-from fakeredis import TcpFakeServer
+from fakeredis import FakeServer, TcpFakeServer
 from loguru import logger
 
 
@@ -22,6 +25,11 @@ class EmbeddedRedisServer:
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="embedded-redis", daemon=True
         )
+
+    @property
+    def fake_server(self) -> FakeServer:
+        """The in-memory store behind the port (thread-safe: fakeredis locks it per command)."""
+        return self._server.fake_server
 
     @property
     def url(self) -> str:
