@@ -1,7 +1,13 @@
 """The one place a call's pipeline is assembled; every transport and the CLI use it.
 
-transport.input → STT → user aggregator (Silero VAD + smart-turn or speech-timeout turn stop)
-  → LangGraphProcessor → TTS → transport.output → assistant aggregator
+transport.input → STT → transfer phrases → user aggregator (Silero VAD + smart-turn or
+  speech-timeout turn stop) → LangGraphProcessor → transfer events → TTS → transport.output
+  → assistant aggregator
+
+A caller asking for a person ("a real person", "operator", ...) starts the transfer at the
+phrase detector without an LLM round trip; the agent's ``transfer_to_agent`` tool starts the
+same transfer. Either way each change of the call's transfer reaches the client as an RTVI
+message through the transfer-events processor.
 """
 
 import asyncio
@@ -28,6 +34,8 @@ from convonet.agents.graph import AgentGraph
 from convonet.observability.listeners import turn_listeners
 from convonet.observability.sentry import sentry_active
 from convonet.processors.langgraph_processor import LangGraphProcessor
+from convonet.processors.transfer_events import TransferEventsProcessor
+from convonet.processors.transfer_phrases import TransferPhraseProcessor
 from convonet.runtime import Runtime
 from convonet.services.models import EmbeddedModels
 from convonet.services.speech import create_stt, create_tts
@@ -35,6 +43,7 @@ from convonet.services.turn_taking import user_turn_strategies
 from convonet.services.vad import create_vad_analyzer
 from convonet.session import CallSession
 from convonet.settings import Settings
+from convonet.transfer.service import call_transfer_starter
 from convonet.turns.voice import VoiceTurnTracker
 
 
@@ -159,8 +168,14 @@ def build_pipeline(
         [
             transport.input(),
             stt or create_stt(session.stt, settings, runtime.models),
+            TransferPhraseProcessor(
+                call_transfer_starter(
+                    runtime.db, runtime.store, session.session_id, session.user_id
+                )
+            ),
             user_aggregator,
             agent,
+            TransferEventsProcessor(runtime.store, session.session_id),
             tts or create_tts(session.tts, settings, runtime.models, voice=session.bot.voice),
             transport.output(),
             assistant_aggregator,

@@ -6,18 +6,22 @@ call-center dashboard) learns about it. The ``transfer_to_agent`` tool and the p
 phrase detector both start transfers here; nothing else writes transfer state.
 """
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from loguru import logger
+from redis.exceptions import RedisError
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from convonet.errors import TransferError
+from convonet.errors import StorageError, TransferError
+from convonet.storage.db import Database
 from convonet.storage.models import Department
 from convonet.storage.redis import RedisStore, TransferRecord
 from convonet.storage.redis.transfers import TransferStatus
+from convonet.transfer.phrases import TransferAsk
 from convonet.transfer.state import advanced, new_transfer, under_way
 
 EVENTS_CHANNEL = "transfer-events"
@@ -155,3 +159,34 @@ class TransferService:
 
     async def _publish(self, record: TransferRecord) -> None:
         await self._store.publish(EVENTS_CHANNEL, record)
+
+
+DEFAULT_DEPARTMENT = "support"
+
+
+def call_transfer_starter(
+    db: Database, store: RedisStore, session_id: str, user_id: str | None
+) -> Callable[[TransferAsk], Awaitable[str]]:
+    """What the voice pipeline's phrase detector calls: start the call's transfer, say what.
+
+    Raises (from the returned function):
+        StorageError: The database or Redis failed.
+    """
+    service = TransferService(store)
+
+    async def start(ask: TransferAsk) -> str:
+        try:
+            async with db.session() as session:
+                departments = await load_departments(session)
+            started = await service.start(
+                session_id,
+                ask.department or DEFAULT_DEPARTMENT,
+                departments,
+                reason=ask.text,
+                user_id=user_id,
+            )
+        except (SQLAlchemyError, RedisError) as exc:
+            raise StorageError(f"transfer of {session_id} could not start: {exc}") from exc
+        return started.spoken
+
+    return start
