@@ -43,6 +43,7 @@ from convonet.services.turn_taking import user_turn_strategies
 from convonet.services.vad import create_vad_analyzer
 from convonet.session import CallSession
 from convonet.settings import Settings
+from convonet.transfer.call import CallTransfer
 from convonet.transfer.service import call_transfer_starter
 from convonet.turns.voice import VoiceTurnTracker
 
@@ -159,6 +160,13 @@ def build_pipeline(
     user_aggregator, assistant_aggregator = LLMContextAggregatorPair(
         context, user_params=_user_params(settings, runtime.models)
     )
+    transfer = CallTransfer(
+        runtime.db,
+        runtime.store,
+        session,
+        context.get_messages,
+        context_ttl_secs=settings.transfer_context_ttl_secs,
+    )
     agent = LangGraphProcessor(
         agent_graph or runtime.agents.graph(session.llm),
         session.agent_context(),
@@ -175,7 +183,7 @@ def build_pipeline(
             ),
             user_aggregator,
             agent,
-            TransferEventsProcessor(runtime.store, session.session_id),
+            TransferEventsProcessor(runtime.store, session.session_id, on_change=transfer.changed),
             tts or create_tts(session.tts, settings, runtime.models, voice=session.bot.voice),
             transport.output(),
             assistant_aggregator,

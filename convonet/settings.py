@@ -233,6 +233,14 @@ class Settings(BaseSettings):
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None
 
+    # --- transfer to a person (issue 9) -------------------------------------------------
+    transfer_context_ttl_secs: float = Field(
+        default=3600.0,
+        gt=0,
+        description="How long the caller's context for the agent "
+        "(callcenter:customer:{extension}:{call_sid}) is kept in Redis.",
+    )
+
     # --- storage ------------------------------------------------------------------------
     database_url: str | None = Field(
         default=None,

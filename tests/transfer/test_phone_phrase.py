@@ -1,16 +1,19 @@
 """The phrase path over a simulated Twilio media stream: real speech, no LLM round trip.
 
 The caller (Piper speech as 8 kHz μ-law at real-time pace) asks for a real person; the
-transfer to support (2001) is recorded in ``transfer:{session}`` and the bot says the hand-off
-line. A second ask while it is under way is answered politely and changes nothing.
+transfer to support (2001) is recorded in ``transfer:{session}``, the bot says the hand-off
+line and the agent's context (the conversation so far) is stored. A second ask while it is
+under way is answered politely and changes nothing.
 """
 
 import asyncio
+import json
 import time
+from typing import Any
 
 import pytest
 
-from convonet.storage.redis import TransferRecord
+from convonet.storage.redis import Keys, TransferRecord
 from tests.conftest import LiveServer
 from tests.fakes.twilio_stream import TwilioStreamClient, sign_in
 from tests.transports.test_twilio import greeted, heard, say, stream_url
@@ -23,6 +26,18 @@ async def _transfer(server: LiveServer, session_id: str) -> TransferRecord | Non
         server.runtime.store.get_transfer(session_id), server.loop
     )
     return await asyncio.wrap_future(future)
+
+
+async def _context(server: LiveServer, call_sid: str) -> dict[str, Any]:
+    key = Keys.callcenter_customer("2001", call_sid)
+    deadline = time.monotonic() + 5
+    while True:
+        future = asyncio.run_coroutine_threadsafe(server.runtime.store.redis.get(key), server.loop)
+        raw = await asyncio.wrap_future(future)
+        if raw is not None:
+            return dict(json.loads(raw))
+        assert time.monotonic() < deadline, "no agent context stored"
+        await asyncio.sleep(0.05)
 
 
 async def test_asking_for_a_real_person_starts_the_transfer(live_app: LiveServer) -> None:
@@ -45,6 +60,12 @@ async def test_asking_for_a_real_person_starts_the_transfer(live_app: LiveServer
         await client.wait_for_quiet(0.8, within=15, since=said)
         reply = await heard(client, since=said)
         assert "connecting you" in reply and "support" in reply, reply
+
+        context = await _context(live_app, call.call_sid)
+        assert context["session_id"] == session_id and context["customer"]["name"]
+        said = [t["text"].lower() for t in context["transcript"] if t["role"] == "user"]
+        assert said and "real person" in said[-1], context
+        assert "real person" in context["summary"].lower()
 
         _, again = await say(client, "Operator!", pause=0.6)
         await client.wait_for_quiet(0.8, within=15, since=again)

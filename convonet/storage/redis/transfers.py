@@ -63,6 +63,13 @@ class TransferStore(RedisFeature):
         raw = await self.redis.get(Keys.transfer(session_id))
         return _parse(raw)
 
+    async def save_transfer_context(
+        self, extension: str, call_sid: str, payload: str, ttl_secs: float
+    ) -> None:
+        """Store ``callcenter:customer:{extension}:{call_sid}`` (JSON) for ``ttl_secs``."""
+        key = Keys.callcenter_customer(extension, call_sid)
+        await self.redis.set(key, payload, px=millis(ttl_secs))
+
     async def update_transfer(
         self, session_id: str, update: TransferUpdate, *, ttl_secs: float = TRANSFER_TTL_SECS
     ) -> tuple[TransferRecord | None, TransferRecord | None]:
