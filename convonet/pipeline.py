@@ -44,6 +44,7 @@ from convonet.services.vad import create_vad_analyzer
 from convonet.session import CallSession
 from convonet.settings import Settings
 from convonet.transfer.call import CallTransfer
+from convonet.transfer.phone import PhoneLeg
 from convonet.transfer.service import call_transfer_starter
 from convonet.turns.voice import VoiceTurnTracker
 
@@ -138,6 +139,7 @@ def build_pipeline(
     stt: STTService | None = None,
     tts: TTSService | None = None,
     agent_graph: AgentGraph | None = None,
+    phone_leg: PhoneLeg | None = None,
 ) -> VoicePipeline:
     """Assemble the voice pipeline for one call.
 
@@ -151,6 +153,7 @@ def build_pipeline(
         stt: An STT service to use instead of the session's provider (benchmarks).
         tts: A TTS service to use instead of the session's provider (benchmarks).
         agent_graph: An agent graph to use instead of the session LLM's (benchmarks).
+        phone_leg: How a transfer reaches an agent from this call (Twilio calls).
 
     Returns:
         The built pipeline; call :meth:`VoicePipeline.run` to start it.
@@ -160,12 +163,18 @@ def build_pipeline(
     user_aggregator, assistant_aggregator = LLMContextAggregatorPair(
         context, user_params=_user_params(settings, runtime.models)
     )
+
+    async def say(text: str) -> None:
+        await worker.queue_frames([TTSSpeakFrame(text)])
+
     transfer = CallTransfer(
         runtime.db,
         runtime.store,
         session,
         context.get_messages,
         context_ttl_secs=settings.transfer_context_ttl_secs,
+        phone_leg=phone_leg,
+        say=say,
     )
     agent = LangGraphProcessor(
         agent_graph or runtime.agents.graph(session.llm),

@@ -43,6 +43,7 @@ from convonet.runtime import Runtime
 from convonet.session import CallSession
 from convonet.settings import Settings
 from convonet.storage.users import get_by_phone, normalize_phone
+from convonet.transfer.phone import PhoneLeg
 from convonet.transports.guard import GuardedTwilioSerializer
 from convonet.transports.twilio_auth import TwilioSignature, twilio_form
 from convonet.transports.twilio_twiml import (
@@ -300,6 +301,7 @@ def create_twilio_serializer(settings: Settings, start: StreamStart) -> GuardedT
         call_sid=start.call_sid or None,
         account_sid=account_sid if hang_up else None,
         auth_token=token.get_secret_value() if hang_up and token else None,
+        base_url=settings.twilio_api_base_url,
         params=TwilioFrameSerializer.InputParams(
             twilio_sample_rate=TWILIO_RATE,
             auto_hang_up=hang_up,
@@ -311,7 +313,7 @@ def create_twilio_serializer(settings: Settings, start: StreamStart) -> GuardedT
 
 
 def create_twilio_transport(
-    websocket: WebSocket, settings: Settings, start: StreamStart
+    websocket: WebSocket, serializer: GuardedTwilioSerializer
 ) -> FastAPIWebsocketTransport:
     """Pipecat's FastAPI websocket transport speaking Twilio's media-stream protocol."""
     return FastAPIWebsocketTransport(
@@ -320,7 +322,7 @@ def create_twilio_transport(
             audio_in_enabled=True,
             audio_out_enabled=True,
             add_wav_header=False,
-            serializer=create_twilio_serializer(settings, start),
+            serializer=serializer,
             # Twilio sends no Origin header; the signature check is its authentication.
             allowed_origins=[],
         ),
@@ -388,13 +390,15 @@ async def media_stream(websocket: WebSocket, runtime: RuntimeDep) -> None:
     logger.info(f"session {session.session_id}: twilio call {start.call_sid} started")
     if not runtime.models.ready:
         await runtime.models.load()
-    transport = create_twilio_transport(websocket, runtime.settings, start)
+    serializer = create_twilio_serializer(runtime.settings, start)
+    transport = create_twilio_transport(websocket, serializer)
     voice = build_pipeline(
         transport,
         session,
         runtime,
         audio_in_sample_rate=PIPELINE_IN_RATE,
         audio_out_sample_rate=TWILIO_RATE,
+        phone_leg=PhoneLeg(runtime.settings, start.call_sid, serializer),
     )
     voice.handle_call_events(transport, greet_delay_secs=0)
     await runtime.live.run(session, voice.run(), handle=voice)
