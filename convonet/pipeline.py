@@ -140,6 +140,7 @@ def build_pipeline(
     tts: TTSService | None = None,
     agent_graph: AgentGraph | None = None,
     phone_leg: PhoneLeg | None = None,
+    history: Sequence[dict[str, str]] = (),
 ) -> VoicePipeline:
     """Assemble the voice pipeline for one call.
 
@@ -154,12 +155,13 @@ def build_pipeline(
         tts: A TTS service to use instead of the session's provider (benchmarks).
         agent_graph: An agent graph to use instead of the session LLM's (benchmarks).
         phone_leg: How a transfer reaches an agent from this call (Twilio calls).
+        history: The conversation so far (a phone call back from a failed transfer).
 
     Returns:
         The built pipeline; call :meth:`VoicePipeline.run` to start it.
     """
     settings = runtime.settings
-    context = LLMContext()
+    context = LLMContext(messages=list(history))  # type: ignore[arg-type]
     user_aggregator, assistant_aggregator = LLMContextAggregatorPair(
         context, user_params=_user_params(settings, runtime.models)
     )

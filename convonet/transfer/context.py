@@ -61,20 +61,31 @@ class TransferContext(BaseModel):
     created_at: str
 
 
-def transcript_of(messages: Iterable[object], at: str) -> list[TranscriptLine]:
-    """The spoken turns of a conversation (``{"role", "content"}`` messages).
+def spoken_messages(messages: Iterable[object]) -> list[dict[str, str]]:
+    """The spoken turns of a conversation as plain ``{"role", "content"}`` messages.
 
-    System, tool and provider-specific messages and empty turns are left out. Messages carry
-    no time of their own, so every line gets ``at``, the time the transcript was taken.
+    System, tool and provider-specific messages and empty turns are left out.
     """
-    lines = []
+    spoken = []
     for message in messages:
         if not isinstance(message, Mapping):
             continue
         role, text = message.get("role"), _text(message.get("content"))
         if role in ("user", "assistant") and text:
-            lines.append(TranscriptLine(role=role, text=text, at=at))
-    return lines
+            spoken.append({"role": str(role), "content": text})
+    return spoken
+
+
+def transcript_of(messages: Iterable[object], at: str) -> list[TranscriptLine]:
+    """The spoken turns of a conversation, each stamped ``at``.
+
+    Messages carry no time of their own, so every line gets ``at``, the time the transcript
+    was taken.
+    """
+    return [
+        TranscriptLine(role=m["role"], text=m["content"], at=at)  # type: ignore[arg-type]
+        for m in spoken_messages(messages)
+    ]
 
 
 def _text(content: object) -> str:

@@ -43,6 +43,7 @@ from convonet.runtime import Runtime
 from convonet.session import CallSession
 from convonet.settings import Settings
 from convonet.storage.users import get_by_phone, normalize_phone
+from convonet.transfer.context import spoken_messages
 from convonet.transfer.phone import PhoneLeg
 from convonet.transports.guard import GuardedTwilioSerializer
 from convonet.transports.twilio_auth import TwilioSignature, twilio_form
@@ -72,6 +73,7 @@ CLOSE_NO_START = 4408  # no ``start`` message in time
 CLOSE_BAD_CALL = 4400  # the session names a bot, LLM or provider this server lacks
 CLOSE_UNAUTHORIZED = 4401  # no signed-in session for this call, or it is already streaming
 STREAM_CLAIM = "twilio-stream"  # claim kind: one media stream per session
+RESUMED = "How else can I help you?"
 _TWIML: dict[str, Any] = {
     "response_class": Response,
     "responses": {200: {"content": {"application/xml": {}}, "description": "TwiML"}},
@@ -392,6 +394,7 @@ async def media_stream(websocket: WebSocket, runtime: RuntimeDep) -> None:
         await runtime.models.load()
     serializer = create_twilio_serializer(runtime.settings, start)
     transport = create_twilio_transport(websocket, serializer)
+    history = await runtime.store.get_history(session.session_id)
     voice = build_pipeline(
         transport,
         session,
@@ -399,6 +402,16 @@ async def media_stream(websocket: WebSocket, runtime: RuntimeDep) -> None:
         audio_in_sample_rate=PIPELINE_IN_RATE,
         audio_out_sample_rate=TWILIO_RATE,
         phone_leg=PhoneLeg(runtime.settings, start.call_sid, serializer),
+        history=history,
     )
+    if history:  # back from a transfer nobody took: carry on, no second welcome
+        voice.greeting = RESUMED
     voice.handle_call_events(transport, greet_delay_secs=0)
-    await runtime.live.run(session, voice.run(), handle=voice)
+    try:
+        await runtime.live.run(session, voice.run(), handle=voice)
+    finally:  # kept for a stream that comes back to this session after a failed transfer
+        await runtime.store.save_history(
+            session.session_id,
+            spoken_messages(voice.context.get_messages()),
+            runtime.settings.session_ttl_secs,
+        )
