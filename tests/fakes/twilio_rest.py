@@ -9,12 +9,13 @@ its form body and the moment it arrived, and answers ``POST
 
 import asyncio
 import base64
-import socket
 import time
 from dataclasses import dataclass, field
 from typing import Any, Self
 
 from aiohttp import web
+
+from tests.fakes.llm_server import serve_locally
 
 
 @dataclass
@@ -52,12 +53,7 @@ class FakeTwilioREST:
     async def __aenter__(self) -> Self:
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
-        await self._runner.setup()
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self._port = sock.getsockname()[1]
-        await web.SockSite(self._runner, sock).start()
+        self._runner, self._port = await serve_locally(app)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
