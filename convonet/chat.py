@@ -16,6 +16,7 @@ from convonet.observability.listeners import turn_listeners
 from convonet.observability.sentry import sentry_active
 from convonet.runtime import Runtime
 from convonet.session import CallSession
+from convonet.transfer.call import CallTransfer
 from convonet.turns.build import text_turn
 from convonet.turns.listeners import TurnListener
 from convonet.turns.record import Turn
@@ -67,9 +68,20 @@ async def answer_stored(runtime: Runtime, session: CallSession, text: str) -> Ag
     history = history_from_json(await runtime.store.get_history(session.session_id))
     outcome, _ = await answer_text(runtime, session, history, text, text_listeners(runtime))
     exchange = [{"role": "user", "content": text}, {"role": "assistant", "content": outcome.text}]
+    conversation = history_to_json(history) + exchange
     await runtime.store.save_history(
-        session.session_id, history_to_json(history) + exchange, runtime.settings.session_ttl_secs
+        session.session_id, conversation, runtime.settings.session_ttl_secs
     )
+    if outcome.transfer is not None:  # no pipeline listens for a text session: record it here
+        record = await runtime.store.get_transfer(session.session_id)
+        if record is not None:
+            await CallTransfer(
+                runtime.db,
+                runtime.store,
+                session,
+                lambda: conversation,
+                context_ttl_secs=runtime.settings.transfer_context_ttl_secs,
+            ).changed(record)
     return outcome
 
 

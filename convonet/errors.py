@@ -79,3 +79,7 @@ class ServerBusyError(ConvonetError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class TransferError(ConvonetError):
+    """A call transfer cannot go the way asked (unknown session, finished, wrong step)."""

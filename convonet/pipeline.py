@@ -1,7 +1,13 @@
 """The one place a call's pipeline is assembled; every transport and the CLI use it.
 
-transport.input → STT → user aggregator (Silero VAD + smart-turn or speech-timeout turn stop)
-  → LangGraphProcessor → TTS → transport.output → assistant aggregator
+transport.input → STT → transfer phrases → user aggregator (Silero VAD + smart-turn or
+  speech-timeout turn stop) → LangGraphProcessor → transfer events → TTS → transport.output
+  → assistant aggregator
+
+A caller asking for a person ("a real person", "operator", ...) starts the transfer at the
+phrase detector without an LLM round trip; the agent's ``transfer_to_agent`` tool starts the
+same transfer. Either way each change of the call's transfer reaches the client as an RTVI
+message through the transfer-events processor.
 """
 
 import asyncio
@@ -28,6 +34,8 @@ from convonet.agents.graph import AgentGraph
 from convonet.observability.listeners import turn_listeners
 from convonet.observability.sentry import sentry_active
 from convonet.processors.langgraph_processor import LangGraphProcessor
+from convonet.processors.transfer_events import TransferEventsProcessor
+from convonet.processors.transfer_phrases import TransferPhraseProcessor
 from convonet.runtime import Runtime
 from convonet.services.models import EmbeddedModels
 from convonet.services.speech import create_stt, create_tts
@@ -35,6 +43,9 @@ from convonet.services.turn_taking import user_turn_strategies
 from convonet.services.vad import create_vad_analyzer
 from convonet.session import CallSession
 from convonet.settings import Settings
+from convonet.transfer.call import CallTransfer
+from convonet.transfer.phone import PhoneLeg
+from convonet.transfer.service import call_transfer_starter
 from convonet.turns.voice import VoiceTurnTracker
 
 
@@ -128,6 +139,8 @@ def build_pipeline(
     stt: STTService | None = None,
     tts: TTSService | None = None,
     agent_graph: AgentGraph | None = None,
+    phone_leg: PhoneLeg | None = None,
+    history: Sequence[dict[str, str]] = (),
 ) -> VoicePipeline:
     """Assemble the voice pipeline for one call.
 
@@ -141,14 +154,29 @@ def build_pipeline(
         stt: An STT service to use instead of the session's provider (benchmarks).
         tts: A TTS service to use instead of the session's provider (benchmarks).
         agent_graph: An agent graph to use instead of the session LLM's (benchmarks).
+        phone_leg: How a transfer reaches an agent from this call (Twilio calls).
+        history: The conversation so far (a phone call back from a failed transfer).
 
     Returns:
         The built pipeline; call :meth:`VoicePipeline.run` to start it.
     """
     settings = runtime.settings
-    context = LLMContext()
+    context = LLMContext(messages=list(history))  # type: ignore[arg-type]
     user_aggregator, assistant_aggregator = LLMContextAggregatorPair(
         context, user_params=_user_params(settings, runtime.models)
+    )
+
+    async def say(text: str) -> None:
+        await worker.queue_frames([TTSSpeakFrame(text)])
+
+    transfer = CallTransfer(
+        runtime.db,
+        runtime.store,
+        session,
+        context.get_messages,
+        context_ttl_secs=settings.transfer_context_ttl_secs,
+        phone_leg=phone_leg,
+        say=say,
     )
     agent = LangGraphProcessor(
         agent_graph or runtime.agents.graph(session.llm),
@@ -159,8 +187,14 @@ def build_pipeline(
         [
             transport.input(),
             stt or create_stt(session.stt, settings, runtime.models),
+            TransferPhraseProcessor(
+                call_transfer_starter(
+                    runtime.db, runtime.store, session.session_id, session.user_id
+                )
+            ),
             user_aggregator,
             agent,
+            TransferEventsProcessor(runtime.store, session.session_id, on_change=transfer.changed),
             tts or create_tts(session.tts, settings, runtime.models, voice=session.bot.voice),
             transport.output(),
             assistant_aggregator,

@@ -27,6 +27,7 @@ from convonet.security.headers import SecurityHeadersMiddleware
 from convonet.settings import Settings
 from convonet.tools.http import MOUNT_PATH as MCP_PATH
 from convonet.tools.http import build_http_server
+from convonet.transfer import callback as transfer_callback
 from convonet.transports import connect, twilio, webrtc, websocket
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         websocket.router,
         webrtc.router,
         twilio.router,
+        transfer_callback.router,
         observability_routes.router,
     )
     for router in routers:

@@ -5,8 +5,10 @@ between ``LLMFullResponseStartFrame`` and ``LLMFullResponseEndFrame`` (the end f
 sent), and lets ``CancelledError`` propagate so an interruption cancels the graph mid-stream.
 The turn's rules (timeout, apology, tool log, ``end_call``, transfer) live in
 :func:`~convonet.agents.turn.run_agent_turn`; here its outcome becomes frames: an
-``AgentTurnFrame`` after every turn, an ``ErrorFrame`` upstream when it failed, an RTVI server
-message when a transfer is requested, an ``EndWorkerFrame`` after a goodbye.
+``AgentTurnFrame`` after every turn (its outcome names a requested transfer), an ``ErrorFrame``
+upstream when it failed, an ``EndWorkerFrame`` after a goodbye. The client hears of a transfer
+from :class:`~convonet.processors.transfer_events.TransferEventsProcessor`, which relays every
+change the transfer service publishes (one path for the tool and the phrase detector).
 """
 
 from pipecat.frames.frames import (
@@ -18,7 +20,6 @@ from pipecat.frames.frames import (
     LLMTextFrame,
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
-from pipecat.processors.frameworks.rtvi.frames import RTVIServerMessageFrame
 
 from convonet.agents.context import AgentContext
 from convonet.agents.graph import AgentGraph
@@ -98,10 +99,6 @@ class LangGraphProcessor(FrameProcessor):
         if outcome.error is not None:
             await self.push_error(outcome.error)
         await self.push_frame(AgentTurnFrame(session_id=self._context.session_id, outcome=outcome))
-        if outcome.transfer is not None:
-            await self.push_frame(
-                RTVIServerMessageFrame(data={"type": "transfer", **outcome.transfer})
-            )
         if outcome.ends_call:
             # Downstream, behind the goodbye, so it is spoken before the pipeline ends.
             await self.push_frame(EndWorkerFrame(reason="caller said goodbye"))

@@ -1,26 +1,26 @@
 """Call-transfer tools (2): hand the caller to a human department, list departments.
 
-``transfer_to_agent`` records the request in Redis (``transfer:{session}``) and returns the
-department's SIP extension; the voice pipeline performs the transfer itself.
+``transfer_to_agent`` starts the transfer through the one
+:class:`~convonet.transfer.service.TransferService` (the phrase detector in the voice
+pipeline uses the same service) and returns the department's SIP extension.
 """
 
 from typing import Annotated, Any
 
 from mcp.server.fastmcp.exceptions import ToolError
 from pydantic import Field
-from sqlalchemy import select
 
-from convonet.storage.models import Department
 from convonet.tools.common import clean
 from convonet.tools.framework import Caller, tool
+from convonet.transfer.service import DepartmentInfo, TransferService, load_departments
 
 
-def department_json(department: Department) -> dict[str, Any]:
+def department_json(department: DepartmentInfo) -> dict[str, Any]:
     """The result shape of a department."""
     return {
         "name": department.name,
         "extension": department.extension,
-        "description": department.description or "",
+        "description": department.description,
     }
 
 
@@ -33,25 +33,30 @@ async def transfer_to_agent(
     reason: Annotated[str, Field(max_length=500, description="Why the caller asks")] = "",
 ) -> dict[str, Any]:
     """Transfer the caller to a human agent of a department (support, sales, billing...)."""
-    session = call.session
-    rows = await session.scalars(select(Department).where(Department.is_active.is_(True)))
-    departments = list(rows.all())
-    wanted = department.strip().casefold()
-    match = next((d for d in departments if d.name.casefold() == wanted), None)
-    if match is None:
-        names = ", ".join(sorted(d.name for d in departments)) or "none"
-        raise ToolError(f"there is no {department!r} department; available: {names}")
-    result = {**department_json(match), "department": match.name, "status": "requested"}
-    result.pop("name")
-    if call.scope.session_id is not None:
-        await call.resources.store.request_transfer(
-            call.scope.session_id,
-            department=match.name,
-            extension=match.extension,
-            reason=clean(reason),
-            user_id=call.scope.user_id,
+    departments = await load_departments(call.session)
+    session_id = call.scope.session_id
+    if session_id is None:
+        raise ToolError("a transfer needs a call session")
+    started = await TransferService(call.resources.store).start(
+        session_id, department, departments, reason=clean(reason), user_id=call.scope.user_id
+    )
+    if started.kind == "unknown_department":
+        raise ToolError(
+            f"there is no {department!r} department; "
+            f"available: {', '.join(sorted(started.departments)) or 'none'}"
         )
-    return result
+    if started.kind == "under_way":
+        # Not a new transfer: no extension, so the turn does not count it as one.
+        return {"status": "under_way", "message": started.spoken}
+    record = started.record
+    assert record is not None  # a started transfer always has its record
+    match = next(d for d in departments if d.name == record.department)
+    return {
+        "department": record.department,
+        "extension": record.extension,
+        "description": match.description,
+        "status": record.status,
+    }
 
 
 @tool
@@ -59,8 +64,4 @@ async def get_available_departments(
     call: Caller,
 ) -> dict[str, Any]:
     """List the departments a caller can be transferred to."""
-    session = call.session
-    rows = await session.scalars(
-        select(Department).where(Department.is_active.is_(True)).order_by(Department.name)
-    )
-    return {"departments": [department_json(d) for d in rows.all()]}
+    return {"departments": [department_json(d) for d in await load_departments(call.session)]}

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from loguru import logger
-from pipecat.frames.frames import Frame, InputAudioRawFrame
+from pipecat.frames.frames import CancelFrame, EndFrame, Frame, InputAudioRawFrame
 from pipecat.serializers.protobuf import ProtobufFrameSerializer
 from pipecat.serializers.twilio import TwilioFrameSerializer
 
@@ -84,12 +84,20 @@ class GuardedTwilioSerializer(GuardedDeserializeMixin, TwilioFrameSerializer):
     """Pipecat's Twilio media-stream serializer with the bad-input guard.
 
     Unknown Twilio events map to no frame and are ignored (they are not errors); only
-    unparseable or oversized messages are rejected.
+    unparseable or oversized messages are rejected. Once ``handed_off`` is set (the call is
+    being transferred to a person), the pipeline's end no longer hangs the caller up.
     """
 
     def __init__(self, *, max_bytes: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.max_bytes = max_bytes
+        self.handed_off = False
+
+    async def serialize(self, frame: Frame) -> str | bytes | None:
+        """Serialize like pipecat, except no hang-up after the call was handed off."""
+        if self.handed_off and isinstance(frame, EndFrame | CancelFrame):
+            return None
+        return await super().serialize(frame)
 
     async def deserialize(self, data: str | bytes) -> Frame | None:
         """Reject non-JSON text here: pipecat would log the whole raw message and move on."""

@@ -43,6 +43,8 @@ from convonet.runtime import Runtime
 from convonet.session import CallSession
 from convonet.settings import Settings
 from convonet.storage.users import get_by_phone, normalize_phone
+from convonet.transfer.context import spoken_messages
+from convonet.transfer.phone import PhoneLeg
 from convonet.transports.guard import GuardedTwilioSerializer
 from convonet.transports.twilio_auth import TwilioSignature, twilio_form
 from convonet.transports.twilio_twiml import (
@@ -71,6 +73,7 @@ CLOSE_NO_START = 4408  # no ``start`` message in time
 CLOSE_BAD_CALL = 4400  # the session names a bot, LLM or provider this server lacks
 CLOSE_UNAUTHORIZED = 4401  # no signed-in session for this call, or it is already streaming
 STREAM_CLAIM = "twilio-stream"  # claim kind: one media stream per session
+RESUMED = "How else can I help you?"
 _TWIML: dict[str, Any] = {
     "response_class": Response,
     "responses": {200: {"content": {"application/xml": {}}, "description": "TwiML"}},
@@ -300,6 +303,7 @@ def create_twilio_serializer(settings: Settings, start: StreamStart) -> GuardedT
         call_sid=start.call_sid or None,
         account_sid=account_sid if hang_up else None,
         auth_token=token.get_secret_value() if hang_up and token else None,
+        base_url=settings.twilio_api_base_url,
         params=TwilioFrameSerializer.InputParams(
             twilio_sample_rate=TWILIO_RATE,
             auto_hang_up=hang_up,
@@ -311,7 +315,7 @@ def create_twilio_serializer(settings: Settings, start: StreamStart) -> GuardedT
 
 
 def create_twilio_transport(
-    websocket: WebSocket, settings: Settings, start: StreamStart
+    websocket: WebSocket, serializer: GuardedTwilioSerializer
 ) -> FastAPIWebsocketTransport:
     """Pipecat's FastAPI websocket transport speaking Twilio's media-stream protocol."""
     return FastAPIWebsocketTransport(
@@ -320,7 +324,7 @@ def create_twilio_transport(
             audio_in_enabled=True,
             audio_out_enabled=True,
             add_wav_header=False,
-            serializer=create_twilio_serializer(settings, start),
+            serializer=serializer,
             # Twilio sends no Origin header; the signature check is its authentication.
             allowed_origins=[],
         ),
@@ -388,13 +392,26 @@ async def media_stream(websocket: WebSocket, runtime: RuntimeDep) -> None:
     logger.info(f"session {session.session_id}: twilio call {start.call_sid} started")
     if not runtime.models.ready:
         await runtime.models.load()
-    transport = create_twilio_transport(websocket, runtime.settings, start)
+    serializer = create_twilio_serializer(runtime.settings, start)
+    transport = create_twilio_transport(websocket, serializer)
+    history = await runtime.store.get_history(session.session_id)
     voice = build_pipeline(
         transport,
         session,
         runtime,
         audio_in_sample_rate=PIPELINE_IN_RATE,
         audio_out_sample_rate=TWILIO_RATE,
+        phone_leg=PhoneLeg(runtime.settings, start.call_sid, serializer),
+        history=history,
     )
+    if history:  # back from a transfer nobody took: carry on, no second welcome
+        voice.greeting = RESUMED
     voice.handle_call_events(transport, greet_delay_secs=0)
-    await runtime.live.run(session, voice.run(), handle=voice)
+    try:
+        await runtime.live.run(session, voice.run(), handle=voice)
+    finally:  # kept for a stream that comes back to this session after a failed transfer
+        await runtime.store.save_history(
+            session.session_id,
+            spoken_messages(voice.context.get_messages()),
+            runtime.settings.session_ttl_secs,
+        )

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from convonet.auth.tokens import issue_token
 from convonet.domains.productivity.models import Todo
+from convonet.storage.models import Call
 from convonet.storage.seed import DEMO_EMAIL, DEMO_PASSWORD
 from tests.conftest import LiveServer, connect, session_auth
 
@@ -66,6 +67,11 @@ async def test_consecutive_calls_are_one_conversation(live_app: LiveServer) -> N
     assert second["tool_calls"][0]["args"]["title"] == "call mom"
 
 
+async def _call_row(server: LiveServer, session_id: str) -> Call | None:
+    async with server.runtime.db.session() as db:
+        return await db.scalar(select(Call).where(Call.session_id == session_id))
+
+
 async def test_a_transfer_appears_as_tool_call_and_transfer(live_app: LiveServer) -> None:
     started = await connect(live_app.url)
     session_id, auth = str(started["session_id"]), session_auth(started)
@@ -80,6 +86,10 @@ async def test_a_transfer_appears_as_tool_call_and_transfer(live_app: LiveServer
     assert [c["name"] for c in body["tool_calls"]] == ["transfer_to_agent"]
     record = await _on_server(live_app, live_app.runtime.store.get_transfer(session_id))
     assert record is not None and record.extension == "2001"
+    row = await _on_server(live_app, _call_row(live_app, session_id))
+    assert row is not None and row.transfer_outcome == "requested"
+    assert row.transcript[0]["text"] == "I want to talk to a real person"
+    assert "real person" in (row.summary or "")
 
 
 async def test_a_user_jwt_works_without_a_session(live_app: LiveServer) -> None:

@@ -34,6 +34,16 @@ def next_id(prefix: str) -> str:
     return f"{prefix}{next(_ids)}"
 
 
+async def serve_locally(app: web.Application) -> tuple[web.AppRunner, int]:
+    """Serve ``app`` on a free port of 127.0.0.1; returns its runner and port."""
+    runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
+    await runner.setup()
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    await web.SockSite(runner, sock).start()
+    return runner, sock.getsockname()[1]
+
+
 @dataclass(frozen=True)
 class ToolCall:
     """A tool call a fake makes: the tool's name and its arguments."""
@@ -140,12 +150,7 @@ class FakeLLMServer(ABC):
         """Listen on a free port of 127.0.0.1; returns :attr:`base_url`."""
         app = web.Application()
         app.router.add_route("POST", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
-        await self._runner.setup()
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self._port = sock.getsockname()[1]
-        await web.SockSite(self._runner, sock).start()
+        self._runner, self._port = await serve_locally(app)
         return self.base_url
 
     async def stop(self) -> None:

@@ -63,3 +63,18 @@ async def test_unknown_department_lists_the_real_ones(tool_deps) -> None:  # typ
             await tools.call("transfer_to_agent", {"department": "closed"}, user=ann)
         async with tools.resources.db.session() as session:
             assert len((await session.scalars(select(Department))).all()) == 3
+
+
+async def test_a_second_transfer_while_one_is_under_way_is_refused_politely(tool_deps) -> None:  # type: ignore[no-untyped-def]
+    async with tool_harness(*tool_deps, groups=["transfer"]) as tools:
+        await _departments(tools)
+        ann = await tools.user("ann@example.com")
+        await tools.call("transfer_to_agent", {"department": "support"}, user=ann)
+        again = await tools.call("transfer_to_agent", {"department": "sales"}, user=ann)
+        assert again == {
+            "status": "under_way",
+            "message": "I'm already connecting you to support; please stay on the line.",
+        }
+        record = await tools.resources.store.get_transfer("s1")
+        assert record is not None and record.department == "support"
+        assert [step.status for step in record.history] == ["requested"]

@@ -27,6 +27,10 @@ class TokenStore(RedisFeature):
         session_id = await self.redis.getdel(Keys.ws_token(token))
         return None if session_id is None else str(session_id)
 
+    async def release_claim(self, kind: str, item_id: str) -> None:
+        """Forget the claim of ``item_id`` so it can be claimed again."""
+        await self.redis.delete(Keys.claim(kind, item_id))
+
     async def claim_once(self, kind: str, item_id: str, ttl_secs: float) -> bool:
         """Whether this is the first claim of ``item_id`` (atomic ``SET NX``) within the TTL."""
         return bool(

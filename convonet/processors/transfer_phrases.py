@@ -1,0 +1,60 @@
+"""TransferPhraseProcessor: a caller asking for a person starts the transfer at once.
+
+It sits between STT and the user aggregator. A final ``TranscriptionFrame`` that asks for a
+person (:func:`~convonet.transfer.phrases.detect_transfer_ask`) is consumed, so no LLM turn
+runs for it: the words go into the conversation (``LLMMessagesAppendFrame`` without running
+the LLM), the transfer starts through the transfer service (the ``start`` callback) and the
+bot says the short line the service returns. Every other frame passes through unchanged.
+"""
+
+from collections.abc import Awaitable, Callable
+
+from loguru import logger
+from pipecat.frames.frames import (
+    Frame,
+    LLMMessagesAppendFrame,
+    TranscriptionFrame,
+    TTSSpeakFrame,
+)
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+
+from convonet.errors import ConvonetError
+from convonet.transfer.phrases import TransferAsk, detect_transfer_ask
+
+TRANSFER_APOLOGY = "Sorry, I couldn't start the transfer just now. Can I help you myself?"
+StartTransfer = Callable[[TransferAsk], Awaitable[str]]
+
+
+class TransferPhraseProcessor(FrameProcessor):
+    """Catches "a real person", "operator", ... in final transcripts and starts a transfer."""
+
+    def __init__(self, start: StartTransfer, **kwargs: object) -> None:
+        """Create the processor.
+
+        Args:
+            start: Starts the transfer for an ask; returns what the bot says about it.
+            **kwargs: Passed to :class:`FrameProcessor`.
+        """
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._start = start
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        """Consume transfer requests; forward everything else."""
+        await super().process_frame(frame, direction)
+        ask = (
+            detect_transfer_ask(frame.text)
+            if isinstance(frame, TranscriptionFrame) and direction == FrameDirection.DOWNSTREAM
+            else None
+        )
+        if ask is None:
+            await self.push_frame(frame, direction)
+            return
+        logger.info(f"transfer phrase heard: {ask.text!r} (department {ask.department})")
+        message = {"role": "user", "content": ask.text}
+        await self.push_frame(LLMMessagesAppendFrame(messages=[message], run_llm=False))  # type: ignore[list-item]
+        try:
+            line = await self._start(ask)
+        except ConvonetError as exc:  # storage or transfer trouble: the caller still hears why
+            logger.warning(f"transfer could not start: {exc}")
+            line = TRANSFER_APOLOGY
+        await self.push_frame(TTSSpeakFrame(line))

@@ -1,0 +1,112 @@
+"""Writing down a transfer: the agent's context in Redis and the call's ``calls`` row.
+
+:func:`record_request` runs where the conversation is (the process running the call's
+pipeline, or the text endpoint) when a transfer is requested; :func:`record_outcome` when it
+connects or fails. Both upsert the ``calls`` row of the session.
+"""
+
+from collections.abc import Iterable
+
+from loguru import logger
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from convonet.session import CallSession
+from convonet.storage.db import Database
+from convonet.storage.models import Call, Department, User
+from convonet.storage.models.calls import TransferOutcome
+from convonet.storage.redis import RedisStore, TransferRecord
+from convonet.transfer.context import (
+    Customer,
+    TransferContext,
+    extractive_summary,
+    transcript_of,
+)
+
+FAILURES: dict[str, TransferOutcome] = {
+    "no-answer": TransferOutcome.NO_ANSWER,
+    "canceled": TransferOutcome.CANCELLED,
+    "cancelled": TransferOutcome.CANCELLED,
+}
+
+
+def outcome_of(record: TransferRecord) -> TransferOutcome:
+    """The call-history outcome of a transfer's current state."""
+    if record.status == "connected":
+        return TransferOutcome.CONNECTED
+    if record.status == "failed":
+        return FAILURES.get(record.failure or "", TransferOutcome.FAILED)
+    return TransferOutcome.REQUESTED
+
+
+async def _call_row(db: AsyncSession, session: CallSession) -> Call:
+    row = await db.scalar(select(Call).where(Call.session_id == session.session_id))
+    if row is None:
+        row = Call(session_id=session.session_id, channel=session.channel)
+        db.add(row)
+    row.user_id = session.user_id
+    row.bot, row.llm = session.bot.name, session.llm
+    row.call_sid = session.metadata.get("call_sid") or row.call_sid
+    row.caller_number = session.metadata.get("from_number") or row.caller_number
+    return row
+
+
+async def record_request(
+    db: Database,
+    store: RedisStore,
+    session: CallSession,
+    record: TransferRecord,
+    messages: Iterable[object],
+    *,
+    context_ttl_secs: float,
+) -> TransferContext:
+    """Store the agent's context (when the call has a SID) and the call's history row.
+
+    Args:
+        db: The application database.
+        store: The Redis store.
+        session: The call.
+        record: The transfer just requested.
+        messages: The conversation so far as ``{"role", "content"}`` messages.
+        context_ttl_secs: Lifetime of ``callcenter:customer:{extension}:{call_sid}``.
+
+    Returns:
+        The context (written to Redis only when ``call_sid`` is known: phone calls).
+    """
+    at = store.now_iso()
+    transcript = transcript_of(messages, at)
+    async with db.session() as tx:
+        user = await tx.get(User, session.user_id) if session.user_id else None
+        department = await tx.scalar(select(Department).where(Department.name == record.department))
+        row = await _call_row(tx, session)
+        row.transcript = [line.model_dump() for line in transcript]
+        row.summary = extractive_summary(transcript, record)
+        row.transfer_outcome = outcome_of(record)
+        row.transfer_department_id = department.id if department else None
+        context = TransferContext(
+            call_sid=row.call_sid or "",
+            session_id=session.session_id,
+            extension=record.extension,
+            department=record.department,
+            reason=record.reason,
+            channel=session.channel,
+            caller_number=row.caller_number,
+            customer=Customer.of(user, session.user_id),
+            transcript=transcript,
+            summary=row.summary,
+            created_at=at,
+        )
+    if context.call_sid:
+        await store.save_transfer_context(
+            record.extension, context.call_sid, context.model_dump_json(), context_ttl_secs
+        )
+    else:
+        logger.info(f"session {session.session_id}: no call SID yet; agent context not stored")
+    return context
+
+
+async def record_outcome(db: Database, session: CallSession, record: TransferRecord) -> None:
+    """Put a connected or failed transfer's outcome on the call's history row."""
+    async with db.session() as tx:
+        row = await _call_row(tx, session)
+        row.transfer_outcome = outcome_of(record)

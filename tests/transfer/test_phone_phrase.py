@@ -1,0 +1,171 @@
+"""The phrase path over a simulated Twilio media stream: real speech, no LLM round trip.
+
+The caller (Piper speech as 8 kHz μ-law at real-time pace) asks for a real person. With
+Twilio configured (the real SDK against a local fake of Twilio's REST API) the live call is
+updated to ``<Dial><Sip>`` extension 2001 within 1 s of the request, and a second ask while
+the transfer is under way changes nothing; the ``no-answer`` callback returns TwiML that
+reconnects a stream to the same session, where the conversation goes on where it was.
+Without Twilio credentials the transfer is refused and the caller hears why; the agent's
+context is stored either way.
+"""
+
+import asyncio
+import json
+import time
+import xml.etree.ElementTree as ET
+from datetime import datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from convonet.storage.redis import Keys, TransferRecord
+from tests.conftest import LiveServer
+from tests.conftest import test_settings as make_settings
+from tests.fakes.twilio_rest import FakeTwilioREST
+from tests.fakes.twilio_stream import Call, TwilioStreamClient, sign_in, stream_parameters
+from tests.transports.test_twilio import PUBLIC, TOKEN, greeted, heard, say, sign, stream_url
+
+pytestmark = pytest.mark.integration
+ACCOUNT = "AC" + "0" * 32  # the account the simulated call belongs to
+
+
+async def _on_server(server: LiveServer, coroutine: Any) -> Any:
+    return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, server.loop))
+
+
+async def _transfer(
+    server: LiveServer, session_id: str, status: str, within: float = 8.0
+) -> TransferRecord:
+    deadline = time.monotonic() + within
+    while True:
+        record = await _on_server(server, server.runtime.store.get_transfer(session_id))
+        if record is not None and record.status == status:
+            return record
+        assert time.monotonic() < deadline, f"transfer not {status}: {record}"
+        await asyncio.sleep(0.05)
+
+
+async def _context(server: LiveServer, call_sid: str) -> dict[str, Any]:
+    raw = await _on_server(
+        server, server.runtime.store.redis.get(Keys.callcenter_customer("2001", call_sid))
+    )
+    assert raw is not None, "no agent context stored"
+    return dict(json.loads(raw))
+
+
+async def test_without_twilio_credentials_the_transfer_is_refused_aloud(
+    live_app: LiveServer,
+) -> None:
+    call = await sign_in(live_app.url)
+    session_id = call.parameters["session_id"]
+    async with TwilioStreamClient(stream_url(live_app), call) as client:
+        await greeted(client)
+        _, said = await say(client, "I want to talk to a real person.", pause=0.6)
+        record = await _transfer(live_app, session_id, "failed")
+        assert [step.status for step in record.history] == ["requested", "failed"]
+        assert record.failure == "no Twilio credentials are configured"
+        assert (record.department, record.extension) == ("support", "2001")
+        await client.wait_for_quiet(1.0, within=20, since=said)
+        reply = await heard(client, since=said)
+        assert "sorry" in reply and "credentials" in reply, reply
+        context = await _context(live_app, call.call_sid)
+        assert context["session_id"] == session_id and context["customer"]["name"]
+        assert "real person" in context["transcript"][-1]["text"].lower()
+        await client.hang_up()
+
+
+async def test_asking_for_a_real_person_dials_extension_2001(tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+    async with FakeTwilioREST(ACCOUNT, TOKEN) as fake:
+        settings = make_settings(
+            tmp_path_factory.mktemp("phone"),
+            public_url=PUBLIC,
+            twilio_auth_token=TOKEN,
+            twilio_account_sid=ACCOUNT,
+            twilio_api_base_url=fake.base_url,
+            fusionpbx_sip_domain="pbx.example.com",
+        )
+        server = LiveServer(settings)
+        server.start()
+        try:
+            await _dial_flow(server, fake)
+        finally:
+            server.stop()
+
+
+async def _dial_flow(server: LiveServer, fake: FakeTwilioREST) -> None:
+    call = await sign_in(server.url, auth_token=TOKEN, public_url=PUBLIC)
+    session_id = call.parameters["session_id"]
+    headers = sign(f"{PUBLIC.replace('https', 'wss')}/twilio/ws")
+    async with TwilioStreamClient(stream_url(server), call, headers=headers) as client:
+        await greeted(client)
+        _, said = await say(client, "I want to talk to a real person.", pause=0.6)
+        record = await _transfer(server, session_id, "initiated")
+        assert record.call_sid == call.call_sid
+        (update,) = fake.call_updates()
+        assert update.path.endswith(f"/Calls/{call.call_sid}.json")
+        sip = ET.fromstring(update.form["Twiml"]).find("./Dial/Sip")
+        assert sip is not None and str(sip.text).startswith("sip:2001@pbx.example.com;")
+        asked = datetime.fromisoformat(record.history[0].at).timestamp()
+        assert update.at - asked < 1.0, "the <Dial> must reach Twilio within 1 s"
+        await client.wait_for_quiet(0.8, within=15, since=said)
+        assert "connecting you" in await heard(client, since=said)
+
+        _, again = await say(client, "Operator!", pause=0.6)
+        await client.wait_for_quiet(0.8, within=15, since=again)
+        assert "already" in await heard(client, since=again)
+        assert len(fake.call_updates()) == 1
+        assert await _transfer(server, session_id, "initiated") == record
+        await client.hang_up()  # Twilio ends the stream when it starts dialing
+    action = str(ET.fromstring(update.form["Twiml"]).find("./Dial").get("action"))  # type: ignore[union-attr]
+    await _callback_failure_path(server, call, action)
+    assert len(fake.requests) == 1, "the stream's end for the transfer must not hang up"
+
+
+async def _callback(server: LiveServer, url: str, form: dict[str, str], signed: bool = True) -> Any:
+    local = url.replace(PUBLIC, server.url)
+    headers = sign(url, form) if signed else {}
+    async with httpx.AsyncClient(timeout=12) as http:
+        return await http.post(local, data=form, headers=headers)
+
+
+async def _callback_failure_path(server: LiveServer, call: Call, action: str) -> None:
+    session_id = call.parameters["session_id"]
+    form = call.form(DialCallStatus="no-answer")
+    assert (await _callback(server, action, form, signed=False)).status_code == 403
+    unknown = action.replace(session_id, "nobody")
+    missing = await _callback(server, unknown, form)
+    assert missing.status_code == 404 and "no transfer" in missing.text
+    bad = await _callback(server, action, call.form(DialCallStatus="exploded"))
+    assert bad.status_code == 400
+
+    answer = await _callback(server, action, form)
+    assert answer.status_code == 200
+    root = ET.fromstring(answer.text)
+    assert "nobody is free" in "".join(root.itertext())
+    assert stream_parameters(root) == {"session_id": session_id}
+    record = await _transfer(server, session_id, "failed")
+    assert record.failure == "no-answer"
+    again = await _callback(server, action, form)  # finished: nothing changes
+    assert again.status_code == 404
+    assert await _transfer(server, session_id, "failed") == record
+
+    back = Call(call_sid=call.call_sid, parameters={"session_id": session_id})
+    headers = sign(f"{PUBLIC.replace('https', 'wss')}/twilio/ws")
+    async with TwilioStreamClient(stream_url(server), back, headers=headers) as client:
+        assert "how else can i help" in await greeted(client)
+        _, asked = await say(client, "What time is it?")
+        await client.wait_for_quiet(0.8, within=15, since=asked)
+        assert "it's" in await heard(client, since=asked) or "it is" in await heard(
+            client, since=asked
+        )
+        await client.hang_up()
+    history: list[dict[str, str]] = []
+    deadline = time.monotonic() + 5
+    while not any("time is it" in m["content"].lower() for m in history):
+        assert time.monotonic() < deadline, history
+        await asyncio.sleep(0.1)
+        history = await _on_server(server, server.runtime.store.get_history(session_id))
+    said = [m["content"].lower() for m in history if m["role"] == "user"]
+    # The second stream's conversation started from the first one's: both are in it, in order.
+    assert "real person" in said[0] and "time is it" in said[-1], said
