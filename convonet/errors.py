@@ -79,3 +79,7 @@ class ServerBusyError(ConvonetError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class ServerDrainingError(ServerBusyError):
+    """This server process is shutting down (SIGTERM): it finishes live calls, takes no new."""
