@@ -8,8 +8,10 @@ neighbouring call stays live and answering throughout. The number of inputs trie
 is printed at the end. The default run is short (``EXAMPLES`` each); ``slow`` runs many more.
 """
 
+import asyncio
 import json
 import string
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +31,7 @@ from convonet.bench.client import rtvi_message
 from convonet.storage.seed import DEMO_PIN
 from tests.conftest import LiveServer
 from tests.conftest import test_settings as make_settings
+from tests.fakes.twilio_stream import RATE, sign_in
 
 pytestmark = pytest.mark.integration
 
@@ -239,7 +242,66 @@ def _fuzz_http(server: LiveServer, tally: Counter[str], examples: int) -> None:
         http.close()
 
 
-SURFACES = {"ws": _fuzz_ws_frames, "rtvi": _fuzz_rtvi, "http": _fuzz_http}
+twilio_messages = st.fixed_dictionaries(
+    {
+        "event": st.sampled_from(["media", "mark", "dtmf", "start", "connected"])
+        | st.text(max_size=12)
+    },
+    optional={
+        "streamSid": st.text(max_size=40),
+        "sequenceNumber": st.text(max_size=6) | st.integers(),
+        "media": st.fixed_dictionaries({}, optional={"payload": st.text(max_size=200)})
+        | json_values,
+        "mark": json_values,
+        "dtmf": st.fixed_dictionaries({"digit": st.text(max_size=3)}) | json_values,
+        "start": json_values,
+    },
+)
+
+
+def _phone_stream(server: LiveServer) -> tuple[ClientConnection, str]:
+    """A live phone call: signed in through the webhooks, its media stream started."""
+    call = asyncio.run(sign_in(server.url))
+    ws = ws_connect(f"ws://127.0.0.1:{server.port}/twilio/ws", max_size=None)
+    start = {
+        "accountSid": call.account_sid,
+        "streamSid": call.stream_sid,
+        "callSid": call.call_sid,
+        "tracks": ["inbound"],
+        "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": RATE, "channels": 1},
+        "customParameters": call.parameters,
+    }
+    ws.send(json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}))
+    ws.send(json.dumps({"event": "start", "streamSid": call.stream_sid, "start": start}))
+    return ws, call.parameters["session_id"]
+
+
+def _fuzz_twilio_stream(server: LiveServer, tally: Counter[str], examples: int) -> None:
+    ws, session_id = _phone_stream(server)
+    live = server.runtime.live
+    with ws:
+        ws.recv(timeout=PROBE_SECS)  # the call is up: the greeting's audio is coming
+        assert live.handle(session_id) is not None
+
+        @_runs(examples)
+        @given(twilio_messages.map(json.dumps) | st.text(max_size=200))
+        def one(message: str) -> None:
+            tally["Twilio stream messages"] += 1
+            ws.send(message)
+            ws.ping().wait(PROBE_SECS)  # the server has read it (messages are in order)
+            assert live.handle(session_id) is not None  # the call goes on
+
+        one()
+        time.sleep(1.0)  # a failure the last input caused would have ended the call by now
+        assert live.handle(session_id) is not None
+
+
+SURFACES = {
+    "ws": _fuzz_ws_frames,
+    "rtvi": _fuzz_rtvi,
+    "http": _fuzz_http,
+    "twilio-stream": _fuzz_twilio_stream,
+}
 
 
 @pytest.mark.parametrize("surface", sorted(SURFACES))
