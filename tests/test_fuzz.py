@@ -31,7 +31,7 @@ from convonet.bench.client import rtvi_message
 from convonet.storage.seed import DEMO_PIN
 from tests.conftest import LiveServer
 from tests.conftest import test_settings as make_settings
-from tests.fakes.twilio_stream import RATE, sign_in
+from tests.fakes.twilio_stream import sign_in, start_message
 
 pytestmark = pytest.mark.integration
 
@@ -82,6 +82,14 @@ def _runs(examples: int):  # type: ignore[no-untyped-def]
     )
 
 
+def _open(url: str) -> ClientConnection:
+    """A client socket that keeps reading while the test is busy elsewhere.
+
+    Its queue is unbounded, so keepalive pongs never wait behind unread bot audio.
+    """
+    return ws_connect(url, max_size=None, max_queue=None)
+
+
 def _ws_url(server: LiveServer) -> str:
     response = httpx.post(f"{server.url}/api/connect", json={"pin": DEMO_PIN}, timeout=30)
     assert response.status_code == 200, response.text
@@ -119,7 +127,7 @@ def _answers(ws: ClientConnection) -> list[dict[str, Any]]:
 @contextmanager
 def _neighbour(server: LiveServer) -> Iterator[ClientConnection]:
     """A live call beside the fuzzing; it must still answer when the fuzzing is over."""
-    with ws_connect(_ws_url(server), max_size=None) as ws:
+    with _open(_ws_url(server)) as ws:
         _answers(ws)
         yield ws
         _answers(ws)
@@ -136,7 +144,7 @@ def _expected_error(payload: bytes) -> bool:
 
 
 def _fuzz_ws_frames(server: LiveServer, tally: Counter[str], examples: int) -> None:
-    with ws_connect(_ws_url(server), max_size=None) as ws:
+    with _open(_ws_url(server)) as ws:
 
         @_runs(examples)
         @given(st.binary(max_size=2048))
@@ -165,7 +173,7 @@ rtvi_messages = st.fixed_dictionaries(
 
 
 def _fuzz_rtvi(server: LiveServer, tally: Counter[str], examples: int) -> None:
-    with ws_connect(_ws_url(server), max_size=None) as ws:
+    with _open(_ws_url(server)) as ws:
 
         @_runs(examples)
         @given(rtvi_messages)
@@ -262,17 +270,9 @@ twilio_messages = st.fixed_dictionaries(
 def _phone_stream(server: LiveServer) -> tuple[ClientConnection, str]:
     """A live phone call: signed in through the webhooks, its media stream started."""
     call = asyncio.run(sign_in(server.url))
-    ws = ws_connect(f"ws://127.0.0.1:{server.port}/twilio/ws", max_size=None)
-    start = {
-        "accountSid": call.account_sid,
-        "streamSid": call.stream_sid,
-        "callSid": call.call_sid,
-        "tracks": ["inbound"],
-        "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": RATE, "channels": 1},
-        "customParameters": call.parameters,
-    }
+    ws = _open(f"ws://127.0.0.1:{server.port}/twilio/ws")
     ws.send(json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}))
-    ws.send(json.dumps({"event": "start", "streamSid": call.stream_sid, "start": start}))
+    ws.send(json.dumps(start_message(call)))
     return ws, call.parameters["session_id"]
 
 
