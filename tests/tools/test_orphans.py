@@ -75,11 +75,12 @@ _MIDDLE = textwrap.dedent(
     """
     import subprocess, sys
     child = subprocess.Popen([sys.executable, "-c", '''
-    import os, time
+    import os
+    parent = os.getppid()  # before telling the parent it may exit
     from convonet.tools.orphans import _watch
     print(os.getpid(), flush=True)
-    _watch(os.getppid(), 0.1)
-    '''], stdout=subprocess.PIPE, start_new_session=True)
+    _watch(parent, 0.1)
+    '''], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
     print(child.stdout.readline().decode().strip(), flush=True)
     """
 )
