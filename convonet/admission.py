@@ -1,5 +1,8 @@
 """Per-process capacity: above ``MAX_SESSIONS_PER_PROCESS`` a new call is refused as busy.
 
+A draining process (SIGTERM, :mod:`convonet.drain`) refuses every new call the same way, with
+its own reason.
+
 Overload degrades every call at once (late VAD, late audio), so a full process says "busy"
 to the next caller instead, and a load balancer or the caller can try again elsewhere. A
 place is held from sign-in (``/api/connect``, the phone PIN) until the media stream starts or
@@ -12,7 +15,7 @@ apology and hang-up on the phone.
 from fastapi import HTTPException, Response, status
 from loguru import logger
 
-from convonet.errors import ServerBusyError
+from convonet.errors import ServerBusyError, ServerDrainingError
 from convonet.runtime import Runtime
 from convonet.transports.twilio_twiml import goodbye, twiml
 
@@ -20,9 +23,15 @@ CLOSE_BUSY = 4503  # like HTTP 503: this process takes no more calls right now
 BUSY_SPOKEN = (
     "Sorry, all our lines are busy right now. Please call again in a few minutes. Goodbye."
 )
+DRAINING_SPOKEN = "Sorry, this line is closing for maintenance. Please call again. Goodbye."
 
 
 def _check(runtime: Runtime, excluding: str | None) -> None:
+    if runtime.drain.draining:  # shutting down (SIGTERM): the same refusal, another reason
+        raise ServerDrainingError(
+            "server draining: this process is shutting down; try again",
+            retry_after=runtime.settings.busy_retry_after_secs,
+        )
     capacity = runtime.settings.max_sessions_per_process
     if capacity and runtime.live.occupied(excluding) >= capacity:
         raise ServerBusyError(
@@ -35,7 +44,7 @@ def admit(runtime: Runtime, session_id: str) -> None:
     """Take a new caller's session, holding its place until its stream starts.
 
     Raises:
-        ServerBusyError: The process is full.
+        ServerBusyError: The process is full (``ServerDrainingError``: shutting down).
     """
     _check(runtime, excluding=session_id)
     runtime.live.reserve(session_id, runtime.settings.session_token_ttl_secs)
@@ -45,7 +54,7 @@ def check_room(runtime: Runtime, session_id: str | None = None) -> None:
     """Check there is room for a stream starting now (its own held place counts as room).
 
     Raises:
-        ServerBusyError: The process is full.
+        ServerBusyError: The process is full (``ServerDrainingError``: shutting down).
     """
     _check(runtime, excluding=session_id)
 
@@ -72,5 +81,6 @@ def phone_busy_refusal(runtime: Runtime, session_id: str | None) -> Response | N
             admit(runtime, session_id)
     except ServerBusyError as error:
         logger.warning(f"twilio call refused: {error}")
-        return twiml(goodbye(BUSY_SPOKEN))
+        draining = isinstance(error, ServerDrainingError)
+        return twiml(goodbye(DRAINING_SPOKEN if draining else BUSY_SPOKEN))
     return None

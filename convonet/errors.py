@@ -81,5 +81,9 @@ class ServerBusyError(ConvonetError):
         self.retry_after = retry_after
 
 
+class ServerDrainingError(ServerBusyError):
+    """This server process is shutting down (SIGTERM): it finishes live calls, takes no new."""
+
+
 class TransferError(ConvonetError):
     """A call transfer cannot go the way asked (unknown session, finished, wrong step)."""

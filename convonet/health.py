@@ -14,9 +14,9 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "Not ready for calls yet"}})
+@router.get("/readyz", responses={503: {"description": "Not ready for calls yet, or draining"}})
 async def readyz(runtime: RuntimeDep) -> JSONResponse:
-    """Ready for calls: the embedded models are loaded and the tool servers started."""
+    """Ready for calls: models loaded, tool servers started, and not draining (SIGTERM)."""
     tools = runtime.tools
     body = {
         "ready": runtime.ready,
@@ -31,5 +31,6 @@ async def readyz(runtime: RuntimeDep) -> JSONResponse:
             else "starting"
         ),
         "live_sessions": len(runtime.live),
+        "draining": runtime.drain.draining,
     }
     return JSONResponse(body, status_code=200 if runtime.ready else 503)

@@ -19,6 +19,8 @@ class LiveSessions:
         self._handles: dict[str, Any] = {}
         self._on_end: list[Callable[[str], Awaitable[None]]] = []
         self._reserved: dict[str, float] = {}  # admitted, not streaming yet: id -> expiry
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     def on_end(self, listener: Callable[[str], Awaitable[None]]) -> None:
         """Call ``listener(session_id)`` whenever a session's pipeline has ended."""
@@ -49,6 +51,19 @@ class LiveSessions:
         """Running sessions per transport channel."""
         return dict(Counter(session.channel for session, _ in self._tasks.values()))
 
+    def handles(self) -> list[Any]:
+        """The objects registered with the running sessions (their voice pipelines)."""
+        return [handle for handle in self._handles.values() if handle is not None]
+
+    async def wait_idle(self, timeout_secs: float) -> bool:
+        """Wait until no session runs, at most ``timeout_secs``; whether none runs now."""
+        try:
+            async with asyncio.timeout(timeout_secs):
+                await self._idle.wait()
+        except TimeoutError:
+            pass
+        return not self._tasks
+
     def handle(self, session_id: str) -> Any:
         """The object registered with a running session (its ``VoicePipeline``), or ``None``."""
         return self._handles.get(session_id)
@@ -66,6 +81,7 @@ class LiveSessions:
         task = asyncio.ensure_future(work)
         self._reserved.pop(session.session_id, None)
         self._tasks[session.session_id] = (session, task)
+        self._idle.clear()
         self._handles[session.session_id] = handle
         try:
             await task
@@ -77,6 +93,8 @@ class LiveSessions:
         finally:
             self._tasks.pop(session.session_id, None)
             self._handles.pop(session.session_id, None)
+            if not self._tasks:
+                self._idle.set()
             for listener in self._on_end:
                 await asyncio.shield(listener(session.session_id))
 

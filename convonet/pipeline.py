@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from loguru import logger
-from pipecat.frames.frames import TTSSpeakFrame
+from pipecat.frames.frames import EndFrame, TTSSpeakFrame
 from pipecat.observers.base_observer import BaseObserver
 from pipecat.observers.user_bot_latency_observer import UserBotLatencyObserver
 from pipecat.pipeline.pipeline import Pipeline
@@ -84,6 +84,14 @@ class VoicePipeline:
             await self.greet()
 
         self._timers.append(asyncio.create_task(later()))
+
+    async def end_with(self, farewell: str) -> None:
+        """Say ``farewell`` and end the call once it has been spoken (server shutdown).
+
+        The ``EndFrame`` follows the speech down the pipeline, so the output transport plays
+        the farewell out before the call closes.
+        """
+        await self.worker.queue_frames([TTSSpeakFrame(farewell), EndFrame()])
 
     def handle_call_events(self, transport: BaseTransport, greet_delay_secs: float) -> None:
         """Greet when the caller is ready and end the call when they hang up.

@@ -12,6 +12,7 @@ from convonet.agents.factory import AgentFactory
 from convonet.agents.llms import resolve_llm
 from convonet.auth.active import ActiveUsers
 from convonet.bots.registry import BotRegistry, default_registry
+from convonet.drain import Drain
 from convonet.errors import ModelsNotReadyError, SessionNotFoundError
 from convonet.live_sessions import LiveSessions
 from convonet.monitor.recorder import TurnRecorder
@@ -42,6 +43,7 @@ class Runtime:
         monitor: Writes turn timing records to Redis in the background (Agent Monitor).
         live: Sessions whose pipeline runs in this process.
         metrics: This app's Prometheus metrics (its own registry).
+        drain: Shutdown state: once draining, new calls are refused and readiness is false.
     """
 
     settings: Settings
@@ -54,6 +56,7 @@ class Runtime:
     tools: ToolHub | None = None
     live: LiveSessions = field(default_factory=LiveSessions)
     metrics: AppMetrics = field(default_factory=AppMetrics)
+    drain: Drain = field(default_factory=Drain)
 
     @cached_property
     def active_users(self) -> ActiveUsers:
@@ -62,7 +65,9 @@ class Runtime:
 
     @property
     def ready(self) -> bool:
-        """Ready for calls: models loaded and the tool servers started (or failed, logged)."""
+        """Ready for calls: models loaded, tool servers started (or failed), not draining."""
+        if self.drain.draining:
+            return False
         return self.models.ready and (self.tools is None or self.tools.ready.is_set())
 
     async def ensure_tools(self, timeout_secs: float = 60.0) -> None:

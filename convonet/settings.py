@@ -342,6 +342,15 @@ class Settings(BaseSettings):
         description="Longest a VAD window waits for other calls' windows to join its batch.",
     )
 
+    # --- reliability: drain and tool processes (issue 13) -----------------------------------
+    drain_grace_secs: float = Field(
+        default=120.0,
+        ge=0.0,
+        description="On SIGTERM, how long live calls may carry on before they hear a goodbye "
+        "and end (new calls are refused at once). Match Kubernetes' "
+        "terminationGracePeriodSeconds to this plus ~15 s.",
+    )
+
     # --- authentication -----------------------------------------------------------------
     # Never None after validation (_resolve_secrets fills it), hence the ignore.
     jwt_secret: SecretStr = Field(  # type: ignore[assignment]

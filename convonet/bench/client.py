@@ -55,7 +55,8 @@ class _Utterance:
     offset: int = 0
 
 
-def _audio_message(pcm: bytes, sample_rate: int) -> bytes:
+def audio_message(pcm: bytes, sample_rate: int) -> bytes:
+    """One protobuf audio frame as a pipecat client sends it."""
     from pipecat.frames.protobufs import frames_pb2
 
     frame = frames_pb2.Frame()  # type: ignore[attr-defined]
@@ -65,7 +66,8 @@ def _audio_message(pcm: bytes, sample_rate: int) -> bytes:
     return bytes(frame.SerializeToString())
 
 
-def _rtvi_message(message: dict[str, Any]) -> bytes:
+def rtvi_message(message: dict[str, Any]) -> bytes:
+    """One RTVI message in pipecat's protobuf ``MessageFrame``."""
     from pipecat.frames.protobufs import frames_pb2
 
     frame = frames_pb2.Frame()  # type: ignore[attr-defined]
@@ -83,7 +85,7 @@ class Caller:
         self._changed = asyncio.Event()
         self._queue: list[_Utterance] = []
         self._chunk_bytes = int(sample_rate * CHUNK_SECS) * 2
-        self._silence = _audio_message(b"\x00" * self._chunk_bytes, sample_rate)
+        self._silence = audio_message(b"\x00" * self._chunk_bytes, sample_rate)
         self._tasks: list[asyncio.Task[None]] = []
         self._ws: Any = None
 
@@ -94,7 +96,7 @@ class Caller:
         self._tasks = [asyncio.create_task(self._read()), asyncio.create_task(self._stream())]
         about = {"library": "convonet-bench", "library_version": __version__}
         await self._ws.send(
-            _rtvi_message(
+            rtvi_message(
                 {
                     "label": "rtvi-ai",
                     "type": "client-ready",
@@ -157,7 +159,7 @@ class Caller:
         if stop >= len(utterance.pcm):
             self._queue.pop(0)
         ends = start < utterance.end_byte <= stop
-        return _audio_message(pcm, self.sample_rate), utterance if ends else None
+        return audio_message(pcm, self.sample_rate), utterance if ends else None
 
     async def _stream(self) -> None:
         started = time.monotonic()

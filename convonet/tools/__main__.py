@@ -1,20 +1,26 @@
 """``python -m convonet.tools GROUP``: serve one tool group over stdio.
 
 The agent process starts one of these per group; its only client is that process, so the
-caller's identity may travel in the request ``_meta``.
+caller's identity may travel in the request ``_meta``. It dies with that process
+(:mod:`convonet.tools.orphans`), so the guard is set before anything else is imported.
 """
 
 import sys
-from functools import partial
 
-from convonet.domains.registry import add_domain_paths, group_modules
-from convonet.settings import Settings
-from convonet.tools.resources import open_resources
-from convonet.tools.server import build_server
+from convonet.tools.orphans import die_with_parent
 
 
 def main(argv: list[str]) -> int:
     """Run the stdio server for the group named in ``argv``."""
+    die_with_parent()
+    # Imported only now: the guard against orphans comes first, these take a while.
+    from functools import partial
+
+    from convonet.domains.registry import add_domain_paths, group_modules
+    from convonet.settings import Settings
+    from convonet.tools.resources import open_resources
+    from convonet.tools.server import build_server
+
     settings = Settings()
     add_domain_paths(settings.domain_paths)
     groups = group_modules()

@@ -203,6 +203,22 @@ async def sign_in(
     return call
 
 
+def start_message(call: Call) -> dict[str, Any]:
+    """The ``start`` event Twilio sends first on ``call``'s media stream."""
+    return {
+        "event": "start",
+        "streamSid": call.stream_sid,
+        "start": {
+            "accountSid": call.account_sid,
+            "streamSid": call.stream_sid,
+            "callSid": call.call_sid,
+            "tracks": ["inbound"],
+            "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": RATE, "channels": 1},
+            "customParameters": call.parameters,
+        },
+    }
+
+
 class TwilioStreamClient:
     """Plays Twilio's part of a media stream against ``url``."""
 
@@ -256,21 +272,7 @@ class TwilioStreamClient:
 
     async def start(self) -> None:
         """Send ``start`` and begin streaming the line (silence until something is spoken)."""
-        call = self.call
-        await self.send(
-            {
-                "event": "start",
-                "streamSid": call.stream_sid,
-                "start": {
-                    "accountSid": call.account_sid,
-                    "streamSid": call.stream_sid,
-                    "callSid": call.call_sid,
-                    "tracks": ["inbound"],
-                    "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": RATE, "channels": 1},
-                    "customParameters": call.parameters,
-                },
-            }
-        )
+        await self.send(start_message(self.call))
         self._line = asyncio.create_task(self._stream_line())
 
     async def speak(self, pcm: bytes) -> None:
