@@ -38,8 +38,11 @@ def _lifespan(settings: Settings, mcp: FastMCP):  # type: ignore[no-untyped-def]
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if not settings.twilio_signatures_required:
             logger.warning("TWILIO_AUTH_TOKEN is unset: Twilio signature validation is OFF")
-        for name in settings.generated_secrets:
-            logger.warning(f"{name} was unset: generated one, kept in {settings.data_dir}/secrets")
+        for name in settings.stored_secrets:
+            # Said at every start, not only the first: the CLI may have generated it already.
+            logger.warning(
+                f"{name} is unset: using the one generated into {settings.data_dir}/secrets"
+            )
         async with open_runtime(settings) as runtime, mcp.session_manager.run():
             app.state.runtime = runtime
             runtime.live.on_end(end_text_access(runtime.store))

@@ -386,6 +386,7 @@ class Settings(BaseSettings):
     )
 
     _generated: list[str] = PrivateAttr(default_factory=list)
+    _stored: list[str] = PrivateAttr(default_factory=list)
 
     @model_validator(mode="after")
     def _resolve_secrets(self) -> "Settings":
@@ -404,6 +405,7 @@ class Settings(BaseSettings):
             if secret is None:
                 value, generated = persisted_secret(self.data_dir, field)
                 setattr(self, field, SecretStr(value))
+                self._stored.append(env_name)
                 if generated:
                     self._generated.append(env_name)
         if self.environment == "production" and len(self.jwt_secret.get_secret_value()) < 32:
@@ -412,8 +414,13 @@ class Settings(BaseSettings):
 
     @property
     def generated_secrets(self) -> list[str]:
-        """Names of the secrets this instance generated (logged once at start-up)."""
+        """Names of the secrets this instance generated."""
         return list(self._generated)
+
+    @property
+    def stored_secrets(self) -> list[str]:
+        """Names of the unset secrets taken from the data directory (logged at every start)."""
+        return list(self._stored)
 
     @field_validator(
         "llm_fallback_chain",

@@ -26,6 +26,7 @@ def test_unset_secrets_are_generated_once_and_kept(tmp_path: Path) -> None:
         assert len(secret.get_secret_value()) >= 32
     again = _dev(tmp_path)
     assert again.generated_secrets == []
+    assert again.stored_secrets == ["JWT_SECRET", "PIN_HASH_SECRET"]
     assert again.jwt_secret.get_secret_value() == first.jwt_secret.get_secret_value()
     assert again.pin_hash_secret.get_secret_value() == first.pin_hash_secret.get_secret_value()
     kept = tmp_path / "secrets" / "jwt_secret"
@@ -54,3 +55,9 @@ def test_published_placeholders_are_refused_when_configured(
             jwt_secret=OLD_JWT_PLACEHOLDER,
             pin_hash_secret="p" * 40,
         )
+
+
+def test_configured_secrets_are_not_reported_as_stored(tmp_path: Path) -> None:
+    configured = _dev(tmp_path, jwt_secret="j" * 40, pin_hash_secret="p" * 40)
+    assert configured.stored_secrets == [] and configured.generated_secrets == []
+    assert not (tmp_path / "secrets" / "jwt_secret").exists()
