@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from convonet.agents.llms import resolve_llm
 from convonet.agents.turn import AgentOutcome
-from convonet.auth.session_access import TextCaller
+from convonet.auth.session_access import TextCaller, revoke_session_tokens
 from convonet.auth.tokens import TokenClaims
 from convonet.chat import answer_stored
 from convonet.deps import RuntimeDep
@@ -123,4 +123,7 @@ def _response(session: CallSession, outcome: AgentOutcome, body: AgentRequest) -
 async def process(body: AgentRequest, runtime: RuntimeDep, user: TextCaller) -> AgentResponse:
     """Answer one utterance with the agent graph, as a voice call would (without audio)."""
     session = await _session_for(runtime, body, user)
-    return _response(session, await answer_stored(runtime, session, body.text), body)
+    outcome = await answer_stored(runtime, session, body.text)
+    if outcome.ends_call:  # "goodbye" ends a text session as hanging up ends a call
+        await revoke_session_tokens(runtime.store, session.session_id)
+    return _response(session, outcome, body)

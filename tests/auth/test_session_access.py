@@ -58,6 +58,18 @@ async def test_text_access_ends_when_the_call_ends(live_app: LiveServer) -> None
     assert after.status_code == 401
 
 
+async def test_text_access_ends_when_the_text_session_says_goodbye(live_app: LiveServer) -> None:
+    started = await connect(live_app.url)
+    body = {"session_id": started["session_id"]}
+    auth = {"Authorization": f"Bearer {started['session_token']}"}
+    async with httpx.AsyncClient(base_url=live_app.url, headers=auth, timeout=30) as http:
+        bye = await http.post("/agent/process", json={**body, "text": "goodbye"})
+        assert bye.status_code == 200, bye.text
+        assert bye.json()["ended"] is True
+        after = await http.post("/agent/process", json={**body, "text": "what time is it"})
+    assert after.status_code == 401
+
+
 async def _login(http: httpx.AsyncClient, email: str, password: str) -> dict[str, str]:
     response = await http.post("/api/auth/login", json={"email": email, "password": password})
     assert response.status_code == 200, response.text
