@@ -17,6 +17,7 @@ from loguru import logger
 
 from convonet.auth.tokens import TokenClaims
 from convonet.errors import AuthenticationError
+from convonet.storage.redis.keys import Keys
 
 
 def _token_id(claims: TokenClaims, token: str) -> str:
@@ -42,10 +43,10 @@ async def consume_refresh_token(redis: aioredis.Redis, claims: TokenClaims, toke
     token_id = _token_id(claims, token)
     family = claims.fam or token_id
     ttl = max(1, claims.exp - int(time.time()))
-    if await redis.exists(f"refresh:revoked:{family}"):
+    if await redis.exists(Keys.refresh_revoked(family)):
         raise AuthenticationError("this sign-in was revoked; log in again")
-    if not await redis.set(f"refresh:used:{token_id}", "1", ex=ttl, nx=True):
-        await redis.set(f"refresh:revoked:{family}", "1", ex=ttl)
+    if not await redis.set(Keys.refresh_used(token_id), "1", ex=ttl, nx=True):
+        await redis.set(Keys.refresh_revoked(family), "1", ex=ttl)
         logger.warning(f"refresh token reused for user {claims.user_id}: family revoked")
         raise AuthenticationError("refresh token already used; log in again")
     return family

@@ -27,6 +27,7 @@ from convonet.deps import RuntimeDep
 from convonet.errors import AuthenticationError
 from convonet.runtime import Runtime
 from convonet.storage.redis import RedisStore
+from convonet.storage.redis.keys import Keys
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -40,8 +41,8 @@ async def issue_session_token(store: RedisStore, session_id: str, ttl_secs: int)
     token = secrets.token_urlsafe(32)
     digest = _digest(token)
     async with store.redis.pipeline(transaction=True) as pipe:
-        pipe.set(f"sessaccess:{digest}", session_id, ex=ttl_secs)
-        pipe.set(f"sessaccess:of:{session_id}", digest, ex=ttl_secs)
+        pipe.set(Keys.session_access(digest), session_id, ex=ttl_secs)
+        pipe.set(Keys.session_access_of(session_id), digest, ex=ttl_secs)
         await pipe.execute()
     return token
 
@@ -50,17 +51,16 @@ async def session_for_token(store: RedisStore, token: str) -> str | None:
     """The session ``token`` opens, or ``None`` for unknown, revoked or expired tokens."""
     if not 20 <= len(token) <= 100:
         return None
-    found = await store.redis.get(f"sessaccess:{_digest(token)}")
+    found = await store.redis.get(Keys.session_access(_digest(token)))
     return None if found is None else str(found)
 
 
 async def revoke_session_tokens(store: RedisStore, session_id: str) -> None:
     """End text access to ``session_id`` (its call ended)."""
-    digest = await store.redis.getdel(f"sessaccess:of:{session_id}")
-    if isinstance(digest, bytes):
-        digest = digest.decode()
+    # The client decodes replies (decode_responses=True); str() only satisfies the typing.
+    digest = await store.redis.getdel(Keys.session_access_of(session_id))
     if digest is not None:
-        await store.redis.delete(f"sessaccess:{digest}")
+        await store.redis.delete(Keys.session_access(str(digest)))
 
 
 def end_text_access(store: RedisStore) -> Callable[[str], Awaitable[None]]:

@@ -51,6 +51,26 @@ class Keys:
         return f"authfail:{scope}:{_hashed_if_long(key)}"
 
     @staticmethod
+    def session_access(digest: str) -> str:
+        """``sessaccess:{sha256}``: the session a text-access token opens (its hash only)."""
+        return f"sessaccess:{digest}"
+
+    @staticmethod
+    def session_access_of(session_id: str) -> str:
+        """``sessaccess:of:{session_id}``: the token hash of a session, to revoke it."""
+        return f"sessaccess:of:{session_id}"
+
+    @staticmethod
+    def refresh_used(token_id: str) -> str:
+        """``refresh:used:{jti}``: a refresh token already exchanged (single use)."""
+        return f"refresh:used:{token_id}"
+
+    @staticmethod
+    def refresh_revoked(family: str) -> str:
+        """``refresh:revoked:{family}``: a sign-in family revoked after a token's reuse."""
+        return f"refresh:revoked:{family}"
+
+    @staticmethod
     def transfer(session_id: str) -> str:
         """``transfer:{session_id}``: a pending call transfer."""
         return f"transfer:{session_id}"
