@@ -1,0 +1,59 @@
+"""Operations settings: observability, capacity and reliability."""
+
+from pydantic import BaseModel, Field, SecretStr
+
+
+class OperationsSettings(BaseModel):
+    """What the server reports, how many sessions it takes, and how it stops."""
+
+    # --- observability ------------------------------------------------------------------
+    sentry_dsn: SecretStr | None = Field(
+        default=None, description="Sentry DSN; error reporting and call tracing are off unset."
+    )
+    sentry_environment: str | None = Field(
+        default=None, description="Sentry environment name; ENVIRONMENT when unset."
+    )
+    sentry_traces_sample_rate: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=1.0,
+        description="Share of calls and HTTP requests traced in Sentry (errors are all sent).",
+    )
+
+    # --- capacity and concurrency (issue 12) ---------------------------------------------
+    max_sessions_per_process: int = Field(
+        default=50,
+        ge=0,
+        description="Live calls one server process takes; above it new calls are refused as "
+        "busy (503 + Retry-After, WebSocket close 4503, a spoken apology on the phone). "
+        "0 = no limit.",
+    )
+    busy_retry_after_secs: int = Field(
+        default=5, ge=1, description="Retry-After sent with a busy refusal."
+    )
+    server_workers: int = Field(
+        default=1,
+        ge=1,
+        description="Server processes `convonet serve` runs (more than one needs REDIS_URL "
+        "and DATABASE_URL); about one per core.",
+    )
+    vad_batched: bool = Field(
+        default=True,
+        description="Run every call's Silero VAD windows through one batched inference "
+        "(off: pipecat's per-call analyzer, one ONNX session and thread per call).",
+    )
+    vad_batch_wait_secs: float = Field(
+        default=0.01,
+        ge=0.0,
+        le=0.03,
+        description="Longest a VAD window waits for other calls' windows to join its batch.",
+    )
+
+    # --- reliability: drain and tool processes (issue 13) -----------------------------------
+    drain_grace_secs: float = Field(
+        default=120.0,
+        ge=0.0,
+        description="On SIGTERM, how long live calls may carry on before they hear a goodbye "
+        "and end (new calls are refused at once). Match Kubernetes' "
+        "terminationGracePeriodSeconds to this plus ~15 s.",
+    )

