@@ -16,6 +16,7 @@ from convonet import __version__, health
 from convonet.api import agent as agent_api
 from convonet.auth import routes as auth_routes
 from convonet.auth.session_access import end_text_access
+from convonet.domains.registry import optional_modules
 from convonet.monitor import api as monitor_api
 from convonet.observability import routes as observability_routes
 from convonet.observability.sentry import init_sentry, shutdown_sentry
@@ -107,6 +108,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for router in routers:
         app.include_router(router)
+    for _domain, module in optional_modules("api"):
+        app.include_router(module.router)
     _harden(app, settings)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount(MCP_PATH, mcp.streamable_http_app(), name="mcp")
