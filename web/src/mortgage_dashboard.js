@@ -60,8 +60,12 @@ function appRow(row, fresh) {
       row.borrower.name ?? "–",
       el("small", { class: "sub" }, row.borrower.email ?? shortId(row.id)),
     ),
-    el("td", {}, row.loan_type.toUpperCase()),
-    el("td", { class: "num loan" }, money(row.loan_amount)),
+    el(
+      "td",
+      { class: "num loan" },
+      money(row.loan_amount),
+      el("small", { class: "sub" }, row.loan_type.toUpperCase()),
+    ),
     el("td", {}, statusPill(row.status)),
     el("td", { class: "num" }, `${docs.received}/${docs.required}`, el("small", { class: "sub" }, `${docs.percent} %`)),
   );
