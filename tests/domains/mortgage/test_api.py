@@ -1,4 +1,4 @@
-"""``GET /api/mortgage/applications[/{id}]`` in process, on SQLite + fakeredis and PostgreSQL + Redis.
+"""``GET /api/mortgage/applications[/{id}]`` on SQLite + fakeredis and PostgreSQL + Redis.
 
 The app runs on a real runtime of each backend pair (one per module) through
 ``httpx.ASGITransport``; applications are written straight into the database.
