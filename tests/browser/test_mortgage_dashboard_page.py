@@ -8,16 +8,55 @@ without a reload. The screenshot in ``docs/mortgage_dashboard.png`` comes from t
 
 import asyncio
 import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
 import pytest
 
+from convonet.domains.mortgage.calculator import checklist
+from convonet.domains.mortgage.models import (
+    ApplicationStatus,
+    LoanType,
+    MortgageApplication,
+    MortgageDocument,
+)
+from convonet.storage.users import create_user
 from tests.browser.test_agent_monitor_page import _wait_for_ready
 from tests.browser.test_voice_assistant_page import needs_browser
 from tests.conftest import LiveServer, connect, session_auth
 
 DRIVER = Path(__file__).with_name("drive_mortgage_dashboard.mjs")
+# Other borrowers' applications (older than the demo user's), so the list has some rows.
+OTHERS = [
+    ("Maria Lopez", ApplicationStatus.IN_REVIEW, LoanType.FHA, "285000", 20),
+    ("Sam Carter", ApplicationStatus.SUBMITTED, LoanType.JUMBO, "910000", 45),
+    ("Priya Shah", ApplicationStatus.APPROVED, LoanType.VA, "410000", 90),
+]
+
+
+async def _other_applications(live_app: LiveServer) -> None:
+    async def add() -> None:
+        settings = live_app.runtime.settings
+        async with live_app.runtime.db.session() as session:
+            for name, status, kind, amount, days in OTHERS:
+                email = f"{name.split()[0].lower()}-{uuid.uuid4().hex[:6]}@example.com"
+                user = await create_user(
+                    session, pin_secret=settings.pin_hash_secret, email=email, name=name
+                )
+                app = MortgageApplication(
+                    user_id=user.id, status=status, loan_type=kind, loan_amount=Decimal(amount),
+                    created_at=datetime.now(UTC) - timedelta(days=days),
+                )  # fmt: skip
+                app.documents = [
+                    MortgageDocument(doc_type=slug, description=label)
+                    for slug, label in checklist(kind.value)[: 3 + days % 4]
+                ]
+                session.add(app)
+
+    await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(add(), live_app.loop))
 
 
 @pytest.mark.browser
@@ -26,6 +65,7 @@ DRIVER = Path(__file__).with_name("drive_mortgage_dashboard.mjs")
 async def test_spoken_change_updates_the_dashboard_without_reload(
     live_app: LiveServer, tmp_path: Path
 ) -> None:
+    await _other_applications(live_app)
     shot = tmp_path / "mortgage_dashboard.png"
     command = [
         "node", str(DRIVER), "--url", live_app.url, "--expect-score", "802",
@@ -53,7 +93,7 @@ async def test_spoken_change_updates_the_dashboard_without_reload(
     assert lines, f"driver printed nothing; stderr:\n{raw_err.decode()[-2000:]}"
     result = json.loads(lines[-1])
     assert driver.returncode == 0 and result["ok"], f"failed at {result.get('step')}: {result}"
-    assert result["rows"] >= 1 and result["before"] != "802"
+    assert result["rows"] >= 4 and result["before"] != "802"
     assert result["payment"].startswith("$")
     assert "received" in result["docsNote"]
     assert "min_amount is more than max_amount" in result["filterError"]
