@@ -81,6 +81,7 @@ async def answer_stored(runtime: Runtime, session: CallSession, text: str) -> Ag
                 session,
                 lambda: conversation,
                 context_ttl_secs=runtime.settings.transfer_context_ttl_secs,
+                crm=runtime.settings.crm_enabled,
             ).changed(record)
     return outcome
 

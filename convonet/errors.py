@@ -87,3 +87,15 @@ class ServerDrainingError(ServerBusyError):
 
 class TransferError(ConvonetError):
     """A call transfer cannot go the way asked (unknown session, finished, wrong step)."""
+
+
+class CrmError(ConvonetError):
+    """A change could not be sent to the CRM."""
+
+
+class CrmRejectedError(CrmError):
+    """The CRM refused a change for good (a 4xx validation error): retrying cannot help."""
+
+
+class CrmUnavailableError(CrmError):
+    """The CRM is down, slow or refuses our credentials: try again later."""

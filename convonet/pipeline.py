@@ -185,6 +185,7 @@ def build_pipeline(
         context_ttl_secs=settings.transfer_context_ttl_secs,
         phone_leg=phone_leg,
         say=say,
+        crm=settings.crm_enabled,
     )
     agent = LangGraphProcessor(
         agent_graph or runtime.agents.graph(session.llm),

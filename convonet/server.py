@@ -16,6 +16,9 @@ from convonet import __version__, health
 from convonet.api import agent as agent_api
 from convonet.auth import routes as auth_routes
 from convonet.auth.session_access import end_text_access
+from convonet.crm import api as crm_api
+from convonet.crm.worker import running_worker
+from convonet.domains.registry import optional_modules
 from convonet.monitor import api as monitor_api
 from convonet.observability import routes as observability_routes
 from convonet.observability.sentry import init_sentry, shutdown_sentry
@@ -43,7 +46,11 @@ def _lifespan(settings: Settings, mcp: FastMCP):  # type: ignore[no-untyped-def]
             logger.warning(
                 f"{name} is unset: using the one generated into {settings.data_dir}/secrets"
             )
-        async with open_runtime(settings) as runtime, mcp.session_manager.run():
+        async with (
+            open_runtime(settings) as runtime,
+            mcp.session_manager.run(),
+            running_worker(runtime.settings, runtime.db),
+        ):
             app.state.runtime = runtime
             runtime.live.on_end(end_text_access(runtime.store))
             # Models load in the background so /healthz answers at once; /readyz waits.
@@ -104,9 +111,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         twilio.router,
         transfer_callback.router,
         observability_routes.router,
+        crm_api.router,
     )
     for router in routers:
         app.include_router(router)
+    for _domain, module in optional_modules("api"):
+        app.include_router(module.router)
     _harden(app, settings)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount(MCP_PATH, mcp.streamable_http_app(), name="mcp")

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from convonet.settings.agent import AgentSettings
 from convonet.settings.auth import AuthSettings
+from convonet.settings.business import BusinessSettings
 from convonet.settings.operations import OperationsSettings
 from convonet.settings.server import ServerSettings
 from convonet.settings.storage import StorageSettings
@@ -61,6 +62,7 @@ class Settings(
     TelephonySettings,
     StorageSettings,
     OperationsSettings,
+    BusinessSettings,
     AuthSettings,
     BaseSettings,
 ):

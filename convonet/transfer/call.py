@@ -45,6 +45,7 @@ class CallTransfer:
         context_ttl_secs: float,
         phone_leg: PhoneLeg | None = None,
         say: Say | None = None,
+        crm: bool = False,
     ) -> None:
         """Create the handler.
 
@@ -56,6 +57,7 @@ class CallTransfer:
             context_ttl_secs: Lifetime of the agent's context in Redis.
             phone_leg: How the call reaches the agent (Twilio calls); ``None`` = not yet.
             say: Speaks a line to the caller.
+            crm: Also queue the transfer's Case and Note for the CRM (CRM sync is on).
         """
         self._db = db
         self._store = store
@@ -64,6 +66,7 @@ class CallTransfer:
         self._ttl = context_ttl_secs
         self._phone_leg = phone_leg
         self._say = say
+        self._crm = crm
 
     async def changed(self, record: TransferRecord) -> None:
         """Do the call's part of a change; storage or state trouble is logged, never raised."""
@@ -76,10 +79,11 @@ class CallTransfer:
                     record,
                     self._conversation(),
                     context_ttl_secs=self._ttl,
+                    crm=self._crm,
                 )
                 await self._connect(record)
             elif record.status in ("connected", "failed"):
-                await record_outcome(self._db, self._session, record)
+                await record_outcome(self._db, self._session, record, crm=self._crm)
         except (SQLAlchemyError, RedisError, StorageError, TransferError) as exc:
             logger.warning(f"session {self._session.session_id}: transfer not handled: {exc}")
 

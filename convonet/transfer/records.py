@@ -22,6 +22,7 @@ from convonet.transfer.context import (
     extractive_summary,
     transcript_of,
 )
+from convonet.transfer.crm import sync_outcome, sync_request
 
 FAILURES: dict[str, TransferOutcome] = {
     "no-answer": TransferOutcome.NO_ANSWER,
@@ -59,6 +60,7 @@ async def record_request(
     messages: Iterable[object],
     *,
     context_ttl_secs: float,
+    crm: bool = False,
 ) -> TransferContext:
     """Store the agent's context (when the call has a SID) and the call's history row.
 
@@ -69,6 +71,7 @@ async def record_request(
         record: The transfer just requested.
         messages: The conversation so far as ``{"role", "content"}`` messages.
         context_ttl_secs: Lifetime of ``callcenter:customer:{extension}:{call_sid}``.
+        crm: Queue the CRM's Case and Note in the same transaction (CRM sync is on).
 
     Returns:
         The context (written to Redis only when ``call_sid`` is known: phone calls).
@@ -96,6 +99,8 @@ async def record_request(
             summary=row.summary,
             created_at=at,
         )
+        if crm:
+            sync_request(tx, row, record)
     if context.call_sid:
         await store.save_transfer_context(
             record.extension, context.call_sid, context.model_dump_json(), context_ttl_secs
@@ -105,8 +110,12 @@ async def record_request(
     return context
 
 
-async def record_outcome(db: Database, session: CallSession, record: TransferRecord) -> None:
-    """Put a connected or failed transfer's outcome on the call's history row."""
+async def record_outcome(
+    db: Database, session: CallSession, record: TransferRecord, *, crm: bool = False
+) -> None:
+    """Put a connected or failed transfer's outcome on the call's history row (and the CRM's)."""
     async with db.session() as tx:
         row = await _call_row(tx, session)
         row.transfer_outcome = outcome_of(record)
+        if crm:
+            sync_outcome(tx, row, row.transfer_outcome)

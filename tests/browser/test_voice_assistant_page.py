@@ -116,6 +116,7 @@ def test_wrong_pin_shows_the_servers_message(
 def test_pages_load_nothing_from_other_hosts() -> None:
     pages = ("index.html", "voice_assistant.html", "monitor/shell.html")
     pages += ("monitor/agent_monitor.html", "monitor/tool_execution.html")
+    pages += ("monitor/mortgage_dashboard.html",)
     for page in pages:
         html = (STATIC / page).read_text()
         external = re.findall(r"""(?:src|href)=["'](?:https?:)?//[^"']+""", html)
@@ -137,7 +138,8 @@ def test_committed_bundle_matches_the_source(tmp_path: Path) -> None:
     command[0] = str(WEB / "node_modules" / ".bin" / command[0])
     subprocess.run(command, cwd=WEB, check=True, capture_output=True, timeout=60)
     built = sorted(path.name for path in tmp_path.glob("*.js"))
-    assert built == ["agent_monitor.js", "tool_execution.js", "voice_assistant.js"], built
+    bundles = ["agent_monitor.js", "mortgage_dashboard.js", "tool_execution.js"]
+    assert built == [*bundles, "voice_assistant.js"], built
     for name in built:
         committed = STATIC / "js" / name
         assert committed.exists(), f"{name} is not committed: run `npm run build --prefix web`"

@@ -15,6 +15,7 @@ The server variants skip, with the reason, when no server answers. Import the fi
 import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -177,3 +178,34 @@ async def redis_store(redis_settings: Settings) -> AsyncIterator[RedisStore]:
         yield store
     finally:
         await store.aclose()
+
+
+@asynccontextmanager
+async def paired_backends(kind: str, data_dir: Path, **overrides: Any) -> AsyncIterator[Settings]:
+    """Settings for one backend pair, for module-scoped fixtures (one setup per module).
+
+    ``kind`` ``"embedded"`` is SQLite + fakeredis; ``"servers"`` is a fresh PostgreSQL schema
+    (migrated to head, dropped afterwards) + the flushed Redis server. Skips when a server
+    does not answer.
+    """
+    if kind == "embedded":
+        yield storage_settings(data_dir, **overrides)
+        return
+    url, rurl = postgres_url(), redis_url()
+    problem = await _postgres_problem(url) or await _redis_problem(rurl)
+    if problem is not None:
+        pytest.skip(problem)
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    await _postgres_schema(url, f'CREATE SCHEMA "{schema}"')
+    client = aioredis.Redis.from_url(rurl)
+    try:
+        await client.flushdb()
+        settings = storage_settings(
+            data_dir, database_url=url, database_schema=schema, redis_url=rurl, **overrides
+        )
+        await migrate.upgrade(settings)
+        yield settings
+    finally:
+        await client.flushdb()
+        await client.aclose()
+        await _postgres_schema(url, f'DROP SCHEMA "{schema}" CASCADE')

@@ -1,4 +1,4 @@
-// Shared by the supervisor dashboards (/agent-monitor, /tool-execution): sign-in, the JSON
+// Shared by the dashboards (/agent-monitor, /tool-execution, /mortgage_dashboard): sign-in, the JSON
 // API with the access token, the live Server-Sent Events stream, and formatting helpers.
 //
 // The live stream is read with fetch() and a stream reader rather than EventSource, because
@@ -88,24 +88,25 @@ async function readStream(res, handlers) {
       const parsed = parseEvent(buffer.slice(0, end));
       buffer = buffer.slice(end + 2);
       if (parsed?.event === "ready") handlers.onState("live");
-      else if (parsed?.event === "turn") handlers.onTurn(parsed.data);
+      else if (parsed && handlers.events[parsed.event]) handlers.events[parsed.event](parsed.data);
     }
   }
 }
 
 /**
- * Follow /agent-monitor/api/live: onTurn(record) per turn, onState("connecting" | "live" |
- * "reconnecting") as the connection changes, onAuthError(error) when the token stops working.
+ * Follow a live stream (default /agent-monitor/api/live): events[name](data) per event of that
+ * name (the Agent Monitor's {turn: onTurn}), onState("connecting" | "live" | "reconnecting")
+ * as the connection changes, onAuthError(error) when the token stops working.
  * Reconnects with back-off. Returns {close()}.
  */
-export function openLive({ onTurn, onState, onAuthError }) {
+export function openLive({ path = "/agent-monitor/api/live", events, onState, onAuthError }) {
   const controller = new AbortController();
   let delay = 1000;
   async function run() {
     while (!controller.signal.aborted) {
       onState("connecting");
       try {
-        const res = await fetch("/agent-monitor/api/live", {
+        const res = await fetch(path, {
           headers: { Authorization: `Bearer ${auth.token}` },
           signal: controller.signal,
         });
@@ -115,7 +116,7 @@ export function openLive({ onTurn, onState, onAuthError }) {
         }
         if (!res.ok) throw new Error(await detail(res));
         delay = 1000;
-        await readStream(res, { onTurn, onState });
+        await readStream(res, { events, onState });
       } catch (error) {
         if (controller.signal.aborted) return;
         console.warn("live stream dropped:", error);
@@ -228,7 +229,7 @@ export function setupAuth({ start, stop }) {
 /** A message for an AuthError, as the login box should show it. */
 export function authMessage(error) {
   return error.status === 403
-    ? `${error.message} (sign in with a supervisor or admin account)`
+    ? `${error.message} (sign in with an account that has that role)`
     : "Your session ended; please sign in again.";
 }
 
@@ -250,11 +251,14 @@ export function setLiveBadge(liveState) {
 
 /**
  * Run a dashboard page: sign-in, then while signed in load() once, the live stream (onTurn
- * per turn record) and refresh() every refreshMs when given. Returns guarded(work), which
+ * per turn record, or events[name](data) per event of livePath's stream) and refresh() every
+ * refreshMs when given. Returns guarded(work), which
  * runs work and shows its failure in #page-error, or the sign-in box when the token stops
  * working; pages run every API call through it.
  */
-export function runDashboard({ load, onTurn, refresh = null, refreshMs = 0 }) {
+export function runDashboard({
+  load, onTurn, refresh = null, refreshMs = 0, livePath = undefined, events = undefined,
+}) {
   const page = { live: null, timer: null };
   const pageError = document.getElementById("page-error");
 
@@ -272,7 +276,8 @@ export function runDashboard({ load, onTurn, refresh = null, refreshMs = 0 }) {
   function start() {
     guarded(load);
     page.live = openLive({
-      onTurn,
+      path: livePath,
+      events: events ?? { turn: onTurn },
       onState: setLiveBadge,
       onAuthError: (error) => showLogin(authMessage(error)),
     });

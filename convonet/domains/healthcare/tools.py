@@ -14,6 +14,7 @@ from pydantic import Field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from convonet.domains.healthcare.crm import sync_appointment, sync_patient
 from convonet.domains.healthcare.models import (
     Appointment,
     AppointmentStatus,
@@ -258,6 +259,8 @@ async def register_patient(
     patient.date_of_birth, (patient.phone, patient.email) = born, contact
     session.add(patient)
     await session.flush()
+    if call.resources.settings.crm_enabled:
+        sync_patient(session, patient)
     return {"patient": patient_json(patient)}
 
 
@@ -329,6 +332,8 @@ async def book_appointment(
     appointment.intake_id = await _open_intake(session, patient)
     session.add(appointment)
     await session.flush()
+    if call.resources.settings.crm_enabled:
+        sync_appointment(session, appointment, patient)
     return {"appointment": appointment_json(appointment, zone)}
 
 

@@ -45,5 +45,6 @@ DOMAIN = Domain(
     phrasing="convonet.domains.mortgage.phrasing",
     models="convonet.domains.mortgage.models",
     seed="convonet.domains.mortgage.seed",
+    api="convonet.domains.mortgage.api",
     bot=BOT,
 )

@@ -1,7 +1,9 @@
 """Mortgage tools (6): the caller's applications, payment and affordability estimates, documents.
 
 Applications belong to the caller who started them; nobody else can read or change them.
-The arithmetic (amortization, the 28/36 rule, the checklist) is in :mod:`.calculator`.
+The arithmetic (amortization, the 28/36 rule, the checklist) is in :mod:`.calculator`; the
+shapes of an application and the announcement of each change (the dashboard's live feed) are
+in :mod:`.service`, shared with the REST API.
 """
 
 import re
@@ -22,18 +24,21 @@ from convonet.domains.mortgage.calculator import (
 )
 from convonet.domains.mortgage.models import (
     ApplicationStatus,
-    DocumentStatus,
     LoanType,
     MortgageApplication,
     MortgageDocument,
 )
+from convonet.domains.mortgage.service import (
+    application_json,
+    commit_and_publish,
+    documents_json,
+)
 from convonet.storage.models import User, utcnow
-from convonet.tools.common import check_range, compact, iso
+from convonet.tools.common import check_range
 from convonet.tools.framework import Caller, tool
 
 LoanTypeName = Literal["conventional", "fha", "va", "jumbo"]
 LOAN_TYPES: tuple[str, ...] = ("conventional", "fha", "va", "jumbo")
-RECEIVED = (DocumentStatus.UPLOADED, DocumentStatus.VERIFIED)
 FINAL = (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN)
 # The statuses a caller may set, each with the statuses it may be set from.
 CALLER_SETS: dict[str, tuple[str, ...]] = {
@@ -43,7 +48,6 @@ CALLER_SETS: dict[str, tuple[str, ...]] = {
 }
 STATUS_WORDS = {"submit": "submitted", "withdraw": "withdrawn", "cancel": "withdrawn"}
 STATUS_WORDS |= {"cancelled": "withdrawn", "canceled": "withdrawn"}
-MONEY_FIELDS = ("loan_amount", "property_value", "down_payment", "annual_income", "monthly_debts")
 ZERO_OK = ("down_payment", "monthly_debts")
 NEEDED_TO_SUBMIT = ("loan_amount", "property_value", "annual_income")
 
@@ -84,42 +88,6 @@ def _loan_type(value: str) -> str:
     if name not in LOAN_TYPES:
         raise ToolError(f"{value!r} is not a loan type; choose conventional, FHA, VA or jumbo")
     return name
-
-
-def _dollars(value: Decimal | None) -> float | None:
-    return float(value) if value is not None else None
-
-
-def application_json(app: MortgageApplication) -> dict[str, Any]:
-    """The result shape of an application."""
-    ltv = None
-    if app.loan_amount is not None and app.property_value:
-        ltv = float((app.loan_amount * 100 / app.property_value).quantize(Decimal("0.1")))
-    data: dict[str, Any] = {"id": app.id, "status": app.status.value}
-    data["loan_type"] = app.loan_type.value
-    data |= {key: _dollars(getattr(app, key)) for key in MONEY_FIELDS}
-    data |= {"credit_score": app.credit_score, "term_years": app.term_years, "loan_to_value": ltv}
-    data |= {"currency": app.currency, "created_at": iso(app.created_at)}
-    return compact(data | {"submitted_at": iso(app.submitted_at)})
-
-
-def document_json(doc: MortgageDocument) -> dict[str, Any]:
-    """The result shape of one checklist document."""
-    return {
-        "name": doc.description or doc.doc_type,
-        "doc_type": doc.doc_type,
-        "status": doc.status.value,
-        "received": doc.status in RECEIVED,
-        "required": doc.required,
-    }
-
-
-def _documents(app: MortgageApplication) -> list[dict[str, Any]]:
-    """The application's documents in checklist order (unknown kinds last)."""
-    slugs = [slug for slug, _name in checklist(app.loan_type.value)]
-    rank = {slug: index for index, slug in enumerate(slugs)}
-    docs = sorted(app.documents, key=lambda d: (rank.get(d.doc_type, len(slugs)), d.doc_type))
-    return [document_json(doc) for doc in docs]
 
 
 async def _find_app(
@@ -226,8 +194,8 @@ async def start_mortgage_application(
     session, user = call.session, call.user
     app = _new_application(user, figures, loan_type, term_years)
     session.add(app)
-    await session.flush()
-    return {"application": application_json(app), "documents": _documents(app)}
+    await commit_and_publish(session, call.resources.store, app, user, "created")
+    return {"application": application_json(app), "documents": documents_json(app)}
 
 
 @tool
@@ -238,7 +206,7 @@ async def get_mortgage_application(
     """Show the caller's mortgage application (default: the latest) and its documents."""
     session, user = call.session, call.user
     app = await _find_app(session, user, application_id)
-    return {"application": application_json(app), "documents": _documents(app)}
+    return {"application": application_json(app), "documents": documents_json(app)}
 
 
 @tool
@@ -272,6 +240,7 @@ async def update_mortgage_application(
     session, user = call.session, call.user
     app = await _find_app(session, user, application_id)
     _apply_changes(app, changes, status)
+    await commit_and_publish(session, call.resources.store, app, user, "updated")
     return {"application": application_json(app)}
 
 
@@ -318,7 +287,7 @@ async def list_required_documents(
     session, user = call.session, call.user
     if application_id or (wanted is None and await _has_application(session, user)):
         app = await _find_app(session, user, application_id)
-        kind, documents = app.loan_type.value, _documents(app)
+        kind, documents = app.loan_type.value, documents_json(app)
         return {"documents": documents, "application_id": app.id, "loan_type": kind}
     kind = wanted or "conventional"
     documents = [

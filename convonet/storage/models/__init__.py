@@ -8,6 +8,7 @@ holds every table (what migrations and tests compare against).
 from convonet.storage.models.base import Base, new_id, utcnow
 from convonet.storage.models.call_center import AgentState, CallCenterAgent, Department
 from convonet.storage.models.calls import Call, TransferOutcome
+from convonet.storage.models.crm import CrmOutbox, OutboxStatus
 from convonet.storage.models.teams import Team, TeamMember, TeamRole
 from convonet.storage.models.users import Role, User, UserRole
 
@@ -16,7 +17,9 @@ __all__ = [
     "Base",
     "Call",
     "CallCenterAgent",
+    "CrmOutbox",
     "Department",
+    "OutboxStatus",
     "Role",
     "Team",
     "TeamMember",

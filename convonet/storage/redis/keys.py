@@ -9,6 +9,7 @@
 * ``callcenter:customer:{extension}:{call_sid}``: reserved for the call center.
 * Agent Monitor: ``timing:{session_id}`` (a session's turns), ``timings:stream`` (every
   session's turns, a capped stream) and the pub/sub channel ``timings:live``.
+* Mortgage dashboard: the pub/sub channel ``mortgage:events`` (every application change).
 """
 
 import hashlib
@@ -104,3 +105,8 @@ class Keys:
     def timing_channel() -> str:
         """``timings:live``: the pub/sub channel each turn record is published on."""
         return "timings:live"
+
+    @staticmethod
+    def mortgage_channel() -> str:
+        """``mortgage:events``: the pub/sub channel each mortgage application change is on."""
+        return "mortgage:events"
