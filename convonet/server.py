@@ -6,16 +6,17 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from loguru import logger
 from mcp.server.fastmcp import FastMCP
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from convonet import __version__, health
+from convonet import __version__, health, landing
 from convonet.api import agent as agent_api
 from convonet.auth import routes as auth_routes
 from convonet.auth.session_access import end_text_access
+from convonet.domains.registry import optional_modules
 from convonet.monitor import api as monitor_api
 from convonet.observability import routes as observability_routes
 from convonet.observability.sentry import init_sentry, shutdown_sentry
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=_lifespan(settings, mcp),
     )
     routers = (
+        landing.router,
         health.router,
         auth_routes.router,
         agent_api.router,
@@ -107,16 +109,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for router in routers:
         app.include_router(router)
+    for _domain, module in optional_modules("routes"):
+        app.include_router(module.router)
     _harden(app, settings)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount(MCP_PATH, mcp.streamable_http_app(), name="mcp")
 
-    @app.get("/", include_in_schema=False)
-    async def index() -> FileResponse:
-        return FileResponse(STATIC_DIR / "index.html")
-
-    @app.get("/voice_assistant", include_in_schema=False)
+    @app.get("/voice_assistant", response_class=HTMLResponse, tags=["pages"])
     async def voice_assistant() -> FileResponse:
+        """The browser caller page (voice PIN, then talk)."""
         return FileResponse(STATIC_DIR / "voice_assistant.html")
 
     return app

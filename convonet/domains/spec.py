@@ -58,6 +58,8 @@ class Domain:
         phrasing: Module whose ``PHRASERS`` word the tools' results, or ``None``.
         models: Module that defines the domain's SQLAlchemy tables, or ``None``.
         seed: Module whose ``async seed(seeder, people)`` adds demo data, or ``None``.
+        routes: Module whose ``router`` (a FastAPI ``APIRouter``) the web app serves, or
+            ``None``.
         bot: The domain's own bot, if it has one.
     """
 
@@ -71,6 +73,7 @@ class Domain:
     phrasing: str | None = None
     models: str | None = None
     seed: str | None = None
+    routes: str | None = None
     bot: BotSpec | None = None
 
     @property

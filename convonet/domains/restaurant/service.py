@@ -248,13 +248,18 @@ class ReservationService:
             raise InvalidInputError("give the name the reservation is under")
         start = self.rules.local(new.day, new.at)
         table = await self.place(start, new.party_size, label=new.table)
-        reservation = Reservation(user_id=user_id, table=table, party_size=new.party_size)
-        reservation.guest_name, reservation.guest_phone = name, clean(new.phone, 32) or None
-        reservation.special_requests = clean(new.special_requests, 1000) or None
-        reservation.reserved_at = start
-        reservation.duration_minutes = int(self.rules.sitting.total_seconds() // 60)
-        reservation.status = ReservationStatus.CONFIRMED
-        reservation.confirmation_code = await self._new_code()
+        reservation = Reservation(
+            user_id=user_id,
+            table=table,
+            party_size=new.party_size,
+            guest_name=name,
+            guest_phone=clean(new.phone, 32) or None,
+            special_requests=clean(new.special_requests, 1000) or None,
+            reserved_at=start,
+            duration_minutes=int(self.rules.sitting.total_seconds() // 60),
+            status=ReservationStatus.CONFIRMED,
+            confirmation_code=await self._new_code(),
+        )
         self.session.add(reservation)
         await self.session.flush()
         return reservation
