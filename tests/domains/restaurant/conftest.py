@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import redis.asyncio as aioredis
+from pydantic import SecretStr
 
 from convonet.auth.tokens import issue_token
 from convonet.runtime import Runtime, open_runtime
@@ -80,7 +81,7 @@ async def reservations_api(db_settings: Settings) -> AsyncIterator[ReservationsA
     """The app in process on each backend pair, with a webhook secret and a low public limit."""
     settings = await _backend(
         db_settings,
-        hanok_webhook_secret=WEBHOOK_SECRET,
+        hanok_webhook_secret=SecretStr(WEBHOOK_SECRET),
         reservation_public_limit=4,
         restaurant_hours={d: "11:30-22:00" for d in ("mon", "tue", "wed", "thu", "fri", "sat")},
     )
