@@ -378,7 +378,7 @@ class Settings(BaseSettings):
         default=180, ge=1, le=730, description="How far ahead reservations are taken."
     )
     reservation_public_limit: int = Field(
-        default=5,
+        default=10,
         ge=1,
         description="Bookings one client address may make without signing in per window "
         "(POST /api/reservations from /reserve-online); more get 429.",
