@@ -27,7 +27,7 @@ SIGNATURE_HEADER = "X-Hanok-Signature"
 CLAIM_KIND = "hanok"
 _SIGNATURE = re.compile(r"sha256=([0-9a-f]{64})")
 SIGNED_RESPONSES: dict[int | str, dict[str, str]] = {
-    401: {"description": "Unsigned, wrongly signed or stale (X-Hanok-Timestamp/-Signature)"},
+    401: {"description": "Unsigned, wrongly signed or stale (X-Hanok-Timestamp, X-Hanok-Signature)"},
     409: {"description": "Replayed: this signature was already used"},
     503: {"description": "HANOK_WEBHOOK_SECRET is not configured"},
 }
