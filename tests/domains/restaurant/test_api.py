@@ -2,9 +2,13 @@
 
 from typing import Any
 
+import pytest
+
 from tests.domains.restaurant.conftest import ReservationsApi, next_weekday
 
+pytestmark = pytest.mark.asyncio(loop_scope="module")  # one app per backend for the module
 TUESDAY = next_weekday(1).isoformat()
+WEDNESDAY = next_weekday(2).isoformat()
 SUNDAY = next_weekday(6).isoformat()  # closed in the fixture's hours
 GUEST = {"name": "Min-jun Park", "phone": "+1 212 555 0101"}
 
@@ -60,15 +64,16 @@ async def test_public_booking_availability_conflict_and_rate_limit(
 
 async def test_signed_in_access_changes_and_cancellation(reservations_api: ReservationsApi) -> None:
     http, auth = reservations_api.http, reservations_api.auth
+    day = {"date_from": WEDNESDAY, "date_to": WEDNESDAY}  # this test's bookings only
     assert (await http.get("/api/reservations")).status_code == 401
     forged = {"Authorization": "Bearer not-a-token"}
-    assert (await http.post("/api/reservations", json=booking(2, "18:00"), headers=forged)).status_code == 401
+    assert (await http.post("/api/reservations", json=booking(2, "18:00", date=WEDNESDAY), headers=forged)).status_code == 401
 
-    ann = (await http.post("/api/reservations", json=booking(4, "18:00"), headers=auth("ann"))).json()
-    bob = (await http.post("/api/reservations", json=booking(2, "18:00"), headers=auth("bob"))).json()
-    own = (await http.get("/api/reservations", headers=auth("ann"))).json()
+    ann = (await http.post("/api/reservations", json=booking(4, "18:00", date=WEDNESDAY), headers=auth("ann"))).json()
+    bob = (await http.post("/api/reservations", json=booking(2, "18:00", date=WEDNESDAY), headers=auth("bob"))).json()
+    own = (await http.get("/api/reservations", params=day, headers=auth("ann"))).json()
     assert [r["id"] for r in own["items"]] == [ann["id"]] and own["total"] == 1
-    everyone = (await http.get("/api/reservations", headers=auth("staff"))).json()
+    everyone = (await http.get("/api/reservations", params=day, headers=auth("staff"))).json()
     assert {r["id"] for r in everyone["items"]} == {ann["id"], bob["id"]}
     assert (await http.get(f"/api/reservations/{bob['id']}", headers=auth("ann"))).status_code == 404
     found = await http.get("/api/reservations", params={"q": ann["confirmation_code"]}, headers=auth("staff"))
@@ -86,13 +91,13 @@ async def test_signed_in_access_changes_and_cancellation(reservations_api: Reser
     )
     assert taken.status_code == 409, taken.text
     assert "table T5 is taken" in taken.json()["detail"]["reason"]
-    assert taken.json()["detail"]["nearest_free_slot"].startswith(f"{TUESDAY}T")
+    assert taken.json()["detail"]["nearest_free_slot"].startswith(f"{WEDNESDAY}T")
 
     cancelled = await http.delete(path, headers=auth("ann"))
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     again = await http.delete(path, headers=auth("ann"))
     assert again.status_code == 409 and "cancelled" in again.json()["detail"]
-    listed = await http.get("/api/reservations", params={"status": "cancelled"}, headers=auth("staff"))
+    listed = await http.get("/api/reservations", params={"status": "cancelled", **day}, headers=auth("staff"))
     assert [r["id"] for r in listed.json()["items"]] == [ann["id"]]
 
 

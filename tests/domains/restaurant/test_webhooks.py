@@ -10,10 +10,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+import pytest
 
 from convonet.domains.restaurant.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from tests.domains.restaurant.conftest import WEBHOOK_SECRET, ReservationsApi, next_weekday
 
+pytestmark = pytest.mark.asyncio(loop_scope="module")  # one app per backend for the module
 HOOK = "/webhooks/hanok_table/reservation"
 STATUS = "/call-control/reservation/status"
 THURSDAY = next_weekday(3).isoformat()
@@ -122,7 +124,10 @@ async def test_call_control_status(reservations_api: ReservationsApi) -> None:
     plain = await http.get(STATUS, headers=auth("staff"))
     assert plain.status_code == 200 and plain.json()["reservations"] is None
 
-    runtime = reservations_api.runtime
-    runtime.settings = runtime.settings.model_copy(update={"hanok_webhook_secret": None})
-    off = await post_event(http, {"event": "reservation.cancelled", "confirmation_code": code})
+    runtime, configured = reservations_api.runtime, reservations_api.runtime.settings
+    runtime.settings = configured.model_copy(update={"hanok_webhook_secret": None})
+    try:
+        off = await post_event(http, {"event": "reservation.cancelled", "confirmation_code": code})
+    finally:
+        runtime.settings = configured
     assert off.status_code == 503 and "HANOK_WEBHOOK_SECRET" in off.json()["detail"]
