@@ -491,7 +491,10 @@ class Settings(BaseSettings):
             for window in filter(None, (w.strip() for w in windows.split(","))):
                 first, _, last = window.partition("-")
                 try:
-                    opens, closes = time.fromisoformat(first.strip()), time.fromisoformat(last.strip())
+                    opens, closes = (
+                        time.fromisoformat(first.strip()),
+                        time.fromisoformat(last.strip()),
+                    )
                 except ValueError:
                     raise ValueError(f"{day}: {window!r} is not HH:MM-HH:MM") from None
                 if opens > closes:

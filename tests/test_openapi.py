@@ -50,8 +50,13 @@ def test_every_http_route_is_documented_or_excluded_for_a_reason(tmp_path: Path)
     assert missing == [], f"routes missing from /docs (document them or add a reason): {missing}"
     assert mounts == set(MOUNTS), mounts
     assert sockets >= 2  # /ws and /twilio/ws were walked, not lost
-    for path in ("/", "/reserve-online", "/api/reservations/{reservation_id}",
-                 "/webhooks/hanok_table/reservation", "/call-control/reservation/status"):  # fmt: skip
+    for path in (
+        "/",
+        "/reserve-online",
+        "/api/reservations/{reservation_id}",
+        "/webhooks/hanok_table/reservation",
+        "/call-control/reservation/status",
+    ):
         assert path in paths, path
 
 

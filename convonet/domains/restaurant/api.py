@@ -14,7 +14,7 @@ Access:
 
 from datetime import date as Date
 from datetime import time as Time
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 
@@ -23,15 +23,14 @@ from convonet.auth.tokens import TokenClaims
 from convonet.deps import RuntimeDep
 from convonet.domains.restaurant.api_models import (
     AvailabilityOut,
-    Party,
     ReservationIn,
     ReservationOut,
     ReservationPage,
     ReservationPatch,
 )
+from convonet.domains.restaurant.booking import Changes, ListFilter, NewBooking
 from convonet.domains.restaurant.http import CONFLICT, reservations
 from convonet.domains.restaurant.models import Reservation, ReservationStatus
-from convonet.domains.restaurant.service import Changes, ListFilter, NewBooking
 from convonet.runtime import Runtime
 
 router = APIRouter(prefix="/api/reservations", tags=["reservations"])
@@ -39,8 +38,9 @@ PUBLIC_SCOPE = "booking"
 ReservationId = Annotated[
     str, Path(pattern=r"^[0-9a-f]{32}$", description="The reservation's id (32 hex digits)")
 ]
-AUTH = {401: {"description": "Missing or bad access token"}}
-NOT_FOUND = {404: {"description": "No such reservation (or not yours)"}}
+Responses = dict[int | str, dict[str, Any]]
+AUTH: Responses = {401: {"description": "Missing or bad access token"}}
+NOT_FOUND: Responses = {404: {"description": "No such reservation (or not yours)"}}
 
 
 def _staff(claims: TokenClaims | None) -> bool:
@@ -77,12 +77,13 @@ async def availability(
     """Free tables: at one time (with nearby alternatives), or every free slot of a day."""
     async with reservations(runtime) as service:
         zone = service.rules.zone.key
-        base = {"date": date.isoformat(), "party_size": party_size, "timezone": zone}
+        base: dict[str, Any] = {"date": date.isoformat(), "party_size": party_size}
+        base["timezone"] = zone
         if time is None:
             return AvailabilityOut(**base, slots=await service.free_slots(date, party_size))
         start = service.rules.local(date, time)
         found = await service.availability(start, party_size)
-        return AvailabilityOut(**base, time=f"{start:%H:%M}", **found)
+        return AvailabilityOut.model_validate(base | found | {"time": f"{start:%H:%M}"})
 
 
 @router.post(
@@ -103,9 +104,14 @@ async def create(
     if body.table is not None and not _staff(claims):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only staff choose a table")
     new = NewBooking(
-        body.date, body.time, body.party_size, body.name, body.phone, body.special_requests,
+        body.date,
+        body.time,
+        body.party_size,
+        body.name,
+        body.phone,
+        body.special_requests,
         body.table,
-    )  # fmt: skip
+    )
     async with reservations(runtime) as service:
         made = await service.create(new, claims.user_id if claims else None)
         return ReservationOut(**service.as_json(made))
@@ -118,7 +124,9 @@ async def listing(
     date_from: Annotated[Date | None, Query(description="From this local date")] = None,
     date_to: Annotated[Date | None, Query(description="Up to this local date (inclusive)")] = None,
     status_is: Annotated[ReservationStatus | None, Query(alias="status")] = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=100, description="Name/code/phone")] = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="Name/code/phone")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> ReservationPage:

@@ -15,7 +15,6 @@ free; it carries the free times nearby and the nearest free start).
 
 import re
 import secrets
-from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -24,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from convonet.domains.restaurant.availability import Booking, Day, nearby
+from convonet.domains.restaurant.booking import Changes, ListFilter, NewBooking, clean, normal_code
 from convonet.domains.restaurant.models import Reservation, ReservationStatus, RestaurantTable
 from convonet.domains.restaurant.rules import DiningRules
 from convonet.errors import (
@@ -37,63 +37,16 @@ from convonet.storage.models import utcnow
 MAX_MINUTES = 480  # the longest reservation the model allows
 NEAREST_DAYS = 7  # how many days a refusal searches for the nearest free start
 ACTIVE = (ReservationStatus.PENDING, ReservationStatus.CONFIRMED, ReservationStatus.SEATED)
+SETTABLE = frozenset(  # the statuses a change may set (cancelling has its own call)
+    {
+        ReservationStatus.CONFIRMED,
+        ReservationStatus.SEATED,
+        ReservationStatus.COMPLETED,
+        ReservationStatus.NO_SHOW,
+    }
+)
 CODE_LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ"  # no I, L, O: easy to read aloud
 CODE_CHARS = CODE_LETTERS + "23456789"  # no 0 or 1 either
-
-
-@dataclass(frozen=True, slots=True)
-class NewBooking:
-    """A reservation to make (local date and time)."""
-
-    day: date
-    at: time
-    party_size: int
-    name: str
-    phone: str = ""
-    special_requests: str = ""
-    table: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Changes:
-    """What to change in a reservation (``None``: keep)."""
-
-    day: date | None = None
-    at: time | None = None
-    party_size: int | None = None
-    special_requests: str | None = None
-    name: str | None = None
-    phone: str | None = None
-    table: str | None = None
-    status: ReservationStatus | None = None
-
-    def is_empty(self) -> bool:
-        """Whether nothing would change."""
-        return all(getattr(self, item.name) is None for item in fields(self))
-
-
-@dataclass(frozen=True, slots=True)
-class ListFilter:
-    """Which reservations a listing shows (local dates, inclusive)."""
-
-    day_from: date | None = None
-    day_to: date | None = None
-    status: ReservationStatus | None = None
-    text: str | None = None
-    user_id: str | None = None
-    limit: int = 50
-    offset: int = 0
-
-
-def clean(value: str | None, limit: int) -> str:
-    """Trim free text and bound its length."""
-    return (value or "").strip()[:limit]
-
-
-def normal_code(value: str) -> str:
-    """A code as said or typed (``hnk 7q2x``, ``HNK7Q2X``) → the stored form ``HNK-7Q2X``."""
-    letters = re.sub(r"[^A-Z0-9]", "", value.upper())
-    return f"{letters[:3]}-{letters[3:]}" if len(letters) == 7 else value.strip().upper()
 
 
 class ReservationService:
@@ -134,7 +87,7 @@ class ReservationService:
         """
         query = select(RestaurantTable).where(RestaurantTable.is_active.is_(True))
         query = query.order_by(RestaurantTable.seats, RestaurantTable.label)
-        tables = list((await self.session.scalars(query.with_for_update() if lock else query)))
+        tables = list(await self.session.scalars(query.with_for_update() if lock else query))
         span = self.rules.day_span(start.astimezone(self.rules.zone).date())
         if span is None:
             return Day(tables, [])
@@ -234,7 +187,9 @@ class ReservationService:
         only = [label] if label is not None else None
         nearest = free[0] if free else await self.nearest_free(start, party, ignore, only)
         said = ", ".join(f"{s.astimezone(self.rules.zone):%H:%M}" for s in options)
-        reason = f"table {label} is taken then" if label else self._no_table(day.tables, start, party)
+        reason = (
+            f"table {label} is taken then" if label else self._no_table(day.tables, start, party)
+        )
         reason += f"; free times nearby: {said}" if options else ""
         raise BookingConflictError(reason, options, nearest)
 
@@ -276,7 +231,7 @@ class ReservationService:
                 return code
         raise ConflictError("could not make a confirmation code; please try again")
 
-    def _query(self) -> Select[tuple[Reservation]]:
+    def _query(self) -> Select[Reservation]:
         return select(Reservation).options(selectinload(Reservation.table))
 
     async def find_own(
@@ -293,7 +248,9 @@ class ReservationService:
             found = await self.session.scalar(query.where(Reservation.id == reservation_id.strip()))
             missing = f"you have no reservation with id {reservation_id!r}"
         else:
-            upcoming = query.where(Reservation.status.in_(ACTIVE), Reservation.reserved_at > utcnow())
+            upcoming = query.where(
+                Reservation.status.in_(ACTIVE), Reservation.reserved_at > utcnow()
+            )
             found = await self.session.scalar(upcoming.order_by(Reservation.reserved_at).limit(1))
             missing = "you have no upcoming reservation"
         if found is None:
@@ -336,7 +293,9 @@ class ReservationService:
         if wanted.user_id is not None:
             query = query.where(Reservation.user_id == wanted.user_id)
         if wanted.day_from is not None:
-            query = query.where(Reservation.reserved_at >= self.rules.local(wanted.day_from, time()))
+            query = query.where(
+                Reservation.reserved_at >= self.rules.local(wanted.day_from, time())
+            )
         if wanted.day_to is not None:
             end = self.rules.local(wanted.day_to + timedelta(days=1), time())
             query = query.where(Reservation.reserved_at < end)
@@ -371,10 +330,7 @@ class ReservationService:
             raise InvalidInputError("say what to change: the date, time, party size or requests")
         if changes.party_size is not None:
             self.check_party(changes.party_size)
-        if changes.status is not None and changes.status not in ACTIVE[1:] + (
-            ReservationStatus.COMPLETED,
-            ReservationStatus.NO_SHOW,
-        ):
+        if changes.status is not None and changes.status not in SETTABLE:
             raise InvalidInputError(f"a reservation can't be set to {changes.status.value}")
         self.check_changeable(reservation)
         local = reservation.reserved_at.astimezone(self.rules.zone)

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import re
 import time
+from typing import Any
 
 from fastapi import HTTPException, Request, status
 
@@ -26,8 +27,10 @@ TIMESTAMP_HEADER = "X-Hanok-Timestamp"
 SIGNATURE_HEADER = "X-Hanok-Signature"
 CLAIM_KIND = "hanok"
 _SIGNATURE = re.compile(r"sha256=([0-9a-f]{64})")
-SIGNED_RESPONSES: dict[int | str, dict[str, str]] = {
-    401: {"description": "Unsigned, wrongly signed or stale (X-Hanok-Timestamp, X-Hanok-Signature)"},
+SIGNED_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {
+        "description": "Unsigned, wrongly signed or stale (X-Hanok-Timestamp, X-Hanok-Signature)"
+    },
     409: {"description": "Replayed: this signature was already used"},
     503: {"description": "HANOK_WEBHOOK_SECRET is not configured"},
 }

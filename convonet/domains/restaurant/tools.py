@@ -14,8 +14,9 @@ from typing import Annotated, Any
 from mcp.server.fastmcp.exceptions import ToolError
 from pydantic import Field
 
+from convonet.domains.restaurant.booking import Changes, NewBooking
 from convonet.domains.restaurant.rules import DiningRules
-from convonet.domains.restaurant.service import Changes, NewBooking, ReservationService
+from convonet.domains.restaurant.service import ReservationService
 from convonet.errors import ConflictError, InvalidInputError, RecordNotFoundError
 from convonet.tools.common import clean, parse_date, parse_time
 from convonet.tools.framework import Caller, tool
@@ -94,8 +95,8 @@ async def update_reservation(
     """Change the date, time, party size or requests of a reservation (default: the next)."""
     async with _service(call) as service:
         changes = Changes(
-            day=parse_date(date) if clean(date) else None,
-            at=parse_time(time) if clean(time) else None,
+            day=parse_date(date) if date and clean(date) else None,
+            at=parse_time(time) if time and clean(time) else None,
             party_size=party_size,
             special_requests=special_requests,
         )

@@ -24,9 +24,10 @@ from convonet.domains.restaurant.api_models import (
     ReservationOut,
     WebhookResult,
 )
+from convonet.domains.restaurant.booking import Changes, NewBooking
 from convonet.domains.restaurant.http import CONFLICT, reservations
 from convonet.domains.restaurant.models import Reservation
-from convonet.domains.restaurant.service import Changes, NewBooking, ReservationService
+from convonet.domains.restaurant.service import ReservationService
 from convonet.domains.restaurant.signing import SIGNED_RESPONSES, verify_signed
 from convonet.errors import InvalidInputError
 from convonet.storage.models import utcnow
@@ -56,18 +57,27 @@ async def _apply(service: ReservationService, event: HanokEvent) -> Reservation:
         if not (event.date and event.time and event.party_size and event.name):
             raise InvalidInputError("reservation.created needs date, time, party_size and name")
         new = NewBooking(
-            event.date, event.time, event.party_size, event.name, event.phone or "",
-            event.special_requests or "", event.table,
-        )  # fmt: skip
+            event.date,
+            event.time,
+            event.party_size,
+            event.name,
+            event.phone or "",
+            event.special_requests or "",
+            event.table,
+        )
         return await service.create(new, None)
     found = await _target(service, event)
     if event.event == "reservation.cancelled":
         return await service.cancel(found)
     changes = Changes(
-        day=event.date, at=event.time, party_size=event.party_size,
-        special_requests=event.special_requests, name=event.name, phone=event.phone,
+        day=event.date,
+        at=event.time,
+        party_size=event.party_size,
+        special_requests=event.special_requests,
+        name=event.name,
+        phone=event.phone,
         table=event.table,
-    )  # fmt: skip
+    )
     return await service.update(found, changes)
 
 
@@ -110,7 +120,9 @@ async def _call_control_access(
 async def call_control_status(
     runtime: RuntimeDep,
     code: Annotated[str | None, Query(min_length=4, max_length=32)] = None,
-    phone: Annotated[str | None, Query(min_length=7, max_length=32, pattern=r"^[0-9+()\-. ]+$")] = None,
+    phone: Annotated[
+        str | None, Query(min_length=7, max_length=32, pattern=r"^[0-9+()\-. ]+$")
+    ] = None,
 ) -> CallControlStatus:
     """Whether the restaurant seats guests now, and a caller's reservations (code or phone)."""
     async with reservations(runtime) as service:

@@ -77,7 +77,9 @@ async def _backend(kind: str, data_dir: Path) -> AsyncIterator[Settings]:
         "tools_enabled": False,
         "hanok_webhook_secret": SecretStr(WEBHOOK_SECRET),
         "reservation_public_limit": 4,
-        "restaurant_hours": dict.fromkeys(("mon", "tue", "wed", "thu", "fri", "sat"), "11:30-22:00"),
+        "restaurant_hours": dict.fromkeys(
+            ("mon", "tue", "wed", "thu", "fri", "sat"), "11:30-22:00"
+        ),
     }
     if kind == "sqlite":  # open_runtime migrates and seeds the embedded database
         yield storage_settings(data_dir, **overrides)

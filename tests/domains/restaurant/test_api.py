@@ -21,7 +21,9 @@ async def test_public_booking_availability_conflict_and_rate_limit(
     reservations_api: ReservationsApi,
 ) -> None:
     http = reservations_api.http
-    day = await http.get("/api/reservations/availability", params={"date": TUESDAY, "party_size": 8})
+    day = await http.get(
+        "/api/reservations/availability", params={"date": TUESDAY, "party_size": 8}
+    )
     assert day.status_code == 200, day.text
     slots = day.json()["slots"]
     assert (slots[0], slots[-1], len(slots)) == ("11:30", "22:00", 22)
@@ -45,7 +47,9 @@ async def test_public_booking_availability_conflict_and_rate_limit(
     )
     assert at.json()["available"] is False
     assert at.json()["nearest_free_slot"] == detail["nearest_free_slot"]
-    after = await http.get("/api/reservations/availability", params={"date": TUESDAY, "party_size": 8})
+    after = await http.get(
+        "/api/reservations/availability", params={"date": TUESDAY, "party_size": 8}
+    )
     assert "19:00" not in after.json()["slots"] and "20:30" in after.json()["slots"]
 
     nophone = await http.post("/api/reservations", json=booking(2, "12:00", phone=""))
@@ -57,7 +61,9 @@ async def test_public_booking_availability_conflict_and_rate_limit(
     assert int(limited.headers["retry-after"]) > 0
     # A signed-in user is not limited and needs no phone.
     mine = await http.post(
-        "/api/reservations", json=booking(2, "12:30", phone=""), headers=reservations_api.auth("ann")
+        "/api/reservations",
+        json=booking(2, "12:30", phone=""),
+        headers=reservations_api.auth("ann"),
     )
     assert mine.status_code == 201, mine.text
 
@@ -67,16 +73,32 @@ async def test_signed_in_access_changes_and_cancellation(reservations_api: Reser
     day = {"date_from": WEDNESDAY, "date_to": WEDNESDAY}  # this test's bookings only
     assert (await http.get("/api/reservations")).status_code == 401
     forged = {"Authorization": "Bearer not-a-token"}
-    assert (await http.post("/api/reservations", json=booking(2, "18:00", date=WEDNESDAY), headers=forged)).status_code == 401
+    assert (
+        await http.post(
+            "/api/reservations", json=booking(2, "18:00", date=WEDNESDAY), headers=forged
+        )
+    ).status_code == 401
 
-    ann = (await http.post("/api/reservations", json=booking(4, "18:00", date=WEDNESDAY), headers=auth("ann"))).json()
-    bob = (await http.post("/api/reservations", json=booking(2, "18:00", date=WEDNESDAY), headers=auth("bob"))).json()
+    ann = (
+        await http.post(
+            "/api/reservations", json=booking(4, "18:00", date=WEDNESDAY), headers=auth("ann")
+        )
+    ).json()
+    bob = (
+        await http.post(
+            "/api/reservations", json=booking(2, "18:00", date=WEDNESDAY), headers=auth("bob")
+        )
+    ).json()
     own = (await http.get("/api/reservations", params=day, headers=auth("ann"))).json()
     assert [r["id"] for r in own["items"]] == [ann["id"]] and own["total"] == 1
     everyone = (await http.get("/api/reservations", params=day, headers=auth("staff"))).json()
     assert {r["id"] for r in everyone["items"]} == {ann["id"], bob["id"]}
-    assert (await http.get(f"/api/reservations/{bob['id']}", headers=auth("ann"))).status_code == 404
-    found = await http.get("/api/reservations", params={"q": ann["confirmation_code"]}, headers=auth("staff"))
+    assert (
+        await http.get(f"/api/reservations/{bob['id']}", headers=auth("ann"))
+    ).status_code == 404
+    found = await http.get(
+        "/api/reservations", params={"q": ann["confirmation_code"]}, headers=auth("staff")
+    )
     assert [r["id"] for r in found.json()["items"]] == [ann["id"]]
 
     path = f"/api/reservations/{ann['id']}"
@@ -87,7 +109,9 @@ async def test_signed_in_access_changes_and_cancellation(reservations_api: Reser
     assert (await http.patch(path, json={}, headers=auth("ann"))).status_code == 422
     # Staff move bob's party onto T5, which ann's party holds then: a double booking.
     taken = await http.patch(
-        f"/api/reservations/{bob['id']}", json={"table": "T5", "time": "18:30"}, headers=auth("staff")
+        f"/api/reservations/{bob['id']}",
+        json={"table": "T5", "time": "18:30"},
+        headers=auth("staff"),
     )
     assert taken.status_code == 409, taken.text
     assert "table T5 is taken" in taken.json()["detail"]["reason"]
@@ -97,7 +121,9 @@ async def test_signed_in_access_changes_and_cancellation(reservations_api: Reser
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     again = await http.delete(path, headers=auth("ann"))
     assert again.status_code == 409 and "cancelled" in again.json()["detail"]
-    listed = await http.get("/api/reservations", params={"status": "cancelled", **day}, headers=auth("staff"))
+    listed = await http.get(
+        "/api/reservations", params={"status": "cancelled", **day}, headers=auth("staff")
+    )
     assert [r["id"] for r in listed.json()["items"]] == [ann["id"]]
 
 
@@ -114,7 +140,9 @@ async def test_bad_input_gets_a_reason(reservations_api: ReservationsApi) -> Non
         answer = await http.get("/api/reservations/availability", params=params)
         assert answer.status_code == status, (params, answer.text)
         assert says in answer.text, (params, answer.text)
-    sunday = await http.get("/api/reservations/availability", params={"date": SUNDAY, "party_size": 2})
+    sunday = await http.get(
+        "/api/reservations/availability", params={"date": SUNDAY, "party_size": 2}
+    )
     assert sunday.json()["slots"] == []
 
     for body, says in [

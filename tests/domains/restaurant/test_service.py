@@ -34,17 +34,24 @@ def next_day(weekday: int) -> date:
 
 def test_rules_come_from_the_settings(tmp_path) -> None:  # type: ignore[no-untyped-def]
     settings = Settings(
-        _env_file=None, environment="test", data_dir=tmp_path,  # type: ignore[call-arg]
-        restaurant_timezone="Asia/Seoul", restaurant_hours={"fri": "17:30-21:00,11:30-14:00"},
+        _env_file=None,
+        environment="test",
+        data_dir=tmp_path,  # type: ignore[call-arg]
+        restaurant_timezone="Asia/Seoul",
+        restaurant_hours={"fri": "17:30-21:00,11:30-14:00"},
         restaurant_max_party=12,
-    )  # fmt: skip
+    )
     made = DiningRules.from_settings(settings)
     assert made.zone == SEOUL and made.max_party == 12
     assert made.windows[4] == ((time(11, 30), time(14, 0)), (time(17, 30), time(21, 0)))
     assert made.windows[0] == ()  # Monday left out: closed
     assert made.as_json()["hours"]["fri"] == ["11:30-14:00", "17:30-21:00"]
-    for bad in ({"restaurant_timezone": "Mars/Olympus"}, {"restaurant_hours": {"fri": "9pm"}},
-                {"restaurant_hours": {"fri": "22:00-11:00"}}, {"restaurant_hours": {"xmas": ""}}):  # fmt: skip
+    for bad in (
+        {"restaurant_timezone": "Mars/Olympus"},
+        {"restaurant_hours": {"fri": "9pm"}},
+        {"restaurant_hours": {"fri": "22:00-11:00"}},
+        {"restaurant_hours": {"xmas": ""}},
+    ):
         with pytest.raises(ValueError, match="restaurant_"):
             Settings(_env_file=None, environment="test", data_dir=tmp_path, **bad)  # type: ignore[arg-type]
 
@@ -66,7 +73,9 @@ async def test_split_hours_closed_days_zone_and_limits(database: Database) -> No
         with pytest.raises(InvalidInputError, match="parties of up to 6"):
             await service.availability(split.local(friday, time(12, 0)), 7)
         with pytest.raises(InvalidInputError, match="up to 60 days ahead"):
-            await service.create(NewBooking(friday + timedelta(days=63), time(12, 0), 2, "Kim"), None)
+            await service.create(
+                NewBooking(friday + timedelta(days=63), time(12, 0), 2, "Kim"), None
+            )
 
         made = await service.create(NewBooking(friday, time(18, 30), 2, "Lee"), None)
         shown = service.as_json(made)

@@ -34,8 +34,14 @@ async def post_event(http: httpx.AsyncClient, event: dict[str, Any]) -> httpx.Re
 
 async def test_signing_timestamps_and_replays(reservations_api: ReservationsApi) -> None:
     http = reservations_api.http
-    event = {"event": "reservation.created", "date": THURSDAY, "time": "19:00", "party_size": 2,
-             "name": "Platform Guest", "phone": "+1 646 555 0199"}  # fmt: skip
+    event = {
+        "event": "reservation.created",
+        "date": THURSDAY,
+        "time": "19:00",
+        "party_size": 2,
+        "name": "Platform Guest",
+        "phone": "+1 646 555 0199",
+    }
     body = json.dumps(event).encode()
     json_type = {"content-type": "application/json"}
     now = time.time()
@@ -43,7 +49,10 @@ async def test_signing_timestamps_and_replays(reservations_api: ReservationsApi)
         ({}, "unsigned"),
         ({TIMESTAMP_HEADER: str(int(now))}, "unsigned"),
         (signed(body, secret="not-the-secret"), "bad signature"),
-        ({**signed(body), TIMESTAMP_HEADER: str(int(now) + 1)}, "bad signature"),  # re-dated
+        (
+            {**signed(body, at=now), TIMESTAMP_HEADER: str(int(now) + 1)},
+            "bad signature",
+        ),  # re-dated
         ({TIMESTAMP_HEADER: "yesterday", SIGNATURE_HEADER: "sha256=00"}, "Unix seconds"),
         (signed(body, at=now - 301), "stale"),
         (signed(body, at=now + 301), "stale"),
@@ -54,24 +63,46 @@ async def test_signing_timestamps_and_replays(reservations_api: ReservationsApi)
     # A body changed after signing is refused; invalid JSON from an unsigned sender is 401.
     good = signed(body)
     tampered = body.replace(b'"party_size": 2', b'"party_size": 8')
-    assert (await http.post(HOOK, content=tampered, headers={**json_type, **good})).status_code == 401
+    assert (
+        await http.post(HOOK, content=tampered, headers={**json_type, **good})
+    ).status_code == 401
     assert (await http.post(HOOK, content=b"{not json", headers=json_type)).status_code == 401
 
     first = await http.post(HOOK, content=body, headers={**json_type, **good})
     assert first.status_code == 200, first.text
     made = first.json()["reservation"]
-    assert (made["name"], made["table"], first.json()["event"]) == ("Platform Guest", "T1", "reservation.created")
+    assert (made["name"], made["table"], first.json()["event"]) == (
+        "Platform Guest",
+        "T1",
+        "reservation.created",
+    )
     replay = await http.post(HOOK, content=body, headers={**json_type, **good})
     assert replay.status_code == 409 and "replayed" in replay.json()["detail"]
 
 
 async def test_events_go_through_the_one_service(reservations_api: ReservationsApi) -> None:
     http, staff = reservations_api.http, reservations_api.auth("staff")
-    made = await post_event(http, {"event": "reservation.created", "date": THURSDAY,
-                                   "time": "20:00", "party_size": 8, "name": "Big Table"})  # fmt: skip
+    made = await post_event(
+        http,
+        {
+            "event": "reservation.created",
+            "date": THURSDAY,
+            "time": "20:00",
+            "party_size": 8,
+            "name": "Big Table",
+        },
+    )
     code = made.json()["reservation"]["confirmation_code"]
-    clash = await post_event(http, {"event": "reservation.created", "date": THURSDAY,
-                                    "time": "20:30", "party_size": 7, "name": "Other"})  # fmt: skip
+    clash = await post_event(
+        http,
+        {
+            "event": "reservation.created",
+            "date": THURSDAY,
+            "time": "20:30",
+            "party_size": 7,
+            "name": "Other",
+        },
+    )
     assert clash.status_code == 409 and clash.json()["detail"]["nearest_free_slot"]
 
     moved = await post_event(
@@ -84,7 +115,11 @@ async def test_events_go_through_the_one_service(reservations_api: ReservationsA
 
     for event, status, says in [
         ({"event": "reservation.cancelled"}, 422, "id or confirmation_code"),
-        ({"event": "reservation.cancelled", "confirmation_code": "ZZZ-9999"}, 404, "no reservation"),
+        (
+            {"event": "reservation.cancelled", "confirmation_code": "ZZZ-9999"},
+            404,
+            "no reservation",
+        ),
         ({"event": "reservation.created", "date": THURSDAY}, 422, "needs date, time"),
         ({"event": "reservation.eaten", "id": rid}, 422, "event"),
         ({"event": "reservation.updated", "id": "../../etc"}, 422, "id"),
@@ -100,8 +135,17 @@ async def test_events_go_through_the_one_service(reservations_api: ReservationsA
 
 async def test_call_control_status(reservations_api: ReservationsApi) -> None:
     http, auth = reservations_api.http, reservations_api.auth
-    made = await post_event(http, {"event": "reservation.created", "date": THURSDAY, "time": "12:00",
-                                   "party_size": 3, "name": "Caller", "phone": "(212) 555-0142"})  # fmt: skip
+    made = await post_event(
+        http,
+        {
+            "event": "reservation.created",
+            "date": THURSDAY,
+            "time": "12:00",
+            "party_size": 3,
+            "name": "Caller",
+            "phone": "(212) 555-0142",
+        },
+    )
     code = made.json()["reservation"]["confirmation_code"]
 
     query = urlencode({"code": code})
