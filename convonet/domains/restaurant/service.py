@@ -18,7 +18,7 @@ import secrets
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -83,11 +83,20 @@ class ReservationService:
     async def day(self, start: datetime, *, lock: bool = False) -> Day:
         """Active tables (smallest first) and the bookings that may overlap ``start``'s day.
 
-        With ``lock`` the table rows are locked (PostgreSQL) so concurrent bookings queue up.
+        With ``lock`` concurrent bookings queue up: PostgreSQL locks the table rows; SQLite
+        (which ignores ``FOR UPDATE``) takes its write lock first with a no-op update, so the
+        bookings read next are the latest and no other writer can add one until commit.
         """
-        query = select(RestaurantTable).where(RestaurantTable.is_active.is_(True))
+        active = RestaurantTable.is_active.is_(True)
+        query = select(RestaurantTable).where(active)
         query = query.order_by(RestaurantTable.seats, RestaurantTable.label)
-        tables = list(await self.session.scalars(query.with_for_update() if lock else query))
+        if lock and self.session.get_bind().dialect.name == "sqlite":
+            await self.session.execute(
+                update(RestaurantTable).where(active).values(seats=RestaurantTable.seats)
+            )
+        elif lock:
+            query = query.with_for_update()
+        tables = list(await self.session.scalars(query))
         span = self.rules.day_span(start.astimezone(self.rules.zone).date())
         if span is None:
             return Day(tables, [])

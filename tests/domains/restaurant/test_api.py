@@ -1,5 +1,6 @@
 """``/api/reservations``: public booking with limits, JWT access, 409 with the nearest slot."""
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -167,3 +168,16 @@ async def test_bad_input_gets_a_reason(reservations_api: ReservationsApi) -> Non
         assert answer.status_code == 422, (path, params, answer.text)
     missing = await http.get(f"/api/reservations/{'0' * 32}", headers=staff)
     assert missing.status_code == 404 and "no reservation" in missing.json()["detail"]
+
+
+async def test_concurrent_bookings_of_the_last_table_never_double_book(
+    reservations_api: ReservationsApi,
+) -> None:
+    http, staff = reservations_api.http, reservations_api.auth("staff")
+    friday = next_weekday(4).isoformat()
+    race = [
+        http.post("/api/reservations", json=booking(8, "20:00", date=friday), headers=staff)
+        for _ in range(4)
+    ]
+    answers = await asyncio.gather(*race)
+    assert sorted(a.status_code for a in answers) == [201, 409, 409, 409], [a.text for a in answers]
