@@ -29,7 +29,7 @@ from convonet.domains.restaurant.api_models import (
     ReservationPatch,
 )
 from convonet.domains.restaurant.booking import Changes, ListFilter, NewBooking
-from convonet.domains.restaurant.http import CONFLICT, reservations
+from convonet.domains.restaurant.http import CONFLICT, availability_answer, reservations
 from convonet.domains.restaurant.models import Reservation, ReservationStatus
 from convonet.runtime import Runtime
 
@@ -76,14 +76,7 @@ async def availability(
 ) -> AvailabilityOut:
     """Free tables: at one time (with nearby alternatives), or every free slot of a day."""
     async with reservations(runtime) as service:
-        zone = service.rules.zone.key
-        base: dict[str, Any] = {"date": date.isoformat(), "party_size": party_size}
-        base["timezone"] = zone
-        if time is None:
-            return AvailabilityOut(**base, slots=await service.free_slots(date, party_size))
-        start = service.rules.local(date, time)
-        found = await service.availability(start, party_size)
-        return AvailabilityOut.model_validate(base | found | {"time": f"{start:%H:%M}"})
+        return await availability_answer(service, date, time, party_size)
 
 
 @router.post(

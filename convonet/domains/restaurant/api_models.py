@@ -121,6 +121,14 @@ class HanokEvent(Strict):
     table: TableLabel | None = None
 
 
+class AvailabilityAsk(Strict):
+    """A platform's availability question (without ``time``: the day's free slots)."""
+
+    date: Date
+    time: Time | None = None
+    party_size: Party
+
+
 class WebhookResult(BaseModel):
     """What a webhook did."""
 

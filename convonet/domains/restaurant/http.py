@@ -7,10 +7,12 @@ alternatives}`` so a client can offer the nearest free time at once.
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date, time
 from typing import Any
 
 from fastapi import HTTPException, status
 
+from convonet.domains.restaurant.api_models import AvailabilityOut
 from convonet.domains.restaurant.rules import DiningRules
 from convonet.domains.restaurant.service import ReservationService
 from convonet.errors import (
@@ -46,6 +48,19 @@ def as_http(error: Exception, rules: DiningRules) -> HTTPException:
     if isinstance(error, RecordNotFoundError):
         return HTTPException(status.HTTP_404_NOT_FOUND, str(error))
     return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error))
+
+
+async def availability_answer(
+    service: ReservationService, day: date, at: time | None, party: int
+) -> AvailabilityOut:
+    """Availability at ``at`` (with nearby times), or every free slot of ``day`` without it."""
+    base: dict[str, Any] = {"date": day.isoformat(), "party_size": party}
+    base["timezone"] = service.rules.zone.key
+    if at is None:
+        return AvailabilityOut(**base, slots=await service.free_slots(day, party))
+    start = service.rules.local(day, at)
+    found = await service.availability(start, party)
+    return AvailabilityOut.model_validate(base | found | {"time": f"{start:%H:%M}"})
 
 
 @asynccontextmanager

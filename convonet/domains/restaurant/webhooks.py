@@ -1,7 +1,8 @@
 """``/webhooks/hanok_table/*`` and ``/call-control/reservation/status``: platforms' entries.
 
 A booking platform posts reservation events (created, updated, cancelled) to
-``POST /webhooks/hanok_table/reservation``; a telephony platform's call flow asks
+``POST /webhooks/hanok_table/reservation`` and asks ``POST /webhooks/hanok_table/availability``
+for free tables (the variables of its call flow); a telephony platform's call flow asks
 ``GET /call-control/reservation/status`` whether the restaurant is open and what a caller's
 reservation is (by confirmation code or by the caller's phone number). Both are signed (see
 :mod:`convonet.domains.restaurant.signing`); the status also admits a staff access token,
@@ -19,13 +20,15 @@ from pydantic import ValidationError
 from convonet.auth.deps import STAFF_ROLES, current_claims
 from convonet.deps import RuntimeDep
 from convonet.domains.restaurant.api_models import (
+    AvailabilityAsk,
+    AvailabilityOut,
     CallControlStatus,
     HanokEvent,
     ReservationOut,
     WebhookResult,
 )
 from convonet.domains.restaurant.booking import Changes, NewBooking
-from convonet.domains.restaurant.http import CONFLICT, reservations
+from convonet.domains.restaurant.http import CONFLICT, availability_answer, reservations
 from convonet.domains.restaurant.models import Reservation
 from convonet.domains.restaurant.service import ReservationService
 from convonet.domains.restaurant.signing import SIGNED_RESPONSES, verify_signed
@@ -96,6 +99,27 @@ async def reservation_event(runtime: RuntimeDep, request: Request) -> WebhookRes
     async with reservations(runtime) as service:
         done = await _apply(service, event)
         return WebhookResult(event=event.event, reservation=ReservationOut(**service.as_json(done)))
+
+
+@router.post(
+    "/webhooks/hanok_table/availability",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": AvailabilityAsk.model_json_schema()}},
+        }
+    },
+    responses={**SIGNED_RESPONSES, 422: {}},
+)
+async def availability_lookup(runtime: RuntimeDep, request: Request) -> AvailabilityOut:
+    """A platform's call flow asks for free tables (its variables for the caller; signed)."""
+    raw = await verify_signed(runtime, request)
+    try:
+        ask = AvailabilityAsk.model_validate_json(raw)
+    except ValidationError as error:
+        raise RequestValidationError(error.errors()) from None
+    async with reservations(runtime) as service:
+        return await availability_answer(service, ask.date, ask.time, ask.party_size)
 
 
 async def _call_control_access(

@@ -18,6 +18,8 @@ from tests.domains.restaurant.conftest import WEBHOOK_SECRET, ReservationsApi, n
 pytestmark = pytest.mark.asyncio(loop_scope="module")  # one app per backend for the module
 HOOK = "/webhooks/hanok_table/reservation"
 STATUS = "/call-control/reservation/status"
+ASK = "/webhooks/hanok_table/availability"
+JSON = {"content-type": "application/json"}
 THURSDAY = next_weekday(3).isoformat()
 
 
@@ -104,6 +106,12 @@ async def test_events_go_through_the_one_service(reservations_api: ReservationsA
         },
     )
     assert clash.status_code == 409 and clash.json()["detail"]["nearest_free_slot"]
+    ask = json.dumps({"date": THURSDAY, "time": "20:30", "party_size": 7}).encode()
+    free = await http.post(ASK, content=ask, headers={**JSON, **signed(ask)})
+    assert free.status_code == 200, free.text
+    assert free.json()["available"] is False
+    assert free.json()["nearest_free_slot"] == clash.json()["detail"]["nearest_free_slot"]
+    assert (await http.post(ASK, content=ask, headers=JSON)).status_code == 401
 
     moved = await post_event(
         http, {"event": "reservation.updated", "confirmation_code": code.lower(), "time": "18:00"}
