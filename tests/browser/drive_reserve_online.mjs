@@ -2,7 +2,10 @@
 // with the nearest free time), then a booking.
 //
 // Usage: node drive_reserve_online.mjs --url http://127.0.0.1:8000 --date 2026-12-10
-//            --screenshot error.png --booked-screenshot booked.png [--timeout 20000]
+//            --screenshot error.png --booked-screenshot booked.png
+//            --landing-screenshot landing.png [--timeout 20000]
+//
+// Starts on the landing page and follows its link to the booking page.
 //
 // Prints one JSON object last: {ok, step, ...what was seen}.
 
@@ -38,8 +41,14 @@ async function run() {
     page.on("console", (m) => result.console.push(`${m.type()}: ${m.text()}`));
     page.on("pageerror", (e) => result.console.push(`pageerror: ${e.message}`));
 
+    result.step = "landing";
+    await page.goto(`${args.url}/`);
+    result.landingLinks = await page.$$eval("main a.card", (as) => as.map((a) => a.getAttribute("href")));
+    await page.screenshot({ path: args["landing-screenshot"], fullPage: true });
+    await page.click('a.card[href="/reserve-online"]');
+
     result.step = "page";
-    await page.goto(`${args.url}/reserve-online`);
+    await page.waitForURL(`${args.url}/reserve-online`);
     await page.waitForSelector("#slots .slot");
     await page.fill("#date-input", args.date);
     await page.dispatchEvent("#date-input", "change");

@@ -17,7 +17,7 @@ from tests.browser.test_voice_assistant_page import needs_browser
 from tests.conftest import LiveServer
 
 DRIVER = Path(__file__).with_name("drive_reserve_online.mjs")
-DOCS_SHOT = Path(__file__).resolve().parents[2] / "docs" / "reserve_online.png"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 @pytest.mark.browser
@@ -25,10 +25,11 @@ DOCS_SHOT = Path(__file__).resolve().parents[2] / "docs" / "reserve_online.png"
 def test_booking_page_refusals_conflict_and_booking(live_app: LiveServer, tmp_path: Path) -> None:
     zone = ZoneInfo(live_app.settings.restaurant_timezone)
     day = (datetime.now(zone) + timedelta(days=3)).date().isoformat()
-    shots = {"error": tmp_path / "conflict.png", "booked": tmp_path / "booked.png"}
+    shots = {name: tmp_path / f"{name}.png" for name in ("error", "booked", "landing")}
     command = [
         "node", str(DRIVER), "--url", live_app.url, "--date", day,
         "--screenshot", str(shots["error"]), "--booked-screenshot", str(shots["booked"]),
+        "--landing-screenshot", str(shots["landing"]),
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=90, check=False)
     lines = done.stdout.strip().splitlines()
@@ -36,6 +37,9 @@ def test_booking_page_refusals_conflict_and_booking(live_app: LiveServer, tmp_pa
     result = json.loads(lines[-1])
     assert done.returncode == 0 and result["ok"], f"failed at {result.get('step')}: {result}"
 
+    assert {"/voice_assistant", "/reserve-online", "/agent-monitor", "/docs"} <= set(
+        result["landingLinks"]
+    )
     assert "We book parties of up to 20" in result["tooLarge"] and result["slotsWhenRefused"] == 0
     assert result["bannerHiddenAgain"] and "America/New_York" in result["zoneHint"]
     assert result["otherGuest"] == 201
@@ -51,5 +55,7 @@ def test_booking_page_refusals_conflict_and_booking(live_app: LiveServer, tmp_pa
     assert [e.split("status of ")[-1][:3] for e in errors] == ["422", "409"], errors
     for shot in shots.values():
         assert shot.stat().st_size > 10_000
-    if not DOCS_SHOT.exists():  # the committed screenshot (refresh: delete it and re-run)
-        DOCS_SHOT.write_bytes(shots["error"].read_bytes())
+    # The committed screenshots (to refresh them, delete them and run this test).
+    for name, shot in (("reserve_online", shots["error"]), ("landing", shots["landing"])):
+        if not (DOCS / f"{name}.png").exists():
+            (DOCS / f"{name}.png").write_bytes(shot.read_bytes())
