@@ -4,6 +4,8 @@ Every error the application raises on purpose derives from :class:`ConvonetError
 session boundary can tell our own, explained failures from unexpected ones.
 """
 
+from datetime import datetime
+
 
 class ConvonetError(Exception):
     """Base class of every error Convonet raises on purpose."""
@@ -99,3 +101,23 @@ class CrmRejectedError(CrmError):
 
 class CrmUnavailableError(CrmError):
     """The CRM is down, slow or refuses our credentials: try again later."""
+
+
+class ConflictError(ConvonetError):
+    """A change collides with the current state of a record (cancelled, taken, replayed)."""
+
+
+class BookingConflictError(ConflictError):
+    """No table is free for the party at the time asked for.
+
+    Attributes:
+        alternatives: Free start times nearby (aware, time order), possibly none.
+        nearest: The free start time closest to the one asked for, if any.
+    """
+
+    def __init__(
+        self, message: str, alternatives: list[datetime], nearest: datetime | None
+    ) -> None:
+        super().__init__(message)
+        self.alternatives = alternatives
+        self.nearest = nearest

@@ -6,13 +6,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from loguru import logger
 from mcp.server.fastmcp import FastMCP
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from convonet import __version__, health
+from convonet import __version__, health, landing
 from convonet.api import agent as agent_api
 from convonet.auth import routes as auth_routes
 from convonet.auth.session_access import end_text_access
@@ -100,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=_lifespan(settings, mcp),
     )
     routers = (
+        landing.router,
         health.router,
         auth_routes.router,
         agent_api.router,
@@ -121,12 +122,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount(MCP_PATH, mcp.streamable_http_app(), name="mcp")
 
-    @app.get("/", include_in_schema=False)
-    async def index() -> FileResponse:
-        return FileResponse(STATIC_DIR / "index.html")
-
-    @app.get("/voice_assistant", include_in_schema=False)
+    @app.get("/voice_assistant", response_class=HTMLResponse, tags=["pages"])
     async def voice_assistant() -> FileResponse:
+        """The browser caller page (voice PIN, then talk)."""
         return FileResponse(STATIC_DIR / "voice_assistant.html")
 
     return app

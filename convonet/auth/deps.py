@@ -53,6 +53,24 @@ async def current_claims(
 CurrentUser = Annotated[TokenClaims, Depends(current_claims)]
 
 
+async def optional_claims(
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> TokenClaims | None:
+    """The claims of the request's access token, or ``None`` when it carries none.
+
+    Raises:
+        HTTPException: 401 when a token is sent but is bad (never silently anonymous).
+    """
+    if credentials is None:
+        return None
+    return await current_claims(runtime, credentials)
+
+
+MaybeUser = Annotated[TokenClaims | None, Depends(optional_claims)]
+STAFF_ROLES = frozenset({"agent", "supervisor", "admin"})
+
+
 def require_roles(*roles: str) -> Callable[[TokenClaims], Coroutine[Any, Any, TokenClaims]]:
     """A dependency admitting users holding any of ``roles`` (admins always pass)."""
     wanted = {*roles, "admin"}

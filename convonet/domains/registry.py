@@ -101,7 +101,7 @@ def attribute(path: str, attr: str) -> Any:
 
 
 def optional_modules(kind: str) -> list[tuple[Domain, ModuleType]]:
-    """The domains that have a ``kind`` module (``models``, ``seed``, ``phrasing``), imported."""
+    """The domains that have a ``kind`` module (``models``, ``seed``, ``routes``...), imported."""
     paths = [(d, getattr(d, kind)) for d in domains()]
     return [(d, importlib.import_module(path)) for d, path in paths if path]
 

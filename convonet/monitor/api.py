@@ -223,13 +223,13 @@ async def tool_calls(
     return ToolCallsPage(items=rows[:limit], scanned=scanned)
 
 
-@router.get("/agent-monitor", include_in_schema=False)
+@router.get("/agent-monitor", response_class=HTMLResponse, tags=["pages"])
 async def agent_monitor_page() -> HTMLResponse:
     """The Agent Monitor dashboard (it signs in by itself)."""
     return HTMLResponse(render_page("agent_monitor"))
 
 
-@router.get("/tool-execution", include_in_schema=False)
+@router.get("/tool-execution", response_class=HTMLResponse, tags=["pages"])
 async def tool_execution_page() -> HTMLResponse:
     """The tool-call log page (it signs in by itself)."""
     return HTMLResponse(render_page("tool_execution"))

@@ -114,7 +114,7 @@ def test_wrong_pin_shows_the_servers_message(
 
 
 def test_pages_load_nothing_from_other_hosts() -> None:
-    pages = ("index.html", "voice_assistant.html", "monitor/shell.html")
+    pages = ("index.html", "voice_assistant.html", "reserve_online.html", "monitor/shell.html")
     pages += ("monitor/agent_monitor.html", "monitor/tool_execution.html")
     pages += ("monitor/mortgage_dashboard.html",)
     for page in pages:
@@ -138,7 +138,12 @@ def test_committed_bundle_matches_the_source(tmp_path: Path) -> None:
     command[0] = str(WEB / "node_modules" / ".bin" / command[0])
     subprocess.run(command, cwd=WEB, check=True, capture_output=True, timeout=60)
     built = sorted(path.name for path in tmp_path.glob("*.js"))
-    bundles = ["agent_monitor.js", "mortgage_dashboard.js", "tool_execution.js"]
+    bundles = [
+        "agent_monitor.js",
+        "mortgage_dashboard.js",
+        "reserve_online.js",
+        "tool_execution.js",
+    ]
     assert built == [*bundles, "voice_assistant.js"], built
     for name in built:
         committed = STATIC / "js" / name

@@ -42,5 +42,6 @@ DOMAIN = Domain(
     phrasing="convonet.domains.restaurant.phrasing",
     models="convonet.domains.restaurant.models",
     seed="convonet.domains.restaurant.seed",
+    api="convonet.domains.restaurant.routes",
     bot=BOT,
 )

@@ -1,4 +1,4 @@
-"""Failed sign-ins in Redis: sliding-window counters and lockouts."""
+"""Failed sign-ins and rate-limited requests in Redis: sliding-window counters, lockouts."""
 
 import math
 import uuid
@@ -55,3 +55,22 @@ class FailureStore(RedisFeature):
             return 0
         _member, oldest_that_matters = stamps[len(stamps) - limit]
         return max(1, math.ceil(oldest_that_matters + window_secs - now))
+
+    async def count_request(self, scope: str, key: str, window_secs: float) -> tuple[int, int]:
+        """Count one request of ``key`` against a rate limit (``rate:{scope}:{key}``).
+
+        Returns:
+            The requests in the sliding window of ``window_secs`` ending now (this one
+            included), and the seconds until the oldest of them leaves the window.
+        """
+        name = Keys.rate(scope, key)
+        now = self._clock()
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zremrangebyscore(name, "-inf", now - window_secs)
+            pipe.zadd(name, {f"{now:.6f}:{uuid.uuid4().hex[:8]}": now})
+            pipe.zcard(name)
+            pipe.zrange(name, 0, 0, withscores=True)
+            pipe.pexpire(name, millis(window_secs))
+            results = await pipe.execute()
+        oldest = results[3][0][1] if results[3] else now
+        return int(results[2]), max(1, math.ceil(oldest + window_secs - now))

@@ -4,6 +4,7 @@
 * ``wstoken:{token}``: the session id a WebSocket connection token admits; single use.
 * ``claim:{kind}:{id}``: marks a one-time use (a phone stream of a session).
 * ``authfail:{scope}:{key}``: failed sign-ins as a sorted set of timestamps (sliding window).
+* ``rate:{scope}:{key}``: requests counted against a rate limit (sliding window).
 * ``history:{session_id}``: a text session's spoken conversation (JSON list).
 * ``transfer:{session_id}``: a caller's hand-off to a human department.
 * ``callcenter:customer:{extension}:{call_sid}``: reserved for the call center.
@@ -50,6 +51,17 @@ class Keys:
         if SCOPE_PATTERN.fullmatch(scope) is None or not key:
             raise InvalidInputError(f"bad failure-counter scope/key: {scope[:40]!r}")
         return f"authfail:{scope}:{_hashed_if_long(key)}"
+
+    @staticmethod
+    def rate(scope: str, key: str) -> str:
+        """``rate:{scope}:{key}``; keys longer than 128 characters are hashed.
+
+        Raises:
+            InvalidInputError: ``scope`` is not a short lower-case word or ``key`` is empty.
+        """
+        if SCOPE_PATTERN.fullmatch(scope) is None or not key:
+            raise InvalidInputError(f"bad rate-limit scope/key: {scope[:40]!r}")
+        return f"rate:{scope}:{_hashed_if_long(key)}"
 
     @staticmethod
     def session_access(digest: str) -> str:
