@@ -125,7 +125,7 @@ async def live(runtime: RuntimeDep, _user: AgentUser) -> StreamingResponse:
     )
 
 
-@router.get("/mortgage_dashboard", include_in_schema=False)
+@router.get("/mortgage_dashboard", response_class=HTMLResponse, tags=["pages"])
 async def mortgage_dashboard() -> HTMLResponse:
     """The mortgage applications dashboard (it signs in by itself)."""
     return HTMLResponse(render_page("mortgage_dashboard"))
