@@ -25,6 +25,7 @@ from convonet.security.body_guard import BodyGuardMiddleware
 from convonet.security.errors import install_error_handlers
 from convonet.security.headers import SecurityHeadersMiddleware
 from convonet.settings import Settings
+from convonet.storage.outage import install_outage_handlers
 from convonet.tools.http import MOUNT_PATH as MCP_PATH
 from convonet.tools.http import build_http_server
 from convonet.transfer import callback as transfer_callback
@@ -63,6 +64,7 @@ def _lifespan(settings: Settings, mcp: FastMCP):  # type: ignore[no-untyped-def]
 def _harden(app: FastAPI, settings: Settings) -> None:
     """Error handlers, body limits, security headers and trusted proxies (outermost last)."""
     install_error_handlers(app)
+    install_outage_handlers(app)  # a Redis or database outage is a 503 with a reason
     app.add_middleware(
         BodyGuardMiddleware,
         max_bytes=settings.max_request_body_bytes,
