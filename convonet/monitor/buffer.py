@@ -70,10 +70,8 @@ class TurnBuffer:
     def give_back(self, batch: Sequence[Turn]) -> None:
         """Return an unwritten ``batch`` to the front, to be taken again first."""
         self._in_flight -= len(batch)
+        # Its place was kept (put() counts records in flight), so the buffer stays bounded.
         self._items.extendleft(reversed(batch))
-        while len(self._items) > self.capacity:  # new records filled its place meanwhile
-            self._items.pop()  # the newest go, as put() would have refused them
-            self.dropped += 1
         self._changed.set()
 
     async def idle(self) -> None:
