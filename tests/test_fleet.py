@@ -97,6 +97,14 @@ def _port(upstream: str) -> int:
     return int(upstream.rsplit(":", 1)[1])
 
 
+async def _logged(system: System, method: str, path: str, count: int) -> list[str]:
+    """:meth:`System.served` once it lists ``count`` requests (nginx logs after answering)."""
+    async with asyncio.timeout(5):
+        while len(found := system.served(method, path)) < count:  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+    return found
+
+
 # --- starting the system --------------------------------------------------------------------
 
 
@@ -252,10 +260,12 @@ async def _next_request_avoids(system: System, port: int) -> None:
     nginx's round robin (one worker, equal weights) cycles through the processes in a fixed
     order, which its last requests reveal.
     """
+    before = len(system.served("GET", "/healthz"))
     async with httpx.AsyncClient(base_url=system.url, timeout=10) as http:
         for _ in range(PROCESSES):
             await http.get("/healthz")
-        if _port(system.served("GET", "/healthz")[-PROCESSES]) == port:
+        cycle = (await _logged(system, "GET", "/healthz", before + PROCESSES))[-PROCESSES:]
+        if _port(cycle[0]) == port:
             await http.get("/healthz")  # the next request would go there: use that turn up
 
 
@@ -339,6 +349,7 @@ async def test_the_live_feed_of_any_process_shows_the_turns_of_all(
         async with asyncio.timeout(20):
             while not events:  # noqa: ASYNC110 - the feed task fills the list
                 await asyncio.sleep(0.05)
+        before = len(system.served("POST", "/agent/process"))
         for said in ("hello", "what can you do", "thank you"):  # round robin: one per process
             await _turn(system.url, session, said)
         async with asyncio.timeout(20):
@@ -349,7 +360,8 @@ async def test_the_live_feed_of_any_process_shows_the_turns_of_all(
         await asyncio.gather(feed, return_exceptions=True)
 
     assert events[0]["event"] == "ready"
-    assert len(set(system.served("POST", "/agent/process")[-PROCESSES:])) == PROCESSES
+    served = await _logged(system, "POST", "/agent/process", before + PROCESSES)
+    assert len(set(served[-PROCESSES:])) == PROCESSES
     turns = [e for e in events if e["event"] == "turn" and e["session_id"] == session["session_id"]]
     assert len({turn["instance"] for turn in turns}) == PROCESSES  # one feed, every process
 
@@ -357,9 +369,10 @@ async def test_the_live_feed_of_any_process_shows_the_turns_of_all(
 async def test_a_call_streams_on_another_process_hears_twilio_and_survives_a_redis_outage(
     system: System,
 ) -> None:
+    before = len(system.served("POST", "/api/connect"))
     started = await _signed_in(system.url)
     assert started["ws_url"].startswith(system.url.replace("http", "ws"))  # back through nginx
-    sign_in_port = _port(system.served("POST", "/api/connect")[-1])
+    sign_in_port = _port((await _logged(system, "POST", "/api/connect", before + 1))[before])
     later = (await _signed_in(system.url))["ws_url"]  # a stream that has not started yet
 
     async with VoiceClient(started["ws_url"]) as caller:
@@ -372,6 +385,7 @@ async def test_a_call_streams_on_another_process_hears_twilio_and_survives_a_red
         await caller.wait_for(lambda r: bool(_transfers(r)), timeout=30)
         # ... and Twilio's callback, served by another process, changes it.
         await _next_request_avoids(system, call.port)
+        before = len(system.served("POST", "/twilio/transfer_callback"))
         async with httpx.AsyncClient(base_url=system.url, timeout=30) as http:
             callback = await http.post(
                 "/twilio/transfer_callback",
@@ -379,7 +393,8 @@ async def test_a_call_streams_on_another_process_hears_twilio_and_survives_a_red
                 data={"DialCallStatus": "no-answer"},
             )
         assert callback.status_code == 200, callback.text
-        assert _port(system.served("POST", "/twilio/transfer_callback")[-1]) != call.port
+        served = await _logged(system, "POST", "/twilio/transfer_callback", before + 1)
+        assert _port(served[-1]) != call.port
         await caller.wait_for(lambda r: "failed" in _transfers(r), timeout=20)
         await asyncio.sleep(3)  # whatever the bot says about it is said before the outage
 
