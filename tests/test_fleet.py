@@ -23,13 +23,11 @@ import asyncio
 import json
 import re
 import shutil
-import subprocess
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,7 +39,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from convonet.bench.servers import Fleet, ServerProcess, free_port
+from convonet.bench.servers import Fleet, ServerProcess
 from convonet.settings import Settings
 from convonet.storage import migrate
 from convonet.storage.db import Database
@@ -50,6 +48,7 @@ from convonet.storage.redis import TurnStore
 from convonet.storage.seed import DEMO_EMAIL, DEMO_PASSWORD, DEMO_PIN, seed_demo
 from convonet.transports.websocket import CLOSE_NOT_READY
 from tests.fakes.backends import postgres_url
+from tests.fakes.nginx import Nginx
 from tests.fakes.redis_process import RedisProcess
 from tests.fakes.speech import silence, synthesize
 from tests.fakes.tcp_proxy import TcpProxy
@@ -61,11 +60,9 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server"),
 ]
 
-TEMPLATE = Path(__file__).parents[1] / "deploy" / "nginx" / "convonet.conf.template"
 PROCESSES = 3
 SECRETS = {"JWT_SECRET": "fleet-test-jwt-secret-0123456789abcdefgh", "PIN_HASH_SECRET": "pins"}
 RECOVERY_LIMIT_SECS = 30.0  # generous: the claim is "by itself, within seconds"
-_LOGGED = re.compile(r'"(\w+) (\S+) [^"]*" (\d+) upstream=(\S+)')
 
 
 @dataclass
@@ -73,8 +70,7 @@ class System:
     """The processes (the last one runs the MCP tools), nginx, Redis and the database proxy."""
 
     servers: list[ServerProcess]
-    url: str
-    log: Path
+    nginx: Nginx
     redis: RedisProcess
     database: TcpProxy
     schema: str
@@ -84,13 +80,14 @@ class System:
         """The process with MCP tool servers (text turns that call tools go there)."""
         return self.servers[-1]
 
+    @property
+    def url(self) -> str:
+        """Nginx's base URL: what callers use."""
+        return self.nginx.url
+
     def served(self, method: str, path: str) -> list[str]:
-        """The upstream address of every logged request ``method path*``, in order."""
-        return [
-            match[4]
-            for match in _LOGGED.finditer(self.log.read_text())
-            if match[1] == method and match[2].startswith(path)
-        ]
+        """The upstream address of every request ``method path*`` nginx logged, in order."""
+        return self.nginx.served(method, path)
 
 
 def _port(upstream: str) -> int:
@@ -132,32 +129,6 @@ async def _prepare(schema: str) -> None:
         await seed_demo(db, settings)
 
 
-def _start_nginx(prefix: Path, ports: list[int]) -> tuple[subprocess.Popen[bytes], int]:
-    listen = free_port()
-    upstreams = "\n        ".join(
-        f"server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in ports
-    )
-    config = TEMPLATE.read_text()
-    for name, value in {"@LISTEN@": f"127.0.0.1:{listen}", "@UPSTREAMS@": upstreams}.items():
-        config = config.replace(name, value)
-    (prefix / "nginx.conf").write_text(config.replace("@PREFIX@", str(prefix)))
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    command = [nginx, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{listen}/healthz", timeout=1).status_code == 200:
-                return process, listen
-        except httpx.TransportError as error:
-            if process.poll() is not None:
-                detail = process.stderr.read() if process.stderr else b""
-                raise RuntimeError(f"nginx exited: {detail!r}") from error
-        time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("nginx did not answer")
-
-
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     schema = f"fleet_{uuid.uuid4().hex[:12]}"
@@ -180,20 +151,17 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     }
     # Two plain processes and one with the MCP tool servers (started together).
     fleets = [Fleet(PROCESSES - 1, environment), Fleet(1, {**environment, "TOOLS_ENABLED": "1"})]
-    nginx: subprocess.Popen[bytes] | None = None
+    nginx: Nginx | None = None
     try:
         with ThreadPoolExecutor(len(fleets)) as pool:
             for started in [pool.submit(fleet.start) for fleet in fleets]:
                 started.result()
         servers = [server for fleet in fleets for server in fleet.servers]
-        prefix = tmp_path_factory.mktemp("nginx")
-        nginx, port = _start_nginx(prefix, [server.port for server in servers])
-        url = f"http://127.0.0.1:{port}"
-        yield System(servers, url, prefix / "access.log", redis, proxy, schema)
+        nginx = Nginx(tmp_path_factory.mktemp("nginx"), [server.port for server in servers])
+        yield System(servers, nginx.start(), redis, proxy, schema)
     finally:
         if nginx is not None:
-            nginx.terminate()
-            nginx.wait(timeout=10)
+            nginx.stop()
         with ThreadPoolExecutor(len(fleets)) as pool:  # the processes drain in parallel
             list(pool.map(Fleet.stop, fleets))
         proxy.stop()
