@@ -46,12 +46,14 @@ from convonet.storage.db import Database
 from convonet.storage.outage import DATA_UNAVAILABLE
 from convonet.storage.redis import TurnStore
 from convonet.storage.seed import DEMO_EMAIL, DEMO_PASSWORD, DEMO_PIN, seed_demo
+from convonet.transports.twilio_twiml import OUTAGE_SPOKEN
 from convonet.transports.websocket import CLOSE_NOT_READY
 from tests.fakes.backends import postgres_url
 from tests.fakes.nginx import Nginx
 from tests.fakes.redis_process import RedisProcess
 from tests.fakes.speech import silence, synthesize
 from tests.fakes.tcp_proxy import TcpProxy
+from tests.fakes.twilio_stream import Call, TwilioWebhooks
 from tests.fakes.voice_client import Received, VoiceClient
 
 pytestmark = [
@@ -372,6 +374,12 @@ async def test_a_call_streams_on_another_process_hears_twilio_and_survives_a_red
             with pytest.raises(websockets.ConnectionClosed):
                 await asyncio.wait_for(refused.recv(), 15)
         assert refused.close_code == CLOSE_NOT_READY and "Redis" in (refused.close_reason or "")
+        phone = TwilioWebhooks(system.url, Call())  # a phone caller keys the PIN: an apology
+        gather = (await phone.answer()).find("Gather")
+        assert gather is not None
+        refusal = await phone.key(str(gather.get("action")), DEMO_PIN)
+        assert [child.tag for child in refusal] == ["Say", "Hangup"]
+        assert " ".join(refusal.itertext()).strip() == OUTAGE_SPOKEN
 
         # The live call keeps talking: a whole turn, heard and answered, during the outage.
         await caller.speak(synthesize("What time is it?") + silence(1.5))

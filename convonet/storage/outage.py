@@ -9,6 +9,7 @@ and a reason (never a 500 with a stack trace), and the tool framework turns a da
 outage into :data:`DATA_UNAVAILABLE`, which the caller hears.
 """
 
+from collections.abc import Callable
 from typing import Literal
 
 from fastapi import FastAPI, Request
@@ -67,13 +68,27 @@ def unavailable_response(store: Store) -> Response:
     )
 
 
-async def _outage(request: Request, error: Exception) -> Response:
-    store = outage_of(error) or "database"  # the handler is registered for outage errors only
-    logger.warning(f"{request.method} {request.url.path}: {store} unavailable: {error!r}")
-    return unavailable_response(store)
+Refusal = Callable[[Store], Response]
 
 
-def install_outage_handlers(app: FastAPI) -> None:
-    """Answer a request that met a Redis or database outage with 503 and the reason."""
+def install_outage_handlers(app: FastAPI, spoken: dict[str, Refusal] | None = None) -> None:
+    """Answer a request that met a Redis or database outage with 503 and the reason.
+
+    Args:
+        app: The application.
+        spoken: Other answers by path prefix: a phone webhook (``/twilio/``) must answer
+            TwiML that tells the caller, not an HTTP error Twilio would voice as "an
+            application error has occurred".
+    """
+    by_prefix = dict(spoken or {})
+
+    async def outage(request: Request, error: Exception) -> Response:
+        store = outage_of(error) or "database"  # registered for outage errors only
+        logger.warning(f"{request.method} {request.url.path}: {store} unavailable: {error!r}")
+        for prefix, refusal in by_prefix.items():
+            if request.url.path.startswith(prefix):
+                return refusal(store)
+        return unavailable_response(store)
+
     for error_type in (*REDIS_ERRORS, *DATABASE_ERRORS):
-        app.add_exception_handler(error_type, _outage)
+        app.add_exception_handler(error_type, outage)
