@@ -51,6 +51,10 @@ class StorageError(ConvonetError):
     """The database or Redis store refused an operation, or is not ready for it."""
 
 
+class DataUnavailableError(StorageError):
+    """The database (or Redis) cannot be reached right now: an outage, not a bad request."""
+
+
 class DuplicateError(StorageError):
     """A record collides with an existing one on a unique value (email, phone, PIN, ...)."""
 

@@ -38,7 +38,7 @@ from convonet.processors.transfer_events import TransferEventsProcessor
 from convonet.processors.transfer_phrases import TransferPhraseProcessor
 from convonet.runtime import Runtime
 from convonet.services.models import EmbeddedModels
-from convonet.services.speech import create_stt, create_tts
+from convonet.services.speech import create_call_stt, create_call_tts
 from convonet.services.turn_taking import user_turn_strategies
 from convonet.services.vad import create_vad_analyzer
 from convonet.session import CallSession
@@ -177,6 +177,12 @@ def build_pipeline(
     async def say(text: str) -> None:
         await worker.queue_frames([TTSSpeakFrame(text)])
 
+    def on_fallback(kind: str, provider: str, fallback: str) -> None:
+        logger.warning(
+            f"session {session.session_id}: {kind} {provider} failed; {fallback} took over"
+        )
+        runtime.metrics.speech_fallbacks.labels(kind, provider, fallback).inc()
+
     transfer = CallTransfer(
         runtime.db,
         runtime.store,
@@ -195,7 +201,7 @@ def build_pipeline(
     pipeline = Pipeline(
         [
             transport.input(),
-            stt or create_stt(session.stt, settings, runtime.models),
+            stt or create_call_stt(session.stt, settings, runtime.models, on_fallback),
             TransferPhraseProcessor(
                 call_transfer_starter(
                     runtime.db, runtime.store, session.session_id, session.user_id
@@ -204,7 +210,10 @@ def build_pipeline(
             user_aggregator,
             agent,
             TransferEventsProcessor(runtime.store, session.session_id, on_change=transfer.changed),
-            tts or create_tts(session.tts, settings, runtime.models, voice=session.bot.voice),
+            tts
+            or create_call_tts(
+                session.tts, settings, runtime.models, session.bot.voice, on_fallback
+            ),
             transport.output(),
             assistant_aggregator,
         ]

@@ -212,9 +212,10 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         store = RedisStore.from_settings(settings)
     db = Database.from_settings(settings)
     hub = ToolHub(settings) if settings.tools_enabled else None
-    monitor = TurnRecorder(store)
+    monitor = TurnRecorder(store, queue_max=settings.monitor_buffer_max)
     live = LiveSessions()
     metrics = AppMetrics(live.by_channel)
+    metrics.watch_monitor(lambda: monitor.dropped, lambda: monitor.buffer.pending)
     stop_tools = asyncio.Event()
     tools_task: asyncio.Task[None] | None = None
     try:

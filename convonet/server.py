@@ -28,10 +28,11 @@ from convonet.security.body_guard import BodyGuardMiddleware
 from convonet.security.errors import install_error_handlers
 from convonet.security.headers import SecurityHeadersMiddleware
 from convonet.settings import Settings
+from convonet.storage.outage import install_outage_handlers
 from convonet.tools.http import MOUNT_PATH as MCP_PATH
 from convonet.tools.http import build_http_server
 from convonet.transfer import callback as transfer_callback
-from convonet.transports import connect, twilio, twilio_pin, webrtc, websocket
+from convonet.transports import connect, twilio, twilio_pin, twilio_twiml, webrtc, websocket
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -70,6 +71,8 @@ def _lifespan(settings: Settings, mcp: FastMCP):  # type: ignore[no-untyped-def]
 def _harden(app: FastAPI, settings: Settings) -> None:
     """Error handlers, body limits, security headers and trusted proxies (outermost last)."""
     install_error_handlers(app)
+    # A Redis or database outage is a 503 with a reason; a phone caller hears an apology.
+    install_outage_handlers(app, spoken={"/twilio/": twilio_twiml.outage_refusal})
     app.add_middleware(
         BodyGuardMiddleware,
         max_bytes=settings.max_request_body_bytes,

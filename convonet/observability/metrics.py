@@ -24,6 +24,11 @@ Metric names and labels:
 * ``convonet_llm_first_chunk_seconds{provider}`` (histogram): request → answer/first chunk.
 * ``convonet_calls_total{channel, bot}``: voice calls whose pipeline started.
 * ``convonet_active_sessions{channel}`` (gauge, read at scrape time): running pipelines.
+* ``convonet_monitor_records_dropped_total`` and ``convonet_monitor_records_buffered``
+  (read at scrape time): Agent Monitor records lost to a full buffer during a Redis outage,
+  and those waiting in memory to be written.
+* ``convonet_speech_fallbacks_total{kind, from, to}``: a call's cloud STT/TTS died and its
+  fallback took over.
 """
 
 from collections.abc import Callable, Iterable
@@ -36,7 +41,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from convonet.agents.fallback import ProviderEvent
@@ -65,6 +70,25 @@ class _ActiveSessions(Collector):
         for channel in sorted({*get_args(Channel), *counts}):
             gauge.add_metric([channel], counts.get(channel, 0))
         yield gauge
+
+
+class _MonitorBuffer(Collector):
+    """The Agent Monitor buffer's dropped and waiting records, read at scrape time."""
+
+    def __init__(self, dropped: Callable[[], int], buffered: Callable[[], int]) -> None:
+        self._dropped, self._buffered = dropped, buffered
+
+    def collect(self) -> Iterable[Metric]:
+        yield CounterMetricFamily(
+            "convonet_monitor_records_dropped",
+            "Agent Monitor records lost because the buffer was full (Redis down too long)",
+            value=self._dropped(),
+        )
+        yield GaugeMetricFamily(
+            "convonet_monitor_records_buffered",
+            "Agent Monitor records waiting in memory to be written to Redis",
+            value=self._buffered(),
+        )
 
 
 class AppMetrics(TurnListener):
@@ -146,6 +170,17 @@ class AppMetrics(TurnListener):
             ["scope"],
             registry=reg,
         )
+
+        self.speech_fallbacks = Counter(
+            "convonet_speech_fallbacks",
+            "A call's STT or TTS died and its fallback took over",
+            ["kind", "from", "to"],
+            registry=reg,
+        )
+
+    def watch_monitor(self, dropped: Callable[[], int], buffered: Callable[[], int]) -> None:
+        """Export the Agent Monitor buffer's counts (callables read at scrape time)."""
+        self.registry.register(_MonitorBuffer(dropped, buffered))
 
     # --- recording (synchronous, in-memory) -----------------------------------------------
 

@@ -5,7 +5,8 @@ transfer service, whichever server process made the change) and pushes an
 ``RTVIServerMessageFrame`` ``{type: "transfer", status, department}`` for each change of this
 call's transfer. It is the one path from transfer state to the caller's client, and it
 hands each change to the call's :class:`~convonet.transfer.call.CallTransfer` (context,
-history) when one is given.
+history) when one is given. A Redis outage does not end the call: the processor resubscribes
+once Redis is back.
 """
 
 import asyncio
@@ -22,6 +23,10 @@ from redis.exceptions import RedisError
 from convonet.errors import StorageError
 from convonet.storage.redis import PubSubStore, TransferRecord
 from convonet.transfer.service import EVENTS_CHANNEL
+
+# A Redis outage pauses the relay; it resubscribes with a growing pause (the call goes on).
+RESUBSCRIBE_MIN_SECS = 0.5
+RESUBSCRIBE_MAX_SECS = 5.0
 
 
 def client_message(event: dict[str, Any]) -> dict[str, Any]:
@@ -74,15 +79,25 @@ class TransferEventsProcessor(FrameProcessor):
             self._listener = None
 
     async def _listen(self) -> None:
-        try:
-            async with self._store.subscribe(EVENTS_CHANNEL) as events:
-                self.listening.set()
-                async for message in events:
-                    event = message.data
-                    if isinstance(event, dict) and event.get("session_id") == self._session_id:
-                        await self._relay(event)
-        except (StorageError, RedisError) as exc:
-            logger.warning(f"session {self._session_id}: transfer events unavailable: {exc}")
+        """Listen for the whole call; a Redis outage only pauses it (it resubscribes)."""
+        pause = RESUBSCRIBE_MIN_SECS
+        while True:
+            try:
+                async with self._store.subscribe(EVENTS_CHANNEL) as events:
+                    self.listening.set()
+                    pause = RESUBSCRIBE_MIN_SECS
+                    async for message in events:
+                        event = message.data
+                        if isinstance(event, dict) and event.get("session_id") == self._session_id:
+                            await self._relay(event)
+            except (StorageError, RedisError, OSError) as exc:
+                logger.warning(
+                    f"session {self._session_id}: transfer events unavailable ({exc}); "
+                    f"resubscribing in {pause:.1f} s"
+                )
+            self.listening.clear()
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, RESUBSCRIBE_MAX_SECS)
 
     async def _relay(self, event: dict[str, Any]) -> None:
         try:

@@ -1,12 +1,15 @@
-"""Factories for the STT and TTS services a session asks for."""
+"""Factories for the STT and TTS services a session asks for, with their fallbacks."""
 
+from collections.abc import Callable
 from typing import Any
 
+from pipecat.processors.frame_processor import FrameProcessor
 from pipecat.services.stt_service import STTService
 from pipecat.services.tts_service import TTSService
 
 from convonet.errors import ConfigurationError, UnknownProviderError
 from convonet.services.embedded import SharedPiperTTSService, SharedWhisperSTTService
+from convonet.services.failover import stt_with_fallback, tts_with_fallback
 from convonet.services.models import EmbeddedModels
 from convonet.services.speculative_stt import SpeculativeWhisperSTTService
 from convonet.settings import Settings, SttProvider, TtsProvider
@@ -131,3 +134,55 @@ def create_tts(
             settings=CartesiaTTSService.Settings(voice=voice or settings.cartesia_voice_id),
         )
     raise UnknownProviderError(f"unknown TTS provider {provider!r}")
+
+
+# Called with (kind, from, to) when a call's fallback takes over (metrics).
+FallbackListener = Callable[[str, str, str], None]
+
+
+def create_call_stt(
+    provider: SttProvider,
+    settings: Settings,
+    models: EmbeddedModels,
+    on_fallback: FallbackListener | None = None,
+) -> FrameProcessor:
+    """The STT of one call: ``provider``, switching to ``STT_FALLBACK`` if it dies.
+
+    Returns:
+        The provider's service alone when no (other) fallback is configured.
+    """
+    stt = create_stt(provider, settings, models)
+    fallback = settings.stt_fallback
+    if fallback is None or fallback == provider:
+        return stt
+    return stt_with_fallback(
+        stt,
+        create_stt(fallback, settings, models),
+        lambda: on_fallback("stt", provider, fallback) if on_fallback else None,
+    )
+
+
+def create_call_tts(
+    provider: TtsProvider,
+    settings: Settings,
+    models: EmbeddedModels,
+    voice: str | None = None,
+    on_fallback: FallbackListener | None = None,
+) -> FrameProcessor:
+    """The TTS of one call: ``provider``, switching to ``TTS_FALLBACK`` if it dies or stalls.
+
+    The fallback speaks in its own configured voice (``voice`` is the primary's voice id).
+
+    Returns:
+        The provider's service alone when no (other) fallback is configured.
+    """
+    tts = create_tts(provider, settings, models, voice=voice)
+    fallback = settings.tts_fallback
+    if fallback is None or fallback == provider:
+        return tts
+    return tts_with_fallback(
+        tts,
+        create_tts(fallback, settings, models),
+        lambda: on_fallback("tts", provider, fallback) if on_fallback else None,
+        settings.tts_stall_secs,
+    )

@@ -17,6 +17,7 @@ from convonet.settings.agent import AgentSettings
 from convonet.settings.auth import AuthSettings
 from convonet.settings.business import BusinessSettings
 from convonet.settings.operations import OperationsSettings
+from convonet.settings.resilience import ResilienceSettings
 from convonet.settings.restaurant import RestaurantSettings
 from convonet.settings.server import ServerSettings
 from convonet.settings.storage import StorageSettings
@@ -63,6 +64,7 @@ class Settings(
     TelephonySettings,
     StorageSettings,
     OperationsSettings,
+    ResilienceSettings,
     BusinessSettings,
     RestaurantSettings,
     AuthSettings,

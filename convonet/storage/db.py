@@ -72,12 +72,17 @@ def create_engine(settings: Settings, *, foreign_keys: bool = True, **kwargs: An
         engine = create_async_engine(url, **kwargs)
         _install_sqlite_pragmas(engine, foreign_keys=foreign_keys, wal=path is not None)
         return engine
-    if settings.database_schema and url.get_backend_name() == "postgresql":
+    if url.get_backend_name() == "postgresql":
         connect_args = dict(kwargs.pop("connect_args", {}))
-        server_settings = dict(connect_args.get("server_settings", {}))
-        server_settings["search_path"] = settings.database_schema
-        connect_args["server_settings"] = server_settings
+        # In an outage a request fails within seconds (503 with a reason), never hangs.
+        connect_args.setdefault("timeout", settings.database_connect_timeout_secs)
+        if settings.database_schema:
+            server_settings = dict(connect_args.get("server_settings", {}))
+            server_settings["search_path"] = settings.database_schema
+            connect_args["server_settings"] = server_settings
         kwargs["connect_args"] = connect_args
+        kwargs.setdefault("pool_timeout", settings.database_connect_timeout_secs)
+    # A pooled connection that died in an outage is replaced on checkout, not handed out.
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
 

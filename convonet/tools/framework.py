@@ -3,7 +3,9 @@
 A tool is an ``async def`` at module level decorated with :func:`tool`. If its first
 parameter is annotated :class:`Caller`, every call opens a database unit of work, loads the
 signed-in caller and passes both in (the tool never sees the MCP context); otherwise the tool
-needs no identity (a calculator). :func:`register_module` adds a module's tools to a FastMCP
+needs no identity (a calculator). When the database is down the call fails with
+:data:`~convonet.storage.outage.DATA_UNAVAILABLE` (nothing was written), which the caller
+hears. :func:`register_module` adds a module's tools to a FastMCP
 server in the order they are defined, with the schema FastMCP derives from the remaining
 parameters, so the tool's name, schema and result are exactly those of the function.
 """
@@ -16,10 +18,13 @@ from functools import wraps
 from types import ModuleType
 from typing import Any, TypeVar, get_type_hints
 
+from loguru import logger
 from mcp.server.fastmcp import Context, FastMCP
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from convonet.errors import DataUnavailableError
 from convonet.storage.models import User
+from convonet.storage.outage import DATA_UNAVAILABLE, outage_of
 from convonet.tools.common import load_user, user_zone
 from convonet.tools.resources import ToolResources, tool_env
 from convonet.tools.scope import ToolScope
@@ -69,9 +74,17 @@ def _with_caller(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[A
     @wraps(fn)
     async def run(**kwargs: Any) -> Any:
         resources, scope = tool_env(kwargs.pop(_CONTEXT))
-        async with resources.db.session() as session:
-            user = await load_user(session, scope)
-            return await fn(Caller(session, user, scope, resources), **kwargs)
+        try:
+            async with resources.db.session() as session:
+                user = await load_user(session, scope)
+                return await fn(Caller(session, user, scope, resources), **kwargs)
+        except Exception as error:
+            # An outage: the unit of work was rolled back (or never began), so nothing was
+            # written; the caller hears that, not a driver's error text.
+            if outage_of(error) is None:
+                raise
+            logger.warning(f"tool {fn.__name__}: the database is unavailable: {error!r}")
+            raise DataUnavailableError(DATA_UNAVAILABLE) from error
 
     # FastMCP reads the signature (and the type hints, to find the context parameter): the
     # tool's schema is the function's, without the caller.

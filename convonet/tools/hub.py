@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from langchain_core.tools import BaseTool
@@ -24,6 +25,7 @@ from mcp import ClientSession, McpError, StdioServerParameters
 from mcp.client.stdio import get_default_environment, stdio_client
 from mcp.types import CallToolResult, TextContent
 
+import convonet
 from convonet.domains.registry import SHARED, add_domain_paths, group_domains
 from convonet.errors import ConvonetError
 from convonet.settings import Settings
@@ -71,6 +73,9 @@ def child_environment(settings: Settings) -> dict[str, str]:
         "ENVIRONMENT": settings.environment,
         "HF_HUB_OFFLINE": "1",
         "DOMAIN_PATHS": ",".join(str(path) for path in settings.domain_paths) or None,
+        # The children import the very convonet package this server runs (a checkout run
+        # from elsewhere, not whatever version is installed).
+        "PYTHONPATH": str(Path(convonet.__file__).resolve().parents[1]),
     }
     env.update({key: value for key, value in values.items() if value is not None})
     return env

@@ -133,3 +133,14 @@ def goodbye(message: str) -> VoiceResponse:
     response.say(message)
     response.hangup()
     return response
+
+
+OUTAGE_SPOKEN = (
+    "Sorry, we can't take your call right now because of a technical problem. "
+    "Please call again in a few minutes. Goodbye."
+)
+
+
+def outage_refusal(_store: str) -> Response:
+    """TwiML for a phone webhook that met a Redis or database outage: apologise, hang up."""
+    return twiml(goodbye(OUTAGE_SPOKEN))

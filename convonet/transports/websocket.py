@@ -16,6 +16,7 @@ from convonet.errors import ServerBusyError, SessionNotFoundError
 from convonet.pipeline import VoicePipeline, build_pipeline
 from convonet.runtime import Runtime
 from convonet.session import CallSession
+from convonet.storage.outage import REASONS, outage_of
 from convonet.transports.guard import GuardedProtobufSerializer
 
 router = APIRouter(tags=["voice"])
@@ -55,6 +56,11 @@ async def _session_for(websocket: WebSocket, runtime: Runtime) -> CallSession | 
         return await runtime.claim_token(websocket.query_params.get("token"), "websocket")
     except SessionNotFoundError as error:
         await websocket.close(code=CLOSE_UNAUTHORIZED, reason=str(error))
+        return None
+    except Exception as error:  # the session store is down: say so (try again), never a 1011
+        if (store := outage_of(error)) is None:
+            raise
+        await websocket.close(code=CLOSE_NOT_READY, reason=REASONS[store][:120])
         return None
 
 

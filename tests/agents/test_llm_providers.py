@@ -8,6 +8,7 @@ a bad key) and check who answered. No real network.
 
 import json
 import socket
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -29,11 +30,12 @@ from convonet.agents.llms import (
     resolve_llm,
 )
 from convonet.agents.session_tools import session_tools
+from convonet.agents.turn import run_agent_turn
 from convonet.errors import UnknownLLMError
 from convonet.settings import Settings
 from tests.fakes.anthropic_api import FakeAnthropic
 from tests.fakes.gemini_api import FakeGemini
-from tests.fakes.llm_server import FakeLLMServer, RecordedRequest, tool_then_text
+from tests.fakes.llm_server import FakeLLMServer, RecordedRequest, Reply, tool_then_text
 from tests.fakes.openai_api import FakeOpenAI
 
 TOOL = "get_current_datetime"
@@ -396,3 +398,26 @@ def test_fallback_chain_setting_reads_a_comma_separated_list(
     monkeypatch.setenv("LLM_FALLBACK_CHAIN", "gemini,gpt-2")
     with pytest.raises(ValidationError):
         Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+async def test_a_provider_that_stalls_mid_conversation_hands_the_next_turn_on() -> None:
+    """Mid-call: the first turn is Claude's; Claude then stalls and OpenAI answers in time."""
+    async with (
+        FakeAnthropic(script=[Reply(text="Hello there.")]) as claude,
+        FakeOpenAI(script=[Reply(text=ANSWER)]) as gpt,
+    ):
+        settings = make_settings(**claude_at(claude), **openai_at(gpt), llm_timeout_secs=1.0)
+        graph = graph_for("claude", settings)
+        said = [HumanMessage("hello")]
+        first = await run_agent_turn(graph, CONTEXT, said, timeout_secs=10)
+        claude.fail = "hang"  # connected, and never answers again
+        started = time.monotonic()
+        said += [AIMessage(first.text), HumanMessage("what time is it")]
+        second = await run_agent_turn(graph, CONTEXT, said, timeout_secs=10)
+        elapsed = time.monotonic() - started
+
+    assert (first.llm_used, first.text) == ("claude", "Hello there.")
+    assert (second.llm_used, second.text, second.error) == ("openai", ANSWER, None)
+    print(f"\nLLM stalled mid-call: {second.llm_used} answered {elapsed:.1f} s later")
+    assert elapsed < 10  # answered, not the turn's timeout apology
+    assert len(claude.requests) == 2  # the stalled request was given up on, not repeated

@@ -86,24 +86,40 @@ async def test_recording_never_waits_for_redis_and_writes_in_batches(
     assert len(await redis_store.session_turns("s")) == 300
 
 
-async def test_a_failed_write_is_logged_and_the_writer_goes_on(redis_store: RedisStore) -> None:
+async def test_a_write_that_meets_an_outage_is_kept_and_retried(redis_store: RedisStore) -> None:
     class Failing(RedisStore):
         calls = 0
 
         async def save_turns(self, turns: Sequence[Turn], **kwargs: float) -> None:
             type(self).calls += 1
-            if type(self).calls == 1:
+            if type(self).calls <= 2:
                 raise ConnectionError("redis went away")
             await super().save_turns(turns)
 
     recorder = TurnRecorder(Failing(redis_store.redis), linger_secs=0)
-    recorder.turn_ended(_turn("lost", 1))
-    await asyncio.wait_for(recorder.flush(), 2)
-    recorder.turn_ended(_turn("kept", 1))
-    await asyncio.wait_for(recorder.flush(), 2)
+    recorder.turn_ended(_turn("during", 1))
+    recorder.turn_ended(_turn("during", 2))
+    await asyncio.wait_for(recorder.flush(), 5)
+    recorder.turn_ended(_turn("after", 1))
+    await asyncio.wait_for(recorder.flush(), 5)
     await recorder.aclose()
-    assert await redis_store.session_turns("lost") == []
-    assert len(await redis_store.session_turns("kept")) == 1
+    assert recorder.retries == 2 and recorder.dropped == 0
+    assert [t.index for t in await redis_store.session_turns("during")] == [1, 2]  # in order
+    assert len(await redis_store.session_turns("after")) == 1
+
+
+async def test_records_redis_refuses_as_data_are_dropped_and_counted(
+    redis_store: RedisStore,
+) -> None:
+    class Refusing(RedisStore):
+        async def save_turns(self, turns: Sequence[Turn], **kwargs: float) -> None:
+            raise ValueError("not storable")
+
+    recorder = TurnRecorder(Refusing(redis_store.redis), linger_secs=0)
+    recorder.turn_ended(_turn("bad", 1))
+    await asyncio.wait_for(recorder.flush(), 2)  # not retried forever
+    await recorder.aclose()
+    assert recorder.dropped == 1
 
 
 async def test_a_full_queue_drops_new_records_instead_of_growing(redis_store: RedisStore) -> None:

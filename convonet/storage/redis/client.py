@@ -13,6 +13,7 @@ import redis.asyncio as aioredis
 
 from convonet.errors import InvalidInputError
 from convonet.settings import Settings
+from convonet.storage.redis.resilience import client_options
 
 if TYPE_CHECKING:
     from fakeredis import FakeServer
@@ -33,10 +34,13 @@ def create_redis(settings: Settings, *, fake_server: "FakeServer | None" = None)
         fake_server: The fake's data store when ``redis_url`` is unset (a new one if omitted).
 
     Returns:
-        A client with ``decode_responses=True`` (no connection is made until first use).
+        A client with ``decode_responses=True`` (no connection is made until first use); a
+        real server's client rides out outages (:mod:`~convonet.storage.redis.resilience`).
     """
     if settings.redis_url:
-        client: aioredis.Redis = aioredis.Redis.from_url(settings.redis_url, decode_responses=True)
+        client: aioredis.Redis = aioredis.Redis.from_url(
+            settings.redis_url, decode_responses=True, **client_options(settings)
+        )
         return client
     import fakeredis  # lazy: only the embedded default needs it
 
