@@ -82,6 +82,9 @@ async def answer_stored(runtime: Runtime, session: CallSession, text: str) -> Ag
                 lambda: conversation,
                 context_ttl_secs=runtime.settings.transfer_context_ttl_secs,
             ).changed(record)
+            record = await runtime.store.get_transfer(session.session_id) or record
+            # The generated call id is what the call center files the context under.
+            outcome.transfer |= {"status": record.status, "call_sid": record.call_sid or ""}
     return outcome
 
 

@@ -28,7 +28,7 @@ from convonet.settings import Settings
 from convonet.tools.http import MOUNT_PATH as MCP_PATH
 from convonet.tools.http import build_http_server
 from convonet.transfer import callback as transfer_callback
-from convonet.transports import connect, twilio, twilio_pin, webrtc, websocket
+from convonet.transports import connect, twilio, twilio_bridge, twilio_pin, webrtc, websocket
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -103,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         twilio_pin.router,
         twilio.router,
         transfer_callback.router,
+        twilio_bridge.router,
         observability_routes.router,
     )
     for router in routers:

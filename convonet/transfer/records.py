@@ -7,7 +7,6 @@ connects or fails. Both upsert the ``calls`` row of the session.
 
 from collections.abc import Iterable
 
-from loguru import logger
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,8 +58,9 @@ async def record_request(
     messages: Iterable[object],
     *,
     context_ttl_secs: float,
+    call_sid: str,
 ) -> TransferContext:
-    """Store the agent's context (when the call has a SID) and the call's history row.
+    """Store the agent's context and the call's history row.
 
     Args:
         db: The application database.
@@ -69,9 +69,10 @@ async def record_request(
         record: The transfer just requested.
         messages: The conversation so far as ``{"role", "content"}`` messages.
         context_ttl_secs: Lifetime of ``callcenter:customer:{extension}:{call_sid}``.
+        call_sid: What the context is filed under (see :mod:`convonet.transfer.call`).
 
     Returns:
-        The context (written to Redis only when ``call_sid`` is known: phone calls).
+        The context written.
     """
     at = store.now_iso()
     transcript = transcript_of(messages, at)
@@ -83,8 +84,10 @@ async def record_request(
         row.summary = extractive_summary(transcript, record)
         row.transfer_outcome = outcome_of(record)
         row.transfer_department_id = department.id if department else None
+        if session.channel != "twilio":  # a phone call's row keeps the caller's own SID
+            row.call_sid = call_sid
         context = TransferContext(
-            call_sid=row.call_sid or "",
+            call_sid=call_sid,
             session_id=session.session_id,
             extension=record.extension,
             department=record.department,
@@ -96,12 +99,9 @@ async def record_request(
             summary=row.summary,
             created_at=at,
         )
-    if context.call_sid:
-        await store.save_transfer_context(
-            record.extension, context.call_sid, context.model_dump_json(), context_ttl_secs
-        )
-    else:
-        logger.info(f"session {session.session_id}: no call SID yet; agent context not stored")
+    await store.save_transfer_context(
+        record.extension, call_sid, context.model_dump_json(), context_ttl_secs
+    )
     return context
 
 
