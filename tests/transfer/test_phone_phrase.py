@@ -21,13 +21,11 @@ import pytest
 
 from convonet.storage.redis import Keys, TransferRecord
 from tests.conftest import LiveServer
-from tests.conftest import test_settings as make_settings
 from tests.fakes.twilio_rest import FakeTwilioREST
 from tests.fakes.twilio_stream import Call, TwilioStreamClient, sign_in, stream_parameters
 from tests.transports.test_twilio import PUBLIC, TOKEN, greeted, heard, say, sign, stream_url
 
 pytestmark = pytest.mark.integration
-ACCOUNT = "AC" + "0" * 32  # the account the simulated call belongs to
 
 
 async def _on_server(server: LiveServer, coroutine: Any) -> Any:
@@ -75,22 +73,14 @@ async def test_without_twilio_credentials_the_transfer_is_refused_aloud(
         await client.hang_up()
 
 
-async def test_asking_for_a_real_person_dials_extension_2001(tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
-    async with FakeTwilioREST(ACCOUNT, TOKEN) as fake:
-        settings = make_settings(
-            tmp_path_factory.mktemp("phone"),
-            public_url=PUBLIC,
-            twilio_auth_token=TOKEN,
-            twilio_account_sid=ACCOUNT,
-            twilio_api_base_url=fake.base_url,
-            fusionpbx_sip_domain="pbx.example.com",
-        )
-        server = LiveServer(settings)
-        server.start()
-        try:
-            await _dial_flow(server, fake)
-        finally:
-            server.stop()
+async def test_asking_for_a_real_person_dials_extension_2001(
+    twilio_server: tuple[LiveServer, FakeTwilioREST],
+) -> None:
+    await _dial_flow(*twilio_server)
+
+
+def _updates_of(fake: FakeTwilioREST, call_sid: str) -> list[Any]:
+    return [r for r in fake.call_updates() if r.path.endswith(f"/Calls/{call_sid}.json")]
 
 
 async def _dial_flow(server: LiveServer, fake: FakeTwilioREST) -> None:
@@ -102,7 +92,7 @@ async def _dial_flow(server: LiveServer, fake: FakeTwilioREST) -> None:
         _, said = await say(client, "I want to talk to a real person.", pause=0.6)
         record = await _transfer(server, session_id, "initiated")
         assert record.call_sid == call.call_sid
-        (update,) = fake.call_updates()
+        (update,) = _updates_of(fake, call.call_sid)
         assert update.path.endswith(f"/Calls/{call.call_sid}.json")
         sip = ET.fromstring(update.form["Twiml"]).find("./Dial/Sip")
         assert sip is not None and str(sip.text).startswith("sip:2001@pbx.example.com;")
@@ -114,12 +104,13 @@ async def _dial_flow(server: LiveServer, fake: FakeTwilioREST) -> None:
         _, again = await say(client, "Operator!", pause=0.6)
         await client.wait_for_quiet(0.8, within=15, since=again)
         assert "already" in await heard(client, since=again)
-        assert len(fake.call_updates()) == 1
+        assert len(_updates_of(fake, call.call_sid)) == 1
         assert await _transfer(server, session_id, "initiated") == record
         await client.hang_up()  # Twilio ends the stream when it starts dialing
     action = str(ET.fromstring(update.form["Twiml"]).find("./Dial").get("action"))  # type: ignore[union-attr]
     await _callback_failure_path(server, call, action)
-    assert len(fake.requests) == 1, "the stream's end for the transfer must not hang up"
+    made = [r for r in fake.requests if call.call_sid in r.path]
+    assert len(made) == 1, "the stream's end for the transfer must not hang up"
 
 
 async def _callback(server: LiveServer, url: str, form: dict[str, str], signed: bool = True) -> Any:
