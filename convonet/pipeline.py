@@ -215,7 +215,9 @@ def build_pipeline(
             ),
             user_aggregator,
             agent,
-            TransferEventsProcessor(runtime.store, session.session_id, on_change=transfer.changed),
+            TransferEventsProcessor(
+                runtime.transfer_events, session.session_id, on_change=transfer.changed
+            ),
             tts or create_tts(session.tts, settings, runtime.models, voice=session.bot.voice),
             *([BridgeOutputProcessor(bridge)] if bridge else []),
             transport.output(),
