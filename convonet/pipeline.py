@@ -50,6 +50,7 @@ from convonet.transfer.bridge import AudioBridge
 from convonet.transfer.browser import BrowserLeg
 from convonet.transfer.call import CallTransfer, Leg
 from convonet.transfer.service import call_transfer_starter
+from convonet.transfer.summary import summarizer
 from convonet.turns.voice import VoiceTurnTracker
 
 
@@ -196,6 +197,7 @@ def build_pipeline(
         context_ttl_secs=settings.transfer_context_ttl_secs,
         leg=leg,
         say=say,
+        summarize=summarizer(settings, session.llm),
     )
     bridge = AudioBridge(say) if isinstance(leg, BrowserLeg) else None
     agent = LangGraphProcessor(

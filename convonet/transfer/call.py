@@ -32,6 +32,7 @@ from convonet.storage.redis import RedisStore, TransferRecord
 from convonet.transfer.records import record_outcome, record_request
 from convonet.transfer.service import TransferService
 from convonet.transfer.state import under_way
+from convonet.transfer.summary import Summarizer
 
 Conversation = Callable[[], Sequence[object]]
 Say = Callable[[str], Awaitable[None]]
@@ -86,6 +87,7 @@ class CallTransfer:
         context_ttl_secs: float,
         leg: Leg | None = None,
         say: Say | None = None,
+        summarize: Summarizer | None = None,
     ) -> None:
         """Create the handler.
 
@@ -98,6 +100,7 @@ class CallTransfer:
             leg: How the call reaches the agent; ``None`` for a text session (nobody is
                 dialed; the call center takes the context from Redis).
             say: Speaks a line to the caller.
+            summarize: Writes the agent's summary (default: extractive).
         """
         self._db = db
         self._store = store
@@ -106,6 +109,7 @@ class CallTransfer:
         self._ttl = context_ttl_secs
         self._leg = leg
         self._say = say
+        self._summarize = summarize
         self._service = TransferService(store)
 
     async def changed(self, record: TransferRecord) -> None:
@@ -149,6 +153,7 @@ class CallTransfer:
             self._conversation(),
             context_ttl_secs=self._ttl,
             call_sid=call_sid,
+            summarize=self._summarize,
         )
         if refusal is not None:
             await self._service.advance(record.session_id, "failed", failure=refusal)

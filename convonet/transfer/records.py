@@ -21,6 +21,7 @@ from convonet.transfer.context import (
     extractive_summary,
     transcript_of,
 )
+from convonet.transfer.summary import Summarizer
 
 FAILURES: dict[str, TransferOutcome] = {
     "no-answer": TransferOutcome.NO_ANSWER,
@@ -59,6 +60,7 @@ async def record_request(
     *,
     context_ttl_secs: float,
     call_sid: str,
+    summarize: Summarizer | None = None,
 ) -> TransferContext:
     """Store the agent's context and the call's history row.
 
@@ -70,18 +72,24 @@ async def record_request(
         messages: The conversation so far as ``{"role", "content"}`` messages.
         context_ttl_secs: Lifetime of ``callcenter:customer:{extension}:{call_sid}``.
         call_sid: What the context is filed under (see :mod:`convonet.transfer.call`).
+        summarize: Writes the summary (default: extractive).
 
     Returns:
         The context written.
     """
     at = store.now_iso()
     transcript = transcript_of(messages, at)
+    summary = (
+        await summarize(transcript, record)
+        if summarize is not None
+        else extractive_summary(transcript, record)
+    )
     async with db.session() as tx:
         user = await tx.get(User, session.user_id) if session.user_id else None
         department = await tx.scalar(select(Department).where(Department.name == record.department))
         row = await _call_row(tx, session)
         row.transcript = [line.model_dump() for line in transcript]
-        row.summary = extractive_summary(transcript, record)
+        row.summary = summary
         row.transfer_outcome = outcome_of(record)
         row.transfer_department_id = department.id if department else None
         if session.channel != "twilio":  # a phone call's row keeps the caller's own SID
