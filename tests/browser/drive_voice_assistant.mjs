@@ -97,14 +97,6 @@ async function transferScenario(page) {
   await page.waitForSelector('#transfer-status[data-status="failed"]:not([hidden])');
   result.banner = (await page.textContent("#transfer-status")).trim();
 
-  result.step = "apology";
-  const apology = await page.waitForFunction(() => {
-    for (const el of document.querySelectorAll("#transcript .msg.bot .msg-text")) {
-      if (/can't transfer/i.test(el.textContent)) return el.textContent.trim();
-    }
-    return null;
-  });
-  result.apology = await apology.jsonValue();
   result.transferStates = await page.evaluate(() => window.__transferStates);
   result.notices = await page.$$eval("#transcript > li", (items) =>
     items.filter((li) => !li.classList.contains("bot") && !li.classList.contains("user"))
