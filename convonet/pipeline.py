@@ -137,6 +137,8 @@ class VoicePipeline:
         finally:
             for timer in self._timers:
                 timer.cancel()
+            if self.bridge is not None:  # an agent still talking to nobody
+                await asyncio.shield(self.bridge.close())
             if self.transfer is not None:  # an agent's phone still ringing for nobody
                 await asyncio.shield(self.transfer.caller_left())
 

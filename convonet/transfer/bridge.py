@@ -74,6 +74,13 @@ class AudioBridge:
         with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
             await agent.send_text(str(data))
 
+    async def close(self) -> None:
+        """Close the agent's stream (the caller hung up while bridged)."""
+        agent = self._agent
+        if agent is not None and agent.client_state == WebSocketState.CONNECTED:
+            with contextlib.suppress(RuntimeError, OSError):
+                await agent.close(reason="the caller hung up")
+
     async def run(self, websocket: WebSocket, stream_sid: str) -> None:
         """Bridge the agent's accepted stream until it ends, then hand the caller back.
 

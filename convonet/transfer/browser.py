@@ -107,8 +107,12 @@ class BrowserLeg:
             raise TransferError(f"Twilio could not be reached: {exc}") from exc
         self._call_sid = call.sid
 
-    async def cancel(self) -> bool:
+    async def cancel(self, *, answered: bool) -> bool:
         """End the agent's call: cancelled while it rings, hung up once answered.
+
+        Args:
+            answered: Whether the agent had answered (Twilio only hangs up an answered call
+                with ``status=completed``; ``canceled`` applies to a queued or ringing one).
 
         Returns:
             Whether there was a call to end (errors are logged: the caller is gone anyway).
@@ -116,15 +120,9 @@ class BrowserLeg:
         if self._call_sid is None:
             return False
         client = twilio_rest_client(self._settings, self._timeout_secs)
-        call = client.calls(self._call_sid)
+        status = "completed" if answered else "canceled"
         try:
-            # "canceled" applies to a queued or ringing call, "completed" to an answered one.
-            await asyncio.to_thread(call.update, status="canceled")
-        except TwilioRestException:
-            try:
-                await asyncio.to_thread(call.update, status="completed")
-            except (TwilioException, RequestException) as exc:
-                logger.warning(f"call {self._call_sid} to the agent not ended: {exc}")
+            await asyncio.to_thread(client.calls(self._call_sid).update, status=status)
         except (TwilioException, RequestException) as exc:
-            logger.warning(f"call {self._call_sid} to the agent not cancelled: {exc}")
+            logger.warning(f"call {self._call_sid} to the agent not ended ({status}): {exc}")
         return True

@@ -70,7 +70,7 @@ class Leg(Protocol):
     async def dial(self, record: TransferRecord) -> None:
         """Ring the agent; raises :class:`TransferError` when that cannot be done."""
 
-    async def cancel(self) -> bool:
+    async def cancel(self, *, answered: bool) -> bool:
         """End the agent's leg because the caller left; whether there was one to end."""
 
 
@@ -131,7 +131,9 @@ class CallTransfer:
         session_id = self._session.session_id
         try:
             record = await self._store.get_transfer(session_id)
-            if record is None or record.status == "failed" or not await self._leg.cancel():
+            if record is None or record.status == "failed":
+                return
+            if not await self._leg.cancel(answered=record.status == "connected"):
                 return
             if under_way(record):
                 await self._service.advance(session_id, "failed", failure=CANCELLED)

@@ -141,7 +141,7 @@ class PhoneLeg:
         """The caller's Twilio call SID."""
         return self._call_sid
 
-    async def cancel(self) -> bool:
+    async def cancel(self, *, answered: bool) -> bool:
         """Nothing to do: Twilio drops the ``<Dial>`` itself when the caller hangs up.
 
         The caller's media stream also ends when the transfer starts, so its end says nothing
