@@ -7,7 +7,8 @@ on ``requested`` it has the call's leg reach the agent (a phone call is moved to
 ``<Dial>``, a browser caller gets a call placed to the agent; a refusal or fault fails the
 transfer and the caller hears why), then writes the agent's context and the call's history
 from the conversation actually spoken, and the transfer becomes ``initiated`` with its
-``call_sid``; on ``connected`` or ``failed`` it records the outcome (and a browser caller hears
+``call_sid`` (for a call on a cloud LLM, the LLM's summary then replaces the extractive
+one); on ``connected`` or ``failed`` it records the outcome (and a browser caller hears
 that nobody took the call). When the caller hangs up while the agent's phone rings, the leg
 is cancelled and the transfer fails as ``cancelled``.
 
@@ -29,7 +30,7 @@ from convonet.errors import StorageError, TransferError
 from convonet.session import CallSession
 from convonet.storage.db import Database
 from convonet.storage.redis import RedisStore, TransferRecord
-from convonet.transfer.records import record_outcome, record_request
+from convonet.transfer.records import record_outcome, record_request, record_summary
 from convonet.transfer.service import TransferService
 from convonet.transfer.state import under_way
 from convonet.transfer.summary import Summarizer
@@ -100,7 +101,8 @@ class CallTransfer:
             leg: How the call reaches the agent; ``None`` for a text session (nobody is
                 dialed; the call center takes the context from Redis).
             say: Speaks a line to the caller.
-            summarize: Writes the agent's summary (default: extractive).
+            summarize: Writes a better summary after the extractive one is stored (an
+                LLM's, for a call on a cloud LLM).
         """
         self._db = db
         self._store = store
@@ -147,7 +149,8 @@ class CallTransfer:
             or self._session.metadata.get("call_sid")
             or text_call_id()
         )
-        await record_request(
+        # Written at once with the extractive summary: the agent's phone is already ringing.
+        context = await record_request(
             self._db,
             self._store,
             self._session,
@@ -155,13 +158,18 @@ class CallTransfer:
             self._conversation(),
             context_ttl_secs=self._ttl,
             call_sid=call_sid,
-            summarize=self._summarize,
         )
         if refusal is not None:
             await self._service.advance(record.session_id, "failed", failure=refusal)
             await self._tell(apology(refusal))
             return
         await self._service.advance(record.session_id, "initiated", call_sid=call_sid)
+        if self._summarize is not None:
+            summary = await self._summarize(context.transcript, record)
+            if summary != context.summary:
+                await record_summary(
+                    self._db, self._store, context, summary, context_ttl_secs=self._ttl
+                )
 
     async def _dial(self, record: TransferRecord) -> str | None:
         """Ring the agent; the reason it cannot be done, or ``None``."""

@@ -21,7 +21,6 @@ from convonet.transfer.context import (
     extractive_summary,
     transcript_of,
 )
-from convonet.transfer.summary import Summarizer
 
 FAILURES: dict[str, TransferOutcome] = {
     "no-answer": TransferOutcome.NO_ANSWER,
@@ -60,7 +59,6 @@ async def record_request(
     *,
     context_ttl_secs: float,
     call_sid: str,
-    summarize: Summarizer | None = None,
 ) -> TransferContext:
     """Store the agent's context and the call's history row.
 
@@ -72,18 +70,13 @@ async def record_request(
         messages: The conversation so far as ``{"role", "content"}`` messages.
         context_ttl_secs: Lifetime of ``callcenter:customer:{extension}:{call_sid}``.
         call_sid: What the context is filed under (see :mod:`convonet.transfer.call`).
-        summarize: Writes the summary (default: extractive).
 
     Returns:
         The context written.
     """
     at = store.now_iso()
     transcript = transcript_of(messages, at)
-    summary = (
-        await summarize(transcript, record)
-        if summarize is not None
-        else extractive_summary(transcript, record)
-    )
+    summary = extractive_summary(transcript, record)  # at once; an LLM's may replace it
     async with db.session() as tx:
         user = await tx.get(User, session.user_id) if session.user_id else None
         department = await tx.scalar(select(Department).where(Department.name == record.department))
@@ -118,3 +111,27 @@ async def record_outcome(db: Database, session: CallSession, record: TransferRec
     async with db.session() as tx:
         row = await _call_row(tx, session)
         row.transfer_outcome = outcome_of(record)
+
+
+async def record_summary(
+    db: Database,
+    store: RedisStore,
+    context: TransferContext,
+    summary: str,
+    *,
+    context_ttl_secs: float,
+) -> TransferContext:
+    """Replace the summary of a stored context and of its ``calls`` row (an LLM's, written later).
+
+    Returns:
+        The context with its new summary.
+    """
+    updated = context.model_copy(update={"summary": summary})
+    async with db.session() as tx:
+        row = await tx.scalar(select(Call).where(Call.session_id == context.session_id))
+        if row is not None:
+            row.summary = summary
+    await store.save_transfer_context(
+        context.extension, context.call_sid, updated.model_dump_json(), context_ttl_secs
+    )
+    return updated
