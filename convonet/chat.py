@@ -17,6 +17,7 @@ from convonet.observability.sentry import sentry_active
 from convonet.runtime import Runtime
 from convonet.session import CallSession
 from convonet.transfer.call import CallTransfer
+from convonet.transfer.summary import summarizer
 from convonet.turns.build import text_turn
 from convonet.turns.listeners import TurnListener
 from convonet.turns.record import Turn
@@ -82,7 +83,11 @@ async def answer_stored(runtime: Runtime, session: CallSession, text: str) -> Ag
                 lambda: conversation,
                 context_ttl_secs=runtime.settings.transfer_context_ttl_secs,
                 crm=runtime.settings.crm_enabled,
+                summarize=summarizer(runtime.settings, session.llm),
             ).changed(record)
+            record = await runtime.store.get_transfer(session.session_id) or record
+            # The generated call id is what the call center files the context under.
+            outcome.transfer |= {"status": record.status, "call_sid": record.call_sid or ""}
     return outcome
 
 

@@ -1,13 +1,15 @@
 """The one place a call's pipeline is assembled; every transport and the CLI use it.
 
-transport.input → STT → transfer phrases → user aggregator (Silero VAD + smart-turn or
-  speech-timeout turn stop) → LangGraphProcessor → transfer events → TTS → transport.output
-  → assistant aggregator
+transport.input → [bridge in] → STT → transfer phrases → user aggregator (Silero VAD +
+  smart-turn or speech-timeout turn stop) → LangGraphProcessor → transfer events → TTS →
+  [bridge out] → transport.output → assistant aggregator
 
 A caller asking for a person ("a real person", "operator", ...) starts the transfer at the
 phrase detector without an LLM round trip; the agent's ``transfer_to_agent`` tool starts the
 same transfer. Either way each change of the call's transfer reaches the client as an RTVI
-message through the transfer-events processor.
+message through the transfer-events processor. A browser caller (``/ws``, WebRTC) has the
+bridge ends: once a human agent answers, audio flows between the caller and the agent's
+Twilio stream and the bot is muted until the agent hangs up.
 """
 
 import asyncio
@@ -33,6 +35,7 @@ from pipecat.workers.runner import WorkerRunner
 from convonet.agents.graph import AgentGraph
 from convonet.observability.listeners import turn_listeners
 from convonet.observability.sentry import sentry_active
+from convonet.processors.bridge import BridgeInputProcessor, BridgeOutputProcessor
 from convonet.processors.langgraph_processor import LangGraphProcessor
 from convonet.processors.transfer_events import TransferEventsProcessor
 from convonet.processors.transfer_phrases import TransferPhraseProcessor
@@ -43,9 +46,11 @@ from convonet.services.turn_taking import user_turn_strategies
 from convonet.services.vad import create_vad_analyzer
 from convonet.session import CallSession
 from convonet.settings import Settings
-from convonet.transfer.call import CallTransfer
-from convonet.transfer.phone import PhoneLeg
+from convonet.transfer.bridge import AudioBridge
+from convonet.transfer.browser import BrowserLeg
+from convonet.transfer.call import CallTransfer, Leg
 from convonet.transfer.service import call_transfer_starter
+from convonet.transfer.summary import summarizer
 from convonet.turns.voice import VoiceTurnTracker
 
 
@@ -59,6 +64,8 @@ class VoicePipeline:
         context: The conversation as pipecat keeps it (only what was actually spoken).
         latency: Pipecat's user→bot latency observer.
         greeting: What the bot says first.
+        transfer: The call's side of its transfer to a person.
+        bridge: The audio bridge to a human agent (browser callers only).
     """
 
     session: CallSession
@@ -66,6 +73,8 @@ class VoicePipeline:
     context: LLMContext
     latency: UserBotLatencyObserver
     greeting: str
+    transfer: CallTransfer | None = None
+    bridge: AudioBridge | None = None
     _greeted: bool = False
     _timers: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -128,6 +137,10 @@ class VoicePipeline:
         finally:
             for timer in self._timers:
                 timer.cancel()
+            if self.bridge is not None:  # an agent still talking to nobody
+                await asyncio.shield(self.bridge.close())
+            if self.transfer is not None:  # an agent's phone still ringing for nobody
+                await asyncio.shield(self.transfer.caller_left())
 
 
 def _user_params(settings: Settings, models: EmbeddedModels) -> LLMUserAggregatorParams:
@@ -147,7 +160,7 @@ def build_pipeline(
     stt: STTService | None = None,
     tts: TTSService | None = None,
     agent_graph: AgentGraph | None = None,
-    phone_leg: PhoneLeg | None = None,
+    leg: Leg | None = None,
     history: Sequence[dict[str, str]] = (),
 ) -> VoicePipeline:
     """Assemble the voice pipeline for one call.
@@ -162,7 +175,8 @@ def build_pipeline(
         stt: An STT service to use instead of the session's provider (benchmarks).
         tts: A TTS service to use instead of the session's provider (benchmarks).
         agent_graph: An agent graph to use instead of the session LLM's (benchmarks).
-        phone_leg: How a transfer reaches an agent from this call (Twilio calls).
+        leg: How a transfer reaches an agent from this call (a
+            :class:`~convonet.transfer.browser.BrowserLeg` adds the audio bridge).
         history: The conversation so far (a phone call back from a failed transfer).
 
     Returns:
@@ -189,10 +203,12 @@ def build_pipeline(
         session,
         context.get_messages,
         context_ttl_secs=settings.transfer_context_ttl_secs,
-        phone_leg=phone_leg,
+        leg=leg,
         say=say,
         crm=settings.crm_enabled,
+        summarize=summarizer(settings, session.llm),
     )
+    bridge = AudioBridge(say) if isinstance(leg, BrowserLeg) else None
     agent = LangGraphProcessor(
         agent_graph or runtime.agents.graph(session.llm),
         session.agent_context(),
@@ -201,6 +217,7 @@ def build_pipeline(
     pipeline = Pipeline(
         [
             transport.input(),
+            *([BridgeInputProcessor(bridge)] if bridge else []),
             stt or create_call_stt(session.stt, settings, runtime.models, on_fallback),
             TransferPhraseProcessor(
                 call_transfer_starter(
@@ -209,11 +226,14 @@ def build_pipeline(
             ),
             user_aggregator,
             agent,
-            TransferEventsProcessor(runtime.store, session.session_id, on_change=transfer.changed),
+            TransferEventsProcessor(
+                runtime.transfer_events, session.session_id, on_change=transfer.changed
+            ),
             tts
             or create_call_tts(
                 session.tts, settings, runtime.models, session.bot.voice, on_fallback
             ),
+            *([BridgeOutputProcessor(bridge)] if bridge else []),
             transport.output(),
             assistant_aggregator,
         ]
@@ -238,7 +258,13 @@ def build_pipeline(
         conversation_id=session.session_id,
     )
     voice = VoicePipeline(
-        session, worker, context, latency, session.bot.greeting_for(session.user_name)
+        session,
+        worker,
+        context,
+        latency,
+        session.bot.greeting_for(session.user_name),
+        transfer=transfer,
+        bridge=bridge,
     )
 
     @latency.event_handler("on_latency_measured")

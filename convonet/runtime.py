@@ -27,6 +27,7 @@ from convonet.storage.embedded_redis import EmbeddedRedisServer
 from convonet.storage.redis import CallSessionRecord, RedisStore, create_redis
 from convonet.storage.seed import seed_demo
 from convonet.tools.hub import ToolHub
+from convonet.transfer.events import TransferEvents
 
 
 @dataclass
@@ -44,6 +45,7 @@ class Runtime:
         live: Sessions whose pipeline runs in this process.
         metrics: This app's Prometheus metrics (its own registry).
         drain: Shutdown state: once draining, new calls are refused and readiness is false.
+        transfer_events: This process's one subscription to transfer changes.
     """
 
     settings: Settings
@@ -57,6 +59,10 @@ class Runtime:
     live: LiveSessions = field(default_factory=LiveSessions)
     metrics: AppMetrics = field(default_factory=AppMetrics)
     drain: Drain = field(default_factory=Drain)
+    transfer_events: TransferEvents = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.transfer_events = TransferEvents(self.store)
 
     @cached_property
     def active_users(self) -> ActiveUsers:
@@ -218,12 +224,13 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     metrics.watch_monitor(lambda: monitor.dropped, lambda: monitor.buffer.pending)
     stop_tools = asyncio.Event()
     tools_task: asyncio.Task[None] | None = None
+    runtime: Runtime | None = None
     try:
         await prepare_database(settings, db)
         if hub is not None:
             # The tool servers start in the background; calls wait for them (ensure_ready).
             tools_task = asyncio.create_task(hub.serve(stop_tools), name="mcp-tools")
-        yield Runtime(
+        runtime = Runtime(
             settings=settings,
             models=EmbeddedModels(settings),
             bots=default_registry(),
@@ -235,7 +242,10 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
             live=live,
             metrics=metrics,
         )
+        yield runtime
     finally:
+        if runtime is not None:
+            await runtime.transfer_events.aclose()
         await monitor.aclose()
         if tools_task is not None:
             stop_tools.set()

@@ -32,7 +32,15 @@ from convonet.storage.outage import install_outage_handlers
 from convonet.tools.http import MOUNT_PATH as MCP_PATH
 from convonet.tools.http import build_http_server
 from convonet.transfer import callback as transfer_callback
-from convonet.transports import connect, twilio, twilio_pin, twilio_twiml, webrtc, websocket
+from convonet.transports import (
+    connect,
+    twilio,
+    twilio_bridge,
+    twilio_pin,
+    twilio_twiml,
+    webrtc,
+    websocket,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -114,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         twilio_pin.router,
         twilio.router,
         transfer_callback.router,
+        twilio_bridge.router,
         observability_routes.router,
         crm_api.router,
     )

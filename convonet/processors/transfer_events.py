@@ -1,7 +1,8 @@
 """TransferEventsProcessor: the call's transfer changes reach its client as RTVI messages.
 
-While the pipeline runs it listens on the ``transfer-events`` Redis channel (published by the
-transfer service, whichever server process made the change) and pushes an
+While the pipeline runs it listens to the process's one subscription to the
+``transfer-events`` Redis channel (:class:`~convonet.transfer.events.TransferEvents`; the
+transfer service publishes there, whichever server process made the change) and pushes an
 ``RTVIServerMessageFrame`` ``{type: "transfer", status, department}`` for each change of this
 call's transfer. It is the one path from transfer state to the caller's client, and it
 hands each change to the call's :class:`~convonet.transfer.call.CallTransfer` (context,
@@ -21,12 +22,8 @@ from pydantic import ValidationError
 from redis.exceptions import RedisError
 
 from convonet.errors import StorageError
-from convonet.storage.redis import PubSubStore, TransferRecord
-from convonet.transfer.service import EVENTS_CHANNEL
-
-# A Redis outage pauses the relay; it resubscribes with a growing pause (the call goes on).
-RESUBSCRIBE_MIN_SECS = 0.5
-RESUBSCRIBE_MAX_SECS = 5.0
+from convonet.storage.redis import TransferRecord
+from convonet.transfer.events import TransferEvents
 
 
 def client_message(event: dict[str, Any]) -> dict[str, Any]:
@@ -39,7 +36,7 @@ class TransferEventsProcessor(FrameProcessor):
 
     def __init__(
         self,
-        store: PubSubStore,
+        events: TransferEvents,
         session_id: str,
         on_change: Callable[[TransferRecord], Awaitable[None]] | None = None,
         **kwargs: object,
@@ -47,13 +44,13 @@ class TransferEventsProcessor(FrameProcessor):
         """Create the processor.
 
         Args:
-            store: The Redis store the transfer service publishes on.
+            events: The process's transfer-events subscription.
             session_id: The call whose transfer changes are relayed.
             on_change: Also called with each change, after the client was told.
             **kwargs: Passed to :class:`FrameProcessor`.
         """
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self._store = store
+        self._events = events
         self._session_id = session_id
         self._on_change = on_change
         self._listener: asyncio.Task[None] | None = None
@@ -79,25 +76,13 @@ class TransferEventsProcessor(FrameProcessor):
             self._listener = None
 
     async def _listen(self) -> None:
-        """Listen for the whole call; a Redis outage only pauses it (it resubscribes)."""
-        pause = RESUBSCRIBE_MIN_SECS
-        while True:
-            try:
-                async with self._store.subscribe(EVENTS_CHANNEL) as events:
-                    self.listening.set()
-                    pause = RESUBSCRIBE_MIN_SECS
-                    async for message in events:
-                        event = message.data
-                        if isinstance(event, dict) and event.get("session_id") == self._session_id:
-                            await self._relay(event)
-            except (StorageError, RedisError, OSError) as exc:
-                logger.warning(
-                    f"session {self._session_id}: transfer events unavailable ({exc}); "
-                    f"resubscribing in {pause:.1f} s"
-                )
-            self.listening.clear()
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, RESUBSCRIBE_MAX_SECS)
+        try:
+            async with self._events.listen(self._session_id) as events:
+                self.listening.set()
+                while True:
+                    await self._relay(await events.get())
+        except (StorageError, RedisError) as exc:
+            logger.warning(f"session {self._session_id}: transfer events unavailable: {exc}")
 
     async def _relay(self, event: dict[str, Any]) -> None:
         try:

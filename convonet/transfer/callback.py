@@ -14,6 +14,8 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from convonet.deps import RuntimeDep
 from convonet.errors import TransferError
+from convonet.storage.redis import TransferRecord
+from convonet.transfer.call import CANCELLED, NOBODY_FREE
 from convonet.transfer.service import TransferService
 from convonet.transfer.state import under_way
 from convonet.transports.twilio import STREAM_CLAIM
@@ -24,7 +26,21 @@ router = APIRouter(prefix="/twilio", tags=["telephony"])
 
 CONNECTED = frozenset({"answered", "completed"})
 FAILED = frozenset({"busy", "no-answer", "failed", "canceled"})
-NOBODY_FREE = "I'm sorry, nobody is free to take your call right now. I'm back with you."
+CALL_STATUSES = frozenset(
+    {"queued", "initiated", "ringing", "in-progress", "answered", "completed", *FAILED}
+)
+LEG_ENDED = frozenset({"completed", *FAILED})
+LEGS = frozenset({"phone", "browser"})
+
+
+async def _under_way(runtime: RuntimeDep, session_id: str) -> TransferRecord:
+    """The transfer under way for ``session_id``; 404 when there is none."""
+    record = await runtime.store.get_transfer(session_id) if session_id else None
+    if not under_way(record):
+        reason = "no transfer is under way for this session (unknown or finished)"
+        raise HTTPException(status.HTTP_404_NOT_FOUND, reason)
+    assert record is not None
+    return record
 
 
 @router.post(
@@ -45,18 +61,19 @@ async def transfer_callback(
     dial_status = form.get("DialCallStatus", "")
     if dial_status not in CONNECTED | FAILED:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"unknown DialCallStatus {dial_status!r}")
-    record = await runtime.store.get_transfer(session_id) if session_id else None
-    if not under_way(record):
-        reason = "no transfer is under way for this session (unknown or finished)"
-        raise HTTPException(status.HTTP_404_NOT_FOUND, reason)
+    await _under_way(runtime, session_id)
     service = TransferService(runtime.store)
+    caller_gone = form.get("CallStatus") == "completed"
     try:
         if dial_status in CONNECTED:
             await service.advance(session_id, "connected")
             return twiml(VoiceResponse())  # nothing more: the call ends when the agent's does
-        await service.advance(session_id, "failed", failure=dial_status)
+        failure = CANCELLED if caller_gone else dial_status
+        await service.advance(session_id, "failed", failure=failure)
     except TransferError as error:  # another process finished it meanwhile
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
+    if caller_gone:  # the caller hung up while the agent's phone rang: nobody to reconnect
+        return twiml(VoiceResponse())
     logger.info(f"session {session_id}: agent {dial_status}; reconnecting the caller to the bot")
     await runtime.store.release_claim(STREAM_CLAIM, session_id)
     response = VoiceResponse()
@@ -64,3 +81,36 @@ async def transfer_callback(
     for verb in connect_stream(request, runtime.settings, session_id).verbs:
         response.append(verb)
     return twiml(response)
+
+
+@router.post(
+    "/transfer_status",
+    dependencies=[TwilioSignature],
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={
+        400: {"description": "Unknown CallStatus or leg"},
+        404: {"description": "No transfer under way for the session"},
+    },
+)
+async def transfer_status(
+    request: Request,
+    runtime: RuntimeDep,
+    session_id: str = Query("", max_length=64),
+    leg: str = Query("phone", max_length=16),
+) -> None:
+    """Follow the agent's leg: ``ringing``, and a browser leg that ended unanswered."""
+    form = await twilio_form(request)
+    call_status = form.get("CallStatus", "")
+    if call_status not in CALL_STATUSES:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"unknown CallStatus {call_status!r}")
+    if leg not in LEGS:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"unknown leg {leg!r}")
+    record = await _under_way(runtime, session_id)
+    service = TransferService(runtime.store)
+    try:
+        if call_status == "ringing" and record.status == "initiated":
+            await service.advance(session_id, "ringing")
+        elif leg == "browser" and call_status in LEG_ENDED:
+            await service.advance(session_id, "failed", failure=call_status)
+    except TransferError as error:  # another process moved it on meanwhile
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error

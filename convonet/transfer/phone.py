@@ -24,6 +24,9 @@ from convonet.transports.guard import GuardedTwilioSerializer
 
 REST_TIMEOUT_SECS = 10.0
 CALLBACK_PATH = "/twilio/transfer_callback"
+STATUS_PATH = "/twilio/transfer_status"
+# What the agent's leg reports to STATUS_PATH (Twilio's status callback events).
+STATUS_EVENTS = ("initiated", "ringing", "answered", "completed")
 
 
 def twilio_rest_client(settings: Settings, timeout_secs: float = REST_TIMEOUT_SECS) -> Client:
@@ -44,32 +47,64 @@ def twilio_rest_client(settings: Settings, timeout_secs: float = REST_TIMEOUT_SE
     return client
 
 
-def sip_uri(record: TransferRecord, domain: str, call_sid: str) -> str:
-    """``sip:{ext}@{domain};transport=udp?X-Convonet-...`` for the agent's extension."""
-    headers = urlencode(
-        {
-            "X-Convonet-Call-Sid": call_sid,
-            "X-Convonet-Session": record.session_id,
-            "X-Convonet-Extension": record.extension,
-        }
-    )
+def sip_uri(record: TransferRecord, domain: str, call_sid: str | None) -> str:
+    """``sip:{ext}@{domain};transport=udp?X-Convonet-...`` for the agent's extension.
+
+    ``X-Convonet-Call-Sid`` is left out when the SID is not known yet (a call being placed).
+    """
+    fields = {"X-Convonet-Call-Sid": call_sid} if call_sid else {}
+    fields |= {"X-Convonet-Session": record.session_id, "X-Convonet-Extension": record.extension}
+    headers = urlencode(fields)
     return f"sip:{record.extension}@{domain};transport=udp?{headers}"
+
+
+def public_url(settings: Settings) -> str:
+    """``PUBLIC_URL`` without its trailing slash.
+
+    Raises:
+        TransferError: It is not configured (Twilio could not reach the server).
+    """
+    if not settings.public_url:
+        raise TransferError("the server's public URL is not configured (PUBLIC_URL)")
+    return settings.public_url.rstrip("/")
+
+
+def pbx_domain(settings: Settings) -> str:
+    """``FUSIONPBX_SIP_DOMAIN``.
+
+    Raises:
+        TransferError: It is not configured.
+    """
+    if not settings.fusionpbx_sip_domain:
+        raise TransferError("no PBX is configured (FUSIONPBX_SIP_DOMAIN)")
+    return settings.fusionpbx_sip_domain
+
+
+def status_url(settings: Settings, record: TransferRecord, leg: str) -> str:
+    """Where Twilio reports the agent's leg ringing, answering, failing (``leg``: phone|browser)."""
+    query = urlencode({"session_id": record.session_id, "leg": leg})
+    return f"{public_url(settings)}{STATUS_PATH}?{query}"
 
 
 def dial_twiml(settings: Settings, record: TransferRecord, call_sid: str) -> str:
     """The TwiML that rings the agent and reports the outcome to the transfer callback.
 
+    The ``<Sip>``'s status callback reports ``ringing`` (the ``<Dial>`` action only reports
+    how it ended).
+
     Raises:
         TransferError: ``FUSIONPBX_SIP_DOMAIN`` or ``PUBLIC_URL`` is not configured.
     """
-    if not settings.fusionpbx_sip_domain:
-        raise TransferError("no PBX is configured (FUSIONPBX_SIP_DOMAIN)")
-    if not settings.public_url:
-        raise TransferError("the server's public URL is not configured (PUBLIC_URL)")
+    domain = pbx_domain(settings)
     query = urlencode({"session_id": record.session_id})
-    action = f"{settings.public_url.rstrip('/')}{CALLBACK_PATH}?{query}"
+    action = f"{public_url(settings)}{CALLBACK_PATH}?{query}"
     dial = Dial(action=action, method="POST", timeout=settings.transfer_timeout_secs)
-    dial.sip(sip_uri(record, settings.fusionpbx_sip_domain, call_sid))
+    dial.sip(
+        sip_uri(record, domain, call_sid),
+        status_callback=status_url(settings, record, "phone"),
+        status_callback_event="ringing",
+        status_callback_method="POST",
+    )
     response = VoiceResponse()
     response.append(dial)
     return str(response)
@@ -99,10 +134,20 @@ class PhoneLeg:
         self._call_sid = call_sid
         self._serializer = serializer
 
+    speaks_failure = False  # the transfer callback's TwiML tells the caller
+
     @property
     def call_sid(self) -> str:
         """The caller's Twilio call SID."""
         return self._call_sid
+
+    async def cancel(self, *, answered: bool) -> bool:
+        """Nothing to do: Twilio drops the ``<Dial>`` itself when the caller hangs up.
+
+        The caller's media stream also ends when the transfer starts, so its end says nothing
+        about the caller; the transfer callback reports a caller who hung up.
+        """
+        return False
 
     async def dial(self, record: TransferRecord) -> None:
         """Update the live call so Twilio dials the agent.

@@ -7,7 +7,6 @@ connects or fails. Both upsert the ``calls`` row of the session.
 
 from collections.abc import Iterable
 
-from loguru import logger
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,8 +60,9 @@ async def record_request(
     *,
     context_ttl_secs: float,
     crm: bool = False,
+    call_sid: str,
 ) -> TransferContext:
-    """Store the agent's context (when the call has a SID) and the call's history row.
+    """Store the agent's context and the call's history row.
 
     Args:
         db: The application database.
@@ -72,22 +72,26 @@ async def record_request(
         messages: The conversation so far as ``{"role", "content"}`` messages.
         context_ttl_secs: Lifetime of ``callcenter:customer:{extension}:{call_sid}``.
         crm: Queue the CRM's Case and Note in the same transaction (CRM sync is on).
+        call_sid: What the context is filed under (see :mod:`convonet.transfer.call`).
 
     Returns:
-        The context (written to Redis only when ``call_sid`` is known: phone calls).
+        The context written.
     """
     at = store.now_iso()
     transcript = transcript_of(messages, at)
+    summary = extractive_summary(transcript, record)  # at once; an LLM's may replace it
     async with db.session() as tx:
         user = await tx.get(User, session.user_id) if session.user_id else None
         department = await tx.scalar(select(Department).where(Department.name == record.department))
         row = await _call_row(tx, session)
         row.transcript = [line.model_dump() for line in transcript]
-        row.summary = extractive_summary(transcript, record)
+        row.summary = summary
         row.transfer_outcome = outcome_of(record)
         row.transfer_department_id = department.id if department else None
+        if session.channel != "twilio":  # a phone call's row keeps the caller's own SID
+            row.call_sid = call_sid
         context = TransferContext(
-            call_sid=row.call_sid or "",
+            call_sid=call_sid,
             session_id=session.session_id,
             extension=record.extension,
             department=record.department,
@@ -101,12 +105,9 @@ async def record_request(
         )
         if crm:
             sync_request(tx, row, record)
-    if context.call_sid:
-        await store.save_transfer_context(
-            record.extension, context.call_sid, context.model_dump_json(), context_ttl_secs
-        )
-    else:
-        logger.info(f"session {session.session_id}: no call SID yet; agent context not stored")
+    await store.save_transfer_context(
+        record.extension, call_sid, context.model_dump_json(), context_ttl_secs
+    )
     return context
 
 
@@ -119,3 +120,27 @@ async def record_outcome(
         row.transfer_outcome = outcome_of(record)
         if crm:
             sync_outcome(tx, row, row.transfer_outcome)
+
+
+async def record_summary(
+    db: Database,
+    store: RedisStore,
+    context: TransferContext,
+    summary: str,
+    *,
+    context_ttl_secs: float,
+) -> TransferContext:
+    """Replace the summary of a stored context and of its ``calls`` row (an LLM's, written later).
+
+    Returns:
+        The context with its new summary.
+    """
+    updated = context.model_copy(update={"summary": summary})
+    async with db.session() as tx:
+        row = await tx.scalar(select(Call).where(Call.session_id == context.session_id))
+        if row is not None:
+            row.summary = summary
+    await store.save_transfer_context(
+        context.extension, context.call_sid, updated.model_dump_json(), context_ttl_secs
+    )
+    return updated

@@ -236,7 +236,7 @@ async def media_stream(websocket: WebSocket, runtime: RuntimeDep) -> None:
         runtime,
         audio_in_sample_rate=PIPELINE_IN_RATE,
         audio_out_sample_rate=TWILIO_RATE,
-        phone_leg=PhoneLeg(runtime.settings, start.call_sid, serializer),
+        leg=PhoneLeg(runtime.settings, start.call_sid, serializer),
         history=history,
     )
     if history:  # back from a transfer nobody took: carry on, no second welcome

@@ -31,6 +31,7 @@ from convonet.errors import (
 from convonet.pipeline import VoicePipeline, build_pipeline
 from convonet.runtime import Runtime
 from convonet.session import CallSession
+from convonet.transfer.browser import BrowserLeg
 
 router = APIRouter(prefix="/api", tags=["voice"])
 
@@ -194,7 +195,8 @@ class _PipelineStarter:
                 webrtc_connection=connection,
                 params=TransportParams(audio_in_enabled=True, audio_out_enabled=True),
             )
-            voice = build_pipeline(transport, self._session, self._runtime)
+            leg = BrowserLeg(self._runtime.settings)
+            voice = build_pipeline(transport, self._session, self._runtime, leg=leg)
             voice.handle_call_events(transport, self._runtime.settings.greeting_grace_secs)
             self._peers.start(connection.pc_id, self._runtime, voice)
         except Exception as error:

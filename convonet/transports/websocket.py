@@ -17,6 +17,7 @@ from convonet.pipeline import VoicePipeline, build_pipeline
 from convonet.runtime import Runtime
 from convonet.session import CallSession
 from convonet.storage.outage import REASONS, outage_of
+from convonet.transfer.browser import BrowserLeg
 from convonet.transports.guard import GuardedProtobufSerializer
 
 router = APIRouter(tags=["voice"])
@@ -78,7 +79,7 @@ async def websocket_call(websocket: WebSocket, runtime: RuntimeDep) -> None:
         return
     await runtime.ensure_ready()
     transport, serializer = create_websocket_transport(websocket, runtime)
-    voice = build_pipeline(transport, session, runtime)
+    voice = build_pipeline(transport, session, runtime, leg=BrowserLeg(runtime.settings))
     voice.handle_call_events(transport, runtime.settings.greeting_grace_secs)
     report_bad_input(voice, serializer)
     await runtime.live.run(session, voice.run(), handle=voice)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from convonet.auth.tokens import issue_token
 from convonet.domains.productivity.models import Todo
 from convonet.storage.models import Call
+from convonet.storage.redis import Keys
 from convonet.storage.seed import DEMO_EMAIL, DEMO_PASSWORD
 from tests.conftest import LiveServer, connect, session_auth
 
@@ -82,12 +83,22 @@ async def test_a_transfer_appears_as_tool_call_and_transfer(live_app: LiveServer
                 json={"text": "I want to talk to a real person", "session_id": session_id},
             )
         ).json()
-    assert body["transfer"] == {"department": "support", "extension": "2001", "status": "requested"}
+    call_sid = body["transfer"]["call_sid"]
+    assert call_sid.startswith("text-")
+    assert body["transfer"] == {
+        "department": "support",
+        "extension": "2001",
+        "status": "initiated",
+        "call_sid": call_sid,
+    }
     assert [c["name"] for c in body["tool_calls"]] == ["transfer_to_agent"]
     record = await _on_server(live_app, live_app.runtime.store.get_transfer(session_id))
-    assert record is not None and record.extension == "2001"
+    assert record is not None and (record.extension, record.call_sid) == ("2001", call_sid)
+    key = Keys.callcenter_customer("2001", call_sid)
+    context = await _on_server(live_app, live_app.runtime.store.redis.get(key))
+    assert context is not None and session_id in context
     row = await _on_server(live_app, _call_row(live_app, session_id))
-    assert row is not None and row.transfer_outcome == "requested"
+    assert row is not None and row.transfer_outcome == "requested" and row.call_sid == call_sid
     assert row.transcript[0]["text"] == "I want to talk to a real person"
     assert "real person" in (row.summary or "")
 

@@ -1,7 +1,7 @@
 // Drive /voice_assistant in headless Chromium with a fake microphone playing a WAV file.
 //
 // Usage: node drive_voice_assistant.mjs --url http://127.0.0.1:8000 --wav speech.wav
-//            [--scenario call|unknown-bot] [--screenshot page.png] [--timeout 60000]
+//            [--scenario call|transfer|unknown-bot|wrong-pin] [--screenshot page.png] [--timeout 60000]
 //            [--chromium /usr/bin/chromium]
 //
 // Prints one JSON object on stdout: {ok, step, ...what was seen} and exits 0 when every step
@@ -77,6 +77,38 @@ async function callScenario(page) {
   await page.waitForSelector('#state-badge[data-state="disconnected"]');
 }
 
+/** The caller asks for a person; the transfer banner follows the transfer's states. */
+async function transferScenario(page) {
+  result.step = "connect";
+  await page.evaluate(() => {
+    window.__transferStates = []; // every state the banner showed, in order
+    const banner = document.querySelector("#transfer-status");
+    new MutationObserver(() => {
+      const states = window.__transferStates;
+      const state = `${banner.dataset.status}: ${banner.textContent}`;
+      if (!banner.hidden && states[states.length - 1] !== state) states.push(state);
+    }).observe(banner, { attributes: true, childList: true, characterData: true, subtree: true });
+  });
+  await page.fill("#pin-input", args.pin);
+  await page.click("#connect-button");
+  await page.waitForSelector('#state-badge[data-state="ready"]');
+
+  result.step = "transfer banner";
+  await page.waitForSelector('#transfer-status[data-status="failed"]:not([hidden])');
+  result.banner = (await page.textContent("#transfer-status")).trim();
+
+  result.transferStates = await page.evaluate(() => window.__transferStates);
+  result.notices = await page.$$eval("#transcript > li", (items) =>
+    items.filter((li) => !li.classList.contains("bot") && !li.classList.contains("user"))
+      .map((li) => li.textContent.trim()),
+  );
+  if (args.screenshot) await page.screenshot({ path: args.screenshot, fullPage: true });
+
+  result.step = "hang up";
+  await page.click("#connect-button");
+  await page.waitForSelector('#state-badge[data-state="disconnected"]');
+}
+
 /** Connecting with a bot the server does not know shows the server's reason. */
 async function unknownBotScenario(page) {
   result.step = "choose unknown bot";
@@ -115,6 +147,7 @@ async function wrongPinScenario(page) {
 
 const SCENARIOS = {
   call: callScenario,
+  transfer: transferScenario,
   "unknown-bot": unknownBotScenario,
   "wrong-pin": wrongPinScenario,
 };

@@ -47,6 +47,16 @@ def speech_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def transfer_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A caller asking for a person between silences."""
+    rate = 16000
+    pcm = silence(1.5, rate) + synthesize("I want to talk to a real person.", rate)
+    path = tmp_path_factory.mktemp("audio") / "real_person.wav"
+    path.write_bytes(to_wav(pcm + silence(6.0, rate), rate))
+    return path
+
+
 def drive(base_url: str, wav: Path, scenario: str, screenshot: Path) -> dict:
     """Run the Node driver and return the JSON it reports."""
     command = [
@@ -85,6 +95,23 @@ def test_call_shows_greeting_question_and_answer(
     assert result["errorBanner"] == ""
     assert not [line for line in result["console"] if line.startswith("pageerror")]
     assert screenshot.stat().st_size > 10_000
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@needs_browser
+def test_transfer_banner_follows_the_transfer(
+    live_server: str, transfer_wav: Path, tmp_path: Path
+) -> None:
+    # The shared server has no Twilio credentials: the transfer is asked, then refused aloud.
+    result = drive(live_server, transfer_wav, "transfer", tmp_path / "transfer.png")
+
+    states = result["transferStates"]
+    assert states[0] == "requested: Transfer requested support", states
+    assert states[-1] == "failed: Transfer failed support", states
+    assert result["banner"] == "Transfer failed support"
+    assert "Transfer failed support" in result["notices"]
+    assert not [line for line in result["console"] if line.startswith("pageerror")]
 
 
 @pytest.mark.browser

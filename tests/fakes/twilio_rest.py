@@ -2,7 +2,8 @@
 
 It checks HTTP basic auth (account SID + auth token) like Twilio, records every request with
 its form body and the moment it arrived, and answers ``POST
-/2010-04-01/Accounts/{sid}/Calls/{call_sid}.json`` with a call resource, or with the status
+/2010-04-01/Accounts/{sid}/Calls/{call_sid}.json`` (update) and ``POST .../Calls.json``
+(create: a new ``CA...`` SID) with a call resource, or with the status
 :attr:`FakeTwilioREST.fail_with` (Twilio's JSON error shape), or not at all for
 :attr:`FakeTwilioREST.hang_secs` (a timeout).
 """
@@ -10,6 +11,7 @@ its form body and the moment it arrived, and answers ``POST
 import asyncio
 import base64
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Self
 
@@ -50,6 +52,10 @@ class FakeTwilioREST:
         """The successful call updates, oldest first."""
         return [r for r in self.requests if "/Calls/" in r.path and r.status == 200]
 
+    def created_calls(self) -> list[RestRequest]:
+        """The successful call creations, oldest first (``sid`` in their form)."""
+        return [r for r in self.requests if r.path.endswith("/Calls.json") and r.status == 200]
+
     async def __aenter__(self) -> Self:
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
@@ -74,7 +80,12 @@ class FakeTwilioREST:
             body: dict[str, Any] = {"code": 20000 + status, "message": f"fake error {status}"}
             body["status"] = status
             return web.json_response(body, status=status)
-        call_sid = request.path.rsplit("/", 1)[-1].removesuffix(".json")
+        if request.path.endswith("/Calls.json"):  # create: Twilio names the new call
+            form["sid"] = call_sid = f"CA{uuid.uuid4().hex}"
+            state = "queued"
+        else:
+            call_sid = request.path.rsplit("/", 1)[-1].removesuffix(".json")
+            state = form.get("Status", "in-progress")
         return web.json_response(
-            {"sid": call_sid, "account_sid": self.account_sid, "status": "in-progress"}
+            {"sid": call_sid, "account_sid": self.account_sid, "status": state}
         )

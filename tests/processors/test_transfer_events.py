@@ -8,6 +8,7 @@ from pipecat.tests.utils import SleepFrame, run_test
 
 from convonet.processors.transfer_events import TransferEventsProcessor
 from convonet.storage.redis import RedisStore
+from convonet.transfer.events import TransferEvents
 from convonet.transfer.service import DepartmentInfo, TransferService
 
 DEPARTMENTS = [DepartmentInfo("support", "2001"), DepartmentInfo("sales", "2002")]
@@ -16,7 +17,8 @@ DEPARTMENTS = [DepartmentInfo("support", "2001"), DepartmentInfo("sales", "2002"
 async def test_each_change_of_this_calls_transfer_reaches_the_client(
     redis_store: RedisStore,
 ) -> None:
-    processor = TransferEventsProcessor(redis_store, "call-1")
+    events = TransferEvents(redis_store)
+    processor = TransferEventsProcessor(events, "call-1")
     service = TransferService(redis_store)
 
     async def changes() -> None:
@@ -29,6 +31,7 @@ async def test_each_change_of_this_calls_transfer_reaches_the_client(
     writer = asyncio.create_task(changes())
     down, _ = await run_test(processor, frames_to_send=[TextFrame("hi"), SleepFrame(sleep=1.0)])
     await writer
+    await events.aclose()
     assert isinstance(down[0], TextFrame)  # everything else passes through
     messages = [f.data for f in down if isinstance(f, RTVIServerMessageFrame)]
     assert messages == [

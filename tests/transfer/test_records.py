@@ -1,6 +1,7 @@
 """Recording a transfer on both databases and both Redis backends: context and calls row."""
 
 import json
+import re
 
 from sqlalchemy import select
 
@@ -78,12 +79,12 @@ async def test_a_request_stores_the_agents_context_and_the_call_history(
     assert row.transfer_department_id is not None
 
 
-async def test_without_a_call_sid_only_the_history_is_kept(
+async def test_a_session_without_telephony_gets_a_generated_call_id(
     database: Database, redis_store: RedisStore
 ) -> None:
     session = await _setup(database)
     session.metadata.clear()
-    session.channel = "websocket"
+    session.channel = "text"
     started = await TransferService(redis_store).start(
         "call-1", "support", [DepartmentInfo("support", "2001")]
     )
@@ -91,7 +92,14 @@ async def test_without_a_call_sid_only_the_history_is_kept(
     await CallTransfer(
         database, redis_store, session, lambda: CONVERSATION, context_ttl_secs=60
     ).changed(started.record)
-    assert await redis_store.redis.keys("callcenter:*") == []
+    record = await redis_store.get_transfer("call-1")
+    assert record is not None and record.status == "initiated"
+    assert record.call_sid is not None and re.fullmatch(r"text-[0-9a-f]{32}", record.call_sid)
+    (key,) = await redis_store.redis.keys("callcenter:*")
+    assert key == Keys.callcenter_customer("2001", record.call_sid)
+    context = json.loads(await redis_store.redis.get(key))
+    assert (context["call_sid"], context["channel"]) == (record.call_sid, "text")
     async with database.session() as db:
         row = (await db.scalars(select(Call))).one()
-    assert row.transfer_outcome == TransferOutcome.REQUESTED and len(row.transcript) == 3
+    assert row.call_sid == record.call_sid and len(row.transcript) == 3
+    assert row.transfer_outcome == TransferOutcome.REQUESTED
