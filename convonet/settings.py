@@ -257,6 +257,27 @@ class Settings(BaseSettings):
         default=None, description="Caller id (E.164) for calls the server places."
     )
 
+    # --- call center: SIP server and softphone (issue 10) ------------------------------
+    sip_domain: str = Field(
+        default="convonet.local",
+        description="SIP domain (and digest realm) the agents' softphones register in.",
+    )
+    sip_port: int = Field(
+        default=5060, ge=1, le=65535, description="UDP/TCP port of `convonet sip-server`."
+    )
+    sip_ws_port: int = Field(
+        default=5066,
+        ge=1,
+        le=65535,
+        description="Plain WebSocket (ws://) port of the SIP server (development, loopback).",
+    )
+    sip_wss_port: int = Field(
+        default=7443,
+        ge=1,
+        le=65535,
+        description="Secure WebSocket (wss://) port of the SIP server (FusionPBX: 7443).",
+    )
+
     # --- storage ------------------------------------------------------------------------
     database_url: str | None = Field(
         default=None,
