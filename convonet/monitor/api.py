@@ -233,3 +233,9 @@ async def agent_monitor_page() -> HTMLResponse:
 async def tool_execution_page() -> HTMLResponse:
     """The tool-call log page (it signs in by itself)."""
     return HTMLResponse(render_page("tool_execution"))
+
+
+@router.get("/call-center", include_in_schema=False)
+async def call_center_page() -> HTMLResponse:
+    """The call-center agent dashboard and softphone (it signs in by itself)."""
+    return HTMLResponse(render_page("call_center"))

@@ -21,16 +21,21 @@ class Dashboard:
         name: Its content file and JS bundle (``agent_monitor`` → ``agent_monitor.html/.js``).
         path: Where it is served.
         title: Its title (tab, navigation and sign-in heading).
+        hint: Who signs in there (under the sign-in heading).
     """
 
     name: str
     path: str
     title: str
+    hint: str = "For supervisors and admins."
 
 
 DASHBOARDS = (
     Dashboard("agent_monitor", "/agent-monitor", "Agent Monitor"),
     Dashboard("tool_execution", "/tool-execution", "Tool execution"),
+    Dashboard(
+        "call_center", "/call-center", "Call center", "For call-center agents and supervisors."
+    ),
 )
 
 
@@ -56,6 +61,7 @@ def render_page(name: str) -> str:
     return shell.substitute(
         title=escape(page.title),
         heading=escape(page.title),
+        hint=escape(page.hint),
         script=page.name,
         nav=_nav(page),
         body=(PAGES_DIR / f"{page.name}.html").read_text(encoding="utf-8"),

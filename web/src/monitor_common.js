@@ -1,4 +1,4 @@
-// Shared by the supervisor dashboards (/agent-monitor, /tool-execution): sign-in, the JSON
+// Shared by the dashboards (/agent-monitor, /tool-execution, /call-center): sign-in, the JSON
 // API with the access token, the live Server-Sent Events stream, and formatting helpers.
 //
 // The live stream is read with fetch() and a stream reader rather than EventSource, because
@@ -76,7 +76,7 @@ function parseEvent(block) {
   return data.length ? { event, data: JSON.parse(data.join("\n")) } : null;
 }
 
-async function readStream(res, handlers) {
+async function readStream(res, onEvent) {
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   for (;;) {
@@ -87,25 +87,25 @@ async function readStream(res, handlers) {
     while ((end = buffer.indexOf("\n\n")) >= 0) {
       const parsed = parseEvent(buffer.slice(0, end));
       buffer = buffer.slice(end + 2);
-      if (parsed?.event === "ready") handlers.onState("live");
-      else if (parsed?.event === "turn") handlers.onTurn(parsed.data);
+      if (parsed) onEvent(parsed.event, parsed.data);
     }
   }
 }
 
 /**
- * Follow /agent-monitor/api/live: onTurn(record) per turn, onState("connecting" | "live" |
- * "reconnecting") as the connection changes, onAuthError(error) when the token stops working.
- * Reconnects with back-off. Returns {close()}.
+ * Follow a Server-Sent Events path with the token: onEvent(name, data) per event,
+ * onState("connecting" | "live" | "reconnecting") as the connection changes ("live" once
+ * the response is open, or on a "ready" event when readyEvent is set), onAuthError(error)
+ * when the token stops working. Reconnects with back-off. Returns {close()}.
  */
-export function openLive({ onTurn, onState, onAuthError }) {
+export function openStream(path, { onEvent, onState, onAuthError, readyEvent = false }) {
   const controller = new AbortController();
   let delay = 1000;
   async function run() {
     while (!controller.signal.aborted) {
       onState("connecting");
       try {
-        const res = await fetch("/agent-monitor/api/live", {
+        const res = await fetch(path, {
           headers: { Authorization: `Bearer ${auth.token}` },
           signal: controller.signal,
         });
@@ -115,10 +115,14 @@ export function openLive({ onTurn, onState, onAuthError }) {
         }
         if (!res.ok) throw new Error(await detail(res));
         delay = 1000;
-        await readStream(res, { onTurn, onState });
+        if (!readyEvent) onState("live");
+        await readStream(res, (event, data) => {
+          if (readyEvent && event === "ready") onState("live");
+          onEvent(event, data);
+        });
       } catch (error) {
         if (controller.signal.aborted) return;
-        console.warn("live stream dropped:", error);
+        console.warn(`${path} stream dropped:`, error);
       }
       onState("reconnecting");
       await new Promise((resolve) => setTimeout(resolve, delay));
@@ -127,6 +131,22 @@ export function openLive({ onTurn, onState, onAuthError }) {
   }
   run();
   return { close: () => controller.abort() };
+}
+
+/**
+ * Follow /agent-monitor/api/live: onTurn(record) per turn, onState("connecting" | "live" |
+ * "reconnecting") as the connection changes, onAuthError(error) when the token stops working.
+ * Reconnects with back-off. Returns {close()}.
+ */
+export function openLive({ onTurn, onState, onAuthError }) {
+  return openStream("/agent-monitor/api/live", {
+    onEvent: (event, data) => {
+      if (event === "turn") onTurn(data);
+    },
+    onState,
+    onAuthError,
+    readyEvent: true,
+  });
 }
 
 /** document.createElement with attributes, and children (strings become text nodes). */
