@@ -57,7 +57,7 @@ def sip_server(
 
     async def directory_of_agents() -> SipDirectory:
         async with Database.from_settings(settings) as database:
-            return await load_directory(database, settings)
+            return await load_directory(database)
 
     try:
         directory = asyncio.run(directory_of_agents())

@@ -1,32 +1,17 @@
 """The SIP accounts the server accepts, built from ``call_center_agents``.
 
-An agent registers as its ``sip_username`` (its extension when unset). A department's
-extension is an alias ringing every agent of the department in parallel, so a transfer to
-``support`` (2001) reaches whoever of its agents is registered.
+An agent registers as its ``sip_username`` (its extension when unset) with its
+``sip_password``; agents without a password get no account. A department's extension is an
+alias ringing every agent of the department in parallel, so a transfer to ``support``
+(2001) reaches whoever of its agents is registered.
 """
-
-import base64
-import hashlib
-import hmac
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from convonet.settings import Settings
 from convonet.sip.kamailio import SipAccount, SipDirectory
 from convonet.storage.db import Database
 from convonet.storage.models import CallCenterAgent
-
-
-def sip_password(settings: Settings, username: str) -> str:
-    """The SIP password of ``username``: derived from the server's JWT secret, never stored.
-
-    Only the signed-in agent learns it (``GET /call-center/api/agent/sip``); rotating
-    ``JWT_SECRET`` rotates every SIP password.
-    """
-    key = settings.jwt_secret.get_secret_value().encode()
-    digest = hmac.new(key, f"convonet-sip:{username}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode()[:24]
 
 
 def agent_username(agent: CallCenterAgent) -> str:
@@ -34,7 +19,7 @@ def agent_username(agent: CallCenterAgent) -> str:
     return agent.sip_username or agent.extension
 
 
-async def load_directory(db: Database, settings: Settings) -> SipDirectory:
+async def load_directory(db: Database) -> SipDirectory:
     """Every agent's account and, per department extension, its agents' usernames."""
     directory = SipDirectory()
     async with db.session() as session:
@@ -44,8 +29,10 @@ async def load_directory(db: Database, settings: Settings) -> SipDirectory:
             .order_by(CallCenterAgent.extension)
         )
         for agent in agents.all():
+            if not agent.sip_password:
+                continue
             username = agent_username(agent)
-            directory.accounts.append(SipAccount(username, sip_password(settings, username)))
+            directory.accounts.append(SipAccount(username, agent.sip_password))
             department = agent.department
             if department is not None and department.is_active:
                 directory.aliases.setdefault(department.extension, []).append(username)
