@@ -142,10 +142,12 @@ def prepare(config: SipServerConfig, directory: SipDirectory) -> list[str]:
     return kamailio_command(config)
 
 
-def _listening(host: str, port: int) -> bool:
+def _answers(host: str, port: int) -> bool:
+    """Whether Kamailio itself answers HTTP on the WebSocket port (not just anyone)."""
     try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
+        with socket.create_connection((host, port), timeout=0.5) as sock:
+            sock.sendall(b"GET /ready HTTP/1.1\r\nHost: convonet\r\n\r\n")
+            return b"kamailio" in sock.recv(1024).lower()
     except OSError:
         return False
 
@@ -161,7 +163,7 @@ class KamailioProcess:
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout_secs: float = 10.0) -> None:
-        """Start and wait until the WebSocket port accepts connections.
+        """Start and wait until Kamailio answers on the WebSocket port.
 
         Raises:
             ConfigurationError: Kamailio exited or never listened (its log is quoted).
@@ -174,7 +176,7 @@ class KamailioProcess:
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 break
-            if _listening(self.config.host, self.config.ws_port):
+            if _answers(self.config.host, self.config.ws_port):
                 return
             time.sleep(0.05)
         self.stop()

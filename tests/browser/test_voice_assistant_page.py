@@ -137,7 +137,8 @@ def test_committed_bundle_matches_the_source(tmp_path: Path) -> None:
     command[0] = str(WEB / "node_modules" / ".bin" / command[0])
     subprocess.run(command, cwd=WEB, check=True, capture_output=True, timeout=60)
     built = sorted(path.name for path in tmp_path.glob("*.js"))
-    assert built == ["agent_monitor.js", "tool_execution.js", "voice_assistant.js"], built
+    expected = ["agent_monitor.js", "call_center.js", "tool_execution.js", "voice_assistant.js"]
+    assert built == expected, built
     for name in built:
         committed = STATIC / "js" / name
         assert committed.exists(), f"{name} is not committed: run `npm run build --prefix web`"

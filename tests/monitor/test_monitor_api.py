@@ -29,7 +29,7 @@ async def test_the_api_needs_a_supervisor_or_admin(live_app: LiveServer) -> None
             assert "supervisor" in forbidden.json()["detail"]
         supervisor = {"Authorization": f"Bearer {token_for(live_app, ['supervisor'])}"}
         assert (await http.get(API[0], headers=supervisor)).status_code == 200
-        for page in ("/agent-monitor", "/tool-execution"):  # the pages sign in by themselves
+        for page in ("/agent-monitor", "/tool-execution", "/call-center"):  # they sign in
             html = await http.get(page)
             assert html.status_code == 200 and "login-form" in html.text
 
