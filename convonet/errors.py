@@ -87,3 +87,11 @@ class ServerDrainingError(ServerBusyError):
 
 class TransferError(ConvonetError):
     """A call transfer cannot go the way asked (unknown session, finished, wrong step)."""
+
+
+class TransitionRefusedError(ConvonetError):
+    """A call-center agent asked for a state change the state machine forbids (HTTP 409)."""
+
+
+class NotAnAgentError(AuthorizationError):
+    """The signed-in user has no call-center agent record."""

@@ -14,6 +14,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from convonet import __version__, health
 from convonet.api import agent as agent_api
+from convonet.api import call_center as call_center_api
 from convonet.auth import routes as auth_routes
 from convonet.auth.session_access import end_text_access
 from convonet.monitor import api as monitor_api
@@ -43,7 +44,11 @@ def _lifespan(settings: Settings, mcp: FastMCP):  # type: ignore[no-untyped-def]
             logger.warning(
                 f"{name} is unset: using the one generated into {settings.data_dir}/secrets"
             )
-        async with open_runtime(settings) as runtime, mcp.session_manager.run():
+        async with (
+            open_runtime(settings) as runtime,
+            mcp.session_manager.run(),
+            runtime.call_center.running(),
+        ):
             app.state.runtime = runtime
             runtime.live.on_end(end_text_access(runtime.store))
             # Models load in the background so /healthz answers at once; /readyz waits.
@@ -96,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health.router,
         auth_routes.router,
         agent_api.router,
+        call_center_api.router,
         monitor_api.router,
         connect.router,
         websocket.router,

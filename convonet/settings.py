@@ -257,25 +257,33 @@ class Settings(BaseSettings):
         default=None, description="Caller id (E.164) for calls the server places."
     )
 
-    # --- call center: SIP server and softphone (issue 10) ------------------------------
-    sip_domain: str = Field(
-        default="convonet.local",
-        description="SIP domain (and digest realm) the agents' softphones register in.",
+    # --- call-center dashboard (issue 10) ----------------------------------------------
+    call_center_wrap_up_secs: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="How long an agent stays in wrap-up after a call before the server makes "
+        "them ready again.",
     )
-    sip_port: int = Field(
-        default=5060, ge=1, le=65535, description="UDP/TCP port of `convonet sip-server`."
+    sip_domain: str = Field(
+        default="127.0.0.1",
+        min_length=1,
+        description="SIP domain the agents' softphones register to (the development "
+        "Kamailio on loopback, or the FusionPBX domain).",
     )
     sip_ws_port: int = Field(
-        default=5066,
-        ge=1,
-        le=65535,
-        description="Plain WebSocket (ws://) port of the SIP server (development, loopback).",
+        default=5066, ge=1, le=65535, description="SIP over plain WebSocket port (ws://)."
+    )
+    sip_port: int = Field(
+        default=5060, ge=1, le=65535, description="UDP/TCP SIP port of `convonet sip-server`."
     )
     sip_wss_port: int = Field(
-        default=7443,
-        ge=1,
-        le=65535,
-        description="Secure WebSocket (wss://) port of the SIP server (FusionPBX: 7443).",
+        default=7443, ge=1, le=65535, description="SIP over secure WebSocket port (wss://)."
+    )
+    sip_ws_secure: bool | None = Field(
+        default=None,
+        description="Softphones use wss:// (true) or ws:// (false); unset = wss:// in "
+        "production only.",
     )
 
     # --- storage ------------------------------------------------------------------------
@@ -519,6 +527,15 @@ class Settings(BaseSettings):
             if self.database_url.startswith(plain):
                 return driver + self.database_url.removeprefix(plain)
         return self.database_url
+
+    @property
+    def sip_ws_url(self) -> str:
+        """The WebSocket URL agents' softphones register over (``wss://`` in production)."""
+        secure = self.sip_ws_secure
+        if secure is None:
+            secure = self.environment == "production"
+        scheme, port = ("wss", self.sip_wss_port) if secure else ("ws", self.sip_ws_port)
+        return f"{scheme}://{self.sip_domain}:{port}"
 
     @property
     def twilio_signatures_required(self) -> bool:
