@@ -75,12 +75,15 @@ async function shot(page, name) {
   if (args.shots) await page.screenshot({ path: path.join(args.shots, `${name}.png`), fullPage: true });
 }
 
-async function callerPage(context, probe) {
+/** The PBX leg's page: its own context, free of the app's CSP (it is not the app). */
+async function callerPage(browser, probe) {
+  const context = await browser.newContext({ bypassCSP: true });
+  context.setDefaultTimeout(args.timeout);
   const page = await context.newPage();
   listen(page, "caller");
   await page.goto(`${args.url}/healthz`); // a secure-context origin for getUserMedia
   await page.setContent("<!doctype html><title>PBX leg</title><body>PBX leg</body>");
-  await page.addScriptTag({ content: probe });
+  await page.evaluate(probe);
   return page;
 }
 
@@ -105,7 +108,7 @@ async function waitDirections(agent, caller, want) {
   throw new Error(`media directions ${JSON.stringify(seen)}, wanted ${JSON.stringify(want)}`);
 }
 
-async function scenarioCall(context) {
+async function scenarioCall(context, browser) {
   const probe = await probeScript();
   result.step = "sign in and register";
   const agent = await signIn(context);
@@ -113,11 +116,11 @@ async function scenarioCall(context) {
   await agentState(agent, "not_ready");
   await agent.click("#btn-ready");
   await agentState(agent, "ready");
-  await agent.waitForSelector('#live-badge[data-live="live"]');
+  await agent.evaluate(probe); // window.receivedLevel (evaluate is outside the page's CSP)
   await shot(agent, "idle");
 
   result.step = "incoming call";
-  const caller = await callerPage(context, probe);
+  const caller = await callerPage(browser, probe);
   await caller.evaluate(
     (call) => window.sipCaller.call(call),
     {
@@ -185,10 +188,11 @@ async function scenarioCall(context) {
   await agentState(agent, "ready");
 
   result.step = "history and metrics";
-  await agent.waitForSelector("#history-body tr .outcome:text('completed')");
+  await agent.waitForSelector('#history-body tr td.outcome:text-is("completed")');
   result.history = await agent.$$eval("#history-body tr:first-child td", (tds) => tds.map((td) => td.textContent.trim()));
   await agent.waitForFunction(() => document.querySelector("#metric-handled").textContent === "1");
   result.metrics = await agent.$$eval(".tile", (tiles) => tiles.map((t) => t.textContent.replace(/\s+/g, " ").trim()));
+  result.live = await agent.getAttribute("#live-badge", "data-live");
 }
 
 async function scenarioDown(context) {
@@ -222,7 +226,7 @@ try {
   browser = await chromium.launch({ executablePath: args.chromium, headless: true, args: flags });
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
   context.setDefaultTimeout(args.timeout);
-  await SCENARIOS[args.scenario](context);
+  await SCENARIOS[args.scenario](context, browser);
   result.ok = true;
   result.step = "done";
 } catch (error) {

@@ -20,9 +20,20 @@ import {
 } from "./call_center_views.js";
 
 const API = "/call-center/api";
+const POLL_MS = 3000;
 const $ = (id) => document.getElementById(id);
 let showLogin = () => {};
-const page = { status: null, statusAt: 0, phone: null, call: null, consult: null, feed: null, timer: null };
+const page = {
+  status: null,
+  statusAt: 0,
+  phone: null,
+  call: null,
+  consult: null,
+  feed: null,
+  live: false,
+  timer: null,
+  poll: null,
+};
 
 /** The roles in the access token (display only; the server checks them on every call). */
 function tokenRoles() {
@@ -70,7 +81,9 @@ async function guarded(work) {
 }
 
 function setStatus(status) {
+  const changed = page.status?.state !== status.state;
   page.status = status;
+  if (changed) refreshLists(); // a call that ended shows up in the history and the metrics
   page.statusAt = performance.now();
   showStatus(status);
   tick();
@@ -113,12 +126,14 @@ function openFeed() {
       feed.source = source;
       source.onopen = () => {
         feed.delay = 1000;
+        page.live = true;
         setLiveBadge("live");
         scheduleRefresh();
       };
       source.onmessage = scheduleRefresh;
       for (const name of ["agent", "call", "state", "status"]) source.addEventListener(name, scheduleRefresh);
       source.onerror = () => {
+        page.live = false;
         source.close(); // the ticket is single-use: reconnect with a new one
         retry();
       };
@@ -327,6 +342,8 @@ async function start() {
   }
   page.feed = openFeed();
   page.timer = setInterval(tick, 500);
+  // Without the live feed (reconnecting), the state is polled so the timers stay true.
+  page.poll = setInterval(() => page.live || refreshStatus(), POLL_MS);
   refreshLists();
   showButtons();
 }
@@ -337,6 +354,7 @@ function stop() {
   page.phone = null;
   page.feed?.close();
   clearInterval(page.timer);
+  clearInterval(page.poll);
   showSip("off", "Signed out");
 }
 
