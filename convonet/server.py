@@ -15,6 +15,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from convonet import __version__, health
 from convonet.api import agent as agent_api
 from convonet.api import call_center as call_center_api
+from convonet.api import call_center_views
 from convonet.auth import routes as auth_routes
 from convonet.auth.session_access import end_text_access
 from convonet.monitor import api as monitor_api
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         auth_routes.router,
         agent_api.router,
         call_center_api.router,
+        call_center_views.router,
         monitor_api.router,
         connect.router,
         websocket.router,

@@ -11,13 +11,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Body, HTTPException, Query, status
+from fastapi import APIRouter, Body, HTTPException, Path, Query, status
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from convonet.auth.deps import AgentUser
 from convonet.auth.tokens import TokenClaims
 from convonet.callcenter import calls
+from convonet.callcenter.agents import AgentInfo
 from convonet.callcenter.api_models import (
     AgentStatus,
     CallSid,
@@ -36,7 +37,7 @@ from convonet.callcenter.api_models import (
 from convonet.callcenter.calls import Mutation
 from convonet.callcenter.customers import CallRef, customer_record, find_customer, popup
 from convonet.callcenter.scope import Scope, allowed_extensions, load_scope
-from convonet.callcenter.service import AgentInfo, CallCenter
+from convonet.callcenter.service import CallCenter
 from convonet.callcenter.states import Action
 from convonet.deps import RuntimeDep
 from convonet.errors import NotAnAgentError, StorageError, TransitionRefusedError
@@ -236,7 +237,7 @@ async def customer_lookup(
 async def customer(
     runtime: RuntimeDep,
     claims: AgentUser,
-    customer_id: Annotated[str, SessionId],
+    customer_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="Customer id")],
 ) -> CustomerRecord:
     """A customer's record, if they are in the viewer's teams (or called one of its agents)."""
     scope = await scope_of(runtime, claims)

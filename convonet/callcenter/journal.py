@@ -38,8 +38,12 @@ async def record(
     action: Action,
     before: AgentLive,
     after: AgentLive,
+    call: LiveCall | None,
 ) -> None:
-    """Write one live change (``before`` → ``after`` by ``action``) to the history."""
+    """Write one live change (``before`` → ``after`` by ``action``) to the history.
+
+    ``call`` is the call as the change left it (``after`` holds none once the agent is idle).
+    """
     async with db.session() as session:
         if before.state is not after.state:
             session.add(
@@ -54,7 +58,6 @@ async def record(
             row = await session.get(CallCenterAgent, agent_id)
             if row is not None:
                 row.state, row.state_since = after.state, moment(after.since)  # type: ignore[assignment]
-        call = after.call or before.call
         if call is None:
             return
         leg = await session.get(AgentCall, call.leg_id)

@@ -11,17 +11,14 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from loguru import logger
 from redis.exceptions import RedisError
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import selectinload
 
 from convonet.callcenter import calls, journal
+from convonet.callcenter.agents import AgentInfo, load_agent
 from convonet.callcenter.api_models import AgentStatus, Popup
 from convonet.callcenter.calls import Mutation
 from convonet.callcenter.customers import CallRef, popup
@@ -31,61 +28,36 @@ from convonet.callcenter.status import status_of
 from convonet.errors import NotAnAgentError, StorageError, TransitionRefusedError
 from convonet.settings import Settings
 from convonet.storage.db import Database
-from convonet.storage.models import AgentState, CallCenterAgent, TeamMember, new_id
+from convonet.storage.models import AgentState, new_id
 from convonet.storage.redis import AgentLive, LiveCall, RedisStore
 
 SWEEP_SECS = 0.5
+IDLE = frozenset({AgentState.LOGGED_OUT, AgentState.NOT_READY, AgentState.READY})
 
 
-@dataclass(frozen=True, slots=True)
-class AgentInfo:
-    """An agent as the service needs it: identity, extensions and teams."""
+def advance(
+    current: AgentLive,
+    action: Action,
+    now: float,
+    settings: Settings,
+    mutate: Mutation | None = None,
+) -> AgentLive | None:
+    """The agent's state after ``action`` at ``now`` (``None``: a timer with nothing to do).
 
-    id: str
-    user_id: str
-    name: str
-    extension: str
-    department: str | None
-    department_extension: str | None
-    team_ids: frozenset[str]
-    recorded_since: datetime
-
-    @property
-    def extensions(self) -> tuple[str, ...]:
-        """Where transfer contexts for this agent are addressed: its own, its department's."""
-        own = (self.extension,)
-        dept = self.department_extension
-        return own if not dept or dept == self.extension else (*own, dept)
-
-
-async def load_agent(
-    db: Database, *, user_id: str | None = None, agent_id: str | None = None
-) -> AgentInfo | None:
-    """The agent record of a user (or by id), with its teams; ``None`` if there is none."""
-    async with db.session() as session:
-        query = select(CallCenterAgent).options(
-            selectinload(CallCenterAgent.user), selectinload(CallCenterAgent.department)
-        )
-        if user_id is not None:
-            query = query.where(CallCenterAgent.user_id == user_id)
-        else:
-            query = query.where(CallCenterAgent.id == agent_id)
-        row = await session.scalar(query)
-        if row is None:
-            return None
-        teams = await session.scalars(
-            select(TeamMember.team_id).where(TeamMember.user_id == row.user_id)
-        )
-        return AgentInfo(
-            id=row.id,
-            user_id=row.user_id,
-            name=row.user.name,
-            extension=row.extension,
-            department=row.department.name if row.department else None,
-            department_extension=row.department.extension if row.department else None,
-            team_ids=frozenset(teams.all()),
-            recorded_since=row.state_since,
-        )
+    Raises:
+        TransitionRefusedError: The state machine (or ``mutate``) refuses it.
+    """
+    if action is Action.WRAP_UP_OVER and (current.wrap_up_until or now + 1) > now:
+        return None  # not over yet, or no longer in wrap-up: someone else moved it
+    target = next_state(current.state, action)
+    since = current.since if target is current.state else now
+    if action is Action.WRAP_UP_OVER:
+        since = current.wrap_up_until or now  # ready from when wrap-up ended, not the sweep
+    after = current.model_copy(deep=True, update={"state": target, "since": since})
+    after.wrap_up_until = (
+        now + settings.call_center_wrap_up_secs if target is AgentState.WRAP_UP else None
+    )
+    return mutate(after, now) if mutate is not None else after
 
 
 class CallCenter:
@@ -122,14 +94,22 @@ class CallCenter:
     async def live(self, agent: AgentInfo) -> AgentLive:
         """The agent's live state, its wrap-up ended first if it is over."""
         await self.settle(agent.id, agent)
-        live = await self.store.get_agent_live(agent.id)
-        if live.since == 0.0:  # never seen live: logged out since the database says
-            live = live.model_copy(update={"since": agent.recorded_since.timestamp()})
-        return live
+        return _known(agent, await self.store.get_agent_live(agent.id))
 
     async def status(self, agent: AgentInfo) -> AgentStatus:
         """The agent's status now."""
         return status_of(agent, await self.live(agent), self.clock())
+
+    async def statuses(self, agents: list[AgentInfo]) -> list[AgentStatus]:
+        """Several agents' statuses now (those whose wrap-up is over are settled first)."""
+        lives = await self.store.get_agents_live([agent.id for agent in agents])
+        for agent in agents:
+            live = lives[agent.id]
+            if live.state is AgentState.WRAP_UP and (live.wrap_up_until or 0) <= self.clock():
+                await self.settle(agent.id, agent)
+                lives[agent.id] = await self.store.get_agent_live(agent.id)
+        now = self.clock()
+        return [status_of(agent, _known(agent, lives[agent.id]), now) for agent in agents]
 
     async def move(
         self,
@@ -154,29 +134,19 @@ class CallCenter:
             TransitionRefusedError: The state machine forbids it (unless ``quiet``).
         """
         now = self.clock()
+        touched: list[LiveCall | None] = [None]  # the call as the change left it
 
         def update(current: AgentLive) -> AgentLive | None:
-            if action is Action.WRAP_UP_OVER and (current.wrap_up_until or now + 1) > now:
-                return None  # not over yet, or no longer in wrap-up: someone else moved it
             try:
-                target = next_state(current.state, action)
+                after = advance(current, action, now, self.settings, mutate)
             except TransitionRefusedError:
                 if quiet:
                     return None
                 raise
-            since = current.since if target is current.state else now
-            if action is Action.WRAP_UP_OVER:
-                since = current.wrap_up_until or now
-            after = current.model_copy(deep=True, update={"state": target, "since": since})
-            after.wrap_up_until = (
-                now + self.settings.call_center_wrap_up_secs
-                if target is AgentState.WRAP_UP
-                else None
-            )
-            if mutate is not None:
-                after = mutate(after, now)
-            if target in (AgentState.LOGGED_OUT, AgentState.NOT_READY, AgentState.READY):
-                after.call = None
+            if after is not None:
+                touched[0] = after.call or current.call
+                if after.state in IDLE:
+                    after.call = None  # the call is over for the agent
             return after
 
         def event(before: AgentLive, after: AgentLive) -> dict[str, Any]:
@@ -191,7 +161,7 @@ class CallCenter:
         before, after = await self.store.update_agent_live(agent.id, update, event)
         if after is None:
             return None
-        await self._journal(agent, action, before, after)
+        await self._journal(agent, action, before, after, touched[0])
         return after
 
     async def ring(self, agent: AgentInfo, ref: CallRef, scope: Scope) -> tuple[AgentLive, Popup]:
@@ -230,10 +200,15 @@ class CallCenter:
         return after, shown.model_copy(update={"call_id": call_id})
 
     async def _journal(
-        self, agent: AgentInfo, action: Action, before: AgentLive, after: AgentLive
+        self,
+        agent: AgentInfo,
+        action: Action,
+        before: AgentLive,
+        after: AgentLive,
+        call: LiveCall | None,
     ) -> None:
         try:
-            await journal.record(self.db, agent.id, action, before, after)
+            await journal.record(self.db, agent.id, action, before, after, call)
         except SQLAlchemyError as exc:
             # The live change stands (Redis is the truth); the history misses one entry.
             logger.error(f"agent {agent.id}: {action} not written to the history: {exc}")
@@ -272,3 +247,9 @@ class CallCenter:
         finally:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+
+
+def _known(agent: AgentInfo, live: AgentLive) -> AgentLive:
+    if live.since == 0.0:  # never seen live: logged out since the database says
+        return live.model_copy(update={"since": agent.recorded_since.timestamp()})
+    return live
