@@ -116,6 +116,7 @@ async function scenarioCall(context, browser) {
   await agentState(agent, "not_ready");
   await agent.click("#btn-ready");
   await agentState(agent, "ready");
+  await agent.waitForSelector('#live-badge[data-live="live"]');
   await agent.evaluate(probe); // window.receivedLevel (evaluate is outside the page's CSP)
   await shot(agent, "idle");
 
@@ -191,7 +192,9 @@ async function scenarioCall(context, browser) {
   await agent.waitForSelector('#history-body tr td.outcome:text-is("completed")');
   result.history = await agent.$$eval("#history-body tr:first-child td", (tds) => tds.map((td) => td.textContent.trim()));
   await agent.waitForFunction(() => document.querySelector("#metric-handled").textContent === "1");
-  result.metrics = await agent.$$eval(".tile", (tiles) => tiles.map((t) => t.textContent.replace(/\s+/g, " ").trim()));
+  result.metrics = await agent.$$eval(".tile", (tiles) =>
+    Object.fromEntries(tiles.map((t) => [t.querySelector(".tile-label").textContent, t.querySelector("strong").textContent])),
+  );
   result.live = await agent.getAttribute("#live-badge", "data-live");
 }
 

@@ -12,6 +12,7 @@ and a wrong SIP password. Needs ``kamailio`` + ``kamailio-websocket-modules`` (D
 
 import asyncio
 import json
+import re
 import shutil
 import uuid
 from collections.abc import Coroutine, Iterator
@@ -234,7 +235,10 @@ async def test_transferred_call_rings_answers_holds_and_lands_in_history(
     assert result["wrapUpShown"]
     history = result["history"]
     assert CUSTOMER["name"] in history and "completed" in history, history
-    assert any(tile.startswith("Calls handled 1") for tile in result["metrics"]), result["metrics"]
+    metrics = result["metrics"]
+    assert metrics["Calls handled"] == "1" and metrics["Answer rate"] == "100%", metrics
+    assert re.fullmatch(r"\d+:\d\d", metrics["Average handle time"]), metrics
+    assert metrics["Average handle time"] != "0:00", metrics
     for name in ("idle", "ringing", "on_call"):
         assert (phones.shots / f"{name}.png").stat().st_size > 20_000
     assert not [line for line in result["console"] if "pageerror" in line], result["console"]

@@ -130,8 +130,12 @@ function openFeed() {
         setLiveBadge("live");
         scheduleRefresh();
       };
-      source.onmessage = scheduleRefresh;
-      for (const name of ["agent", "call", "state", "status"]) source.addEventListener(name, scheduleRefresh);
+      source.addEventListener("ready", scheduleRefresh);
+      source.addEventListener("agent", (event) => {
+        const changed = JSON.parse(event.data);
+        if (changed.agent_id === page.status?.agent_id) setStatus(changed);
+        scheduleRefresh();
+      });
       source.onerror = () => {
         page.live = false;
         source.close(); // the ticket is single-use: reconnect with a new one
