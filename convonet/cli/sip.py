@@ -59,9 +59,10 @@ def sip_server(
         async with Database.from_settings(settings) as database:
             return await load_directory(database)
 
+    extra = [SipAccount(*_account(a)) for a in accounts]  # refused before any work
     try:
         directory = asyncio.run(directory_of_agents())
-        directory.accounts += [SipAccount(*_account(a)) for a in accounts]
+        directory.accounts += extra
         command = prepare(config, directory)
     except ConvonetError as error:
         raise click.ClickException(str(error)) from error
