@@ -3,13 +3,15 @@
 // Usage: node drive_call_center.mjs --url http://127.0.0.1:8000 --email E --password P
 //          --scenario call|down|wrong-password [--wav speech.wav] [--shots DIR]
 //          [--caller-uri sip:pbx@D --caller-password X --target sip:2001@D --ws-url ws://...
-//           --call-sid S --session-id S --caller-number N] [--timeout 20000]
+//           --call-sid S --session-id S --caller-number N --desk-user U --desk-password X]
+//          [--timeout 20000]
 //
 // call: the agent signs in, registers and goes ready; a second page (JsSIP, the PBX leg)
 //   calls the department extension with the X-Convonet-* headers; the agent sees the
 //   popup, answers, both pages measure the audio they receive, hold and unhold change the
 //   media direction, the agent hangs up, wrap-up ends in Ready, history and metrics show
-//   the call. Screenshots: idle, ringing, on_call.
+//   the call. Screenshots: idle, ringing, on_call. With --desk-user, a second call is then
+//   answered and blind-transferred (REFER) to a desk phone page that answers it.
 // down: prints DOWN once the page says "phone disconnected", then (after the test starts
 //   the SIP server again) waits for the phone to register by itself.
 // wrong-password: waits for the wrong-credentials error.
@@ -122,21 +124,19 @@ async function scenarioCall(context, browser) {
 
   result.step = "incoming call";
   const caller = await callerPage(browser, probe);
-  await caller.evaluate(
-    (call) => window.sipCaller.call(call),
-    {
-      wsUrl: args["ws-url"],
-      uri: args["caller-uri"],
-      password: args["caller-password"],
-      target: args.target,
-      fromNumber: args["caller-number"],
-      headers: {
-        "X-Convonet-Call-Sid": args["call-sid"],
-        "X-Convonet-Session": args["session-id"],
-        "X-Convonet-Extension": args.target.replace(/^sip:/, "").split("@")[0],
-      },
+  const callArgs = {
+    wsUrl: args["ws-url"],
+    uri: args["caller-uri"],
+    password: args["caller-password"],
+    target: args.target,
+    fromNumber: args["caller-number"],
+    headers: {
+      "X-Convonet-Call-Sid": args["call-sid"],
+      "X-Convonet-Session": args["session-id"],
+      "X-Convonet-Extension": args.target.replace(/^sip:/, "").split("@")[0],
     },
-  );
+  };
+  await caller.evaluate((call) => window.sipCaller.call(call), callArgs);
   await agent.waitForSelector('#call-card[data-call="ringing"]');
   await agent.waitForSelector('#popup[data-open="true"]');
   await agentState(agent, "ringing");
@@ -196,6 +196,32 @@ async function scenarioCall(context, browser) {
     Object.fromEntries(tiles.map((t) => [t.querySelector(".tile-label").textContent, t.querySelector("strong").textContent])),
   );
   result.live = await agent.getAttribute("#live-badge", "data-live");
+
+  if (args["desk-user"]) await blindTransfer(agent, caller, await callerPage(browser, probe), callArgs);
+}
+
+/** A second call, sent on by a blind transfer (REFER) to the desk phone. */
+async function blindTransfer(agent, caller, desk, callArgs) {
+  result.step = "blind transfer";
+  await desk.evaluate((a) => window.sipDesk.register(a), {
+    wsUrl: args["ws-url"],
+    uri: `sip:${args["desk-user"]}@${args.target.split("@")[1]}`,
+    password: args["desk-password"],
+  });
+  await caller.evaluate((call) => window.sipCaller.call(call), callArgs);
+  await agent.waitForSelector('#call-card[data-call="ringing"]');
+  await agent.click("#btn-answer");
+  await agentState(agent, "on_call");
+  await agent.fill("#transfer-target", args["desk-user"]);
+  await agent.click("#btn-blind");
+  await desk.waitForFunction(() => window.sipDesk.state === "on_call");
+  await caller.waitForFunction(() => window.sipCaller.referred?.state === "on_call");
+  await agentState(agent, "wrap_up");
+  result.transfer = {
+    status: await text(agent, "#transfer-status"),
+    referredTo: await caller.evaluate(() => window.sipCaller.referred.target),
+  };
+  await agent.waitForSelector('#history-body tr td.outcome:text-is("transferred")');
 }
 
 async function scenarioDown(context) {

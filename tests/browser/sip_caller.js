@@ -40,9 +40,44 @@ caller.call = ({ wsUrl, uri, password, target, fromNumber, headers }) =>
         reject(new Error(`call failed: ${e.cause}`));
       });
       session.connection.addEventListener("track", (e) => (caller.remoteStream = e.streams[0]));
+      // A blind transfer: the agent REFERs us elsewhere; call there like a PBX would.
+      session.on("refer", (e) =>
+        e.accept(
+          (next) => {
+            caller.referred = { target: e.request.refer_to.uri.user, state: "calling" };
+            next.on("confirmed", () => (caller.referred.state = "on_call"));
+            next.on("failed", (f) => (caller.referred.state = `failed: ${f.cause}`));
+          },
+          { mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: [] } },
+        ),
+      );
     });
     ua.start();
   });
 
 caller.level = (ms) => receivedLevel(caller.remoteStream, ms);
 caller.direction = () => caller.session?.connection?.getTransceivers()[0]?.currentDirection ?? null;
+
+/** A desk phone that registers and answers every call (a transfer target). */
+window.sipDesk = {
+  state: "idle",
+  register({ wsUrl, uri, password }) {
+    return new Promise((resolve, reject) => {
+      const ua = new JsSIP.UA({
+        sockets: [new JsSIP.WebSocketInterface(wsUrl)],
+        uri,
+        password,
+        register: true,
+        session_timers: false,
+      });
+      ua.on("registered", resolve);
+      ua.on("registrationFailed", (e) => reject(new Error(`desk: ${e.cause}`)));
+      ua.on("newRTCSession", (e) => {
+        window.sipDesk.state = "ringing";
+        e.session.on("confirmed", () => (window.sipDesk.state = "on_call"));
+        e.session.answer({ mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: [] } });
+      });
+      ua.start();
+    });
+  },
+};

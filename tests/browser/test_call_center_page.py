@@ -38,6 +38,7 @@ from tests.fakes.speech import silence, synthesize, to_wav
 DRIVER = Path(__file__).with_name("drive_call_center.mjs")
 DOMAIN = "127.0.0.1"
 TRUNK = SipAccount("pbx", uuid.uuid4().hex)  # the PBX leg's account on the test server
+DESK = SipAccount("desk", uuid.uuid4().hex)  # a desk phone, target of the blind transfer
 CUSTOMER = {"email": "jordan.lee@example.com", "name": "Jordan Lee", "pin": "864213"}
 CUSTOMER_NUMBER = "+15550142"
 T = TypeVar("T")
@@ -103,7 +104,7 @@ def phones(live_app: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> It
     )
     on_server(live_app, _add_customer(live_app))
     directory = on_server(live_app, load_directory(live_app.runtime.db))
-    directory.accounts.append(TRUNK)
+    directory.accounts += [TRUNK, DESK]
     sip = KamailioProcess(config, directory)
     sip.start()
     try:
@@ -205,7 +206,7 @@ async def _context_for_text_session(server: LiveServer, record: Any) -> str:
     return call_sid
 
 
-async def test_transferred_call_rings_answers_holds_and_lands_in_history(
+async def test_transferred_call_rings_answers_holds_and_is_transferred_on(
     phones: Phones, speech_wav: Path
 ) -> None:
     headers = await _transfer(phones.server)
@@ -215,6 +216,7 @@ async def test_transferred_call_rings_answers_holds_and_lands_in_history(
         "--caller-uri", f"sip:{TRUNK.username}@{DOMAIN}", "--caller-password", TRUNK.password,
         "--target", f"sip:{DEMO_EXTENSION}@{DOMAIN}", "--caller-number", CUSTOMER_NUMBER,
         "--call-sid", headers["call_sid"], "--session-id", headers["session_id"],
+        "--desk-user", DESK.username, "--desk-password", DESK.password,
     )  # fmt: skip
 
     popup = result["popup"]
@@ -239,6 +241,9 @@ async def test_transferred_call_rings_answers_holds_and_lands_in_history(
     assert metrics["Calls handled"] == "1" and metrics["Answer rate"] == "100%", metrics
     assert re.fullmatch(r"\d+:\d\d", metrics["Average handle time"]), metrics
     assert metrics["Average handle time"] != "0:00", metrics
+    # The second call: answered, then sent to the desk phone by REFER, which the PBX leg
+    # followed; the agent is in wrap-up and the history says "transferred".
+    assert result["transfer"] == {"status": "Transferred to desk.", "referredTo": "desk"}
     for name in ("idle", "ringing", "on_call"):
         assert (phones.shots / f"{name}.png").stat().st_size > 20_000
     assert not [line for line in result["console"] if "pageerror" in line], result["console"]

@@ -230,20 +230,26 @@ async function incoming(call) {
     caller_number: call.peer.number || null,
     extension: call.headers.extension,
   };
-  try {
-    const result = await post("/call/ringing", body);
-    call.tracked = true;
-    setStatus(result.status);
-    showPopup(result.popup, call.peer.number);
-  } catch (error) {
-    call.hangUp();
-    fail(error);
-  }
+  // Answering waits for this, so the server hears "ringing" before "answer".
+  call.reported = post("/call/ringing", body).then(
+    (result) => {
+      call.tracked = true;
+      setStatus(result.status);
+      showPopup(result.popup, call.peer.number);
+      return true;
+    },
+    (error) => {
+      call.hangUp();
+      fail(error);
+      return false;
+    },
+  );
+  await call.reported;
 }
 
 async function answer() {
   const call = page.call;
-  if (!call) return;
+  if (!call || !(await call.reported)) return;
   call.answer();
   await guarded(async () => setStatus(await post("/call/answer")));
 }
