@@ -87,7 +87,7 @@ class CallCenter:
         if agent is None:
             raise NotAnAgentError(
                 "you have no call-center agent record (an admin creates one: "
-                "`convonet admin agent EMAIL --extension N`)"
+                "`convonet users agent EMAIL --extension N --department NAME`)"
             )
         return agent
 
