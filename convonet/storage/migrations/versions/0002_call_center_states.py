@@ -60,7 +60,7 @@ def _agents(states: Sequence[str] | None, *, sip_password: bool) -> sa.Table:
     SQLite cannot change a ``CHECK``: batch mode re-creates the table. Given the table here
     (``copy_from``), it also works in offline ``--sql`` mode, where nothing can be reflected.
     """
-    extra: list[sa.SchemaItem] = []
+    extra: list[sa.Column[str] | sa.CheckConstraint] = []
     if sip_password:
         extra.append(sa.Column("sip_password", sa.String(128), nullable=True))
     if states is not None:  # None: between dropping the old CHECK and adding the new one
