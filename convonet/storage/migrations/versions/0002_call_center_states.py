@@ -117,6 +117,7 @@ def upgrade() -> None:
         *_state("agent_state_changes", "from_state"),
         *_state("agent_state_changes", "to_state"),
         sa.Column("action", sa.String(32), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
         _time("at"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_agent_state_changes")),
     )
