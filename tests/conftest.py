@@ -19,6 +19,23 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # Database/Redis fixtures that run each test on the embedded and the real backends.
 pytest_plugins = ["tests.fakes.backends"]
 
+# The user property under which tests/test_fuzz.py reports the inputs it tried per surface.
+FUZZED = "fuzzed"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print how many inputs were fuzzed per surface over the whole run (all workers)."""
+    totals: dict[str, int] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for name, counts in getattr(report, "user_properties", ()):
+                if name == FUZZED and getattr(report, "when", "") == "teardown":
+                    for surface, tried in counts.items():
+                        totals[surface] = totals.get(surface, 0) + tried
+    if totals:
+        line = ", ".join(f"{surface} {n}" for surface, n in sorted(totals.items()))
+        terminalreporter.write_line(f"fuzzed inputs per surface: {line}")
+
 
 def free_port() -> int:
     """A TCP port nobody listens on right now."""

@@ -146,6 +146,7 @@ async def test_calls_still_live_after_the_grace_hear_a_goodbye(
         server.process.send_signal(signal.SIGTERM)
         await client.wait_for(_spoke(2), timeout=30)  # the goodbye, spoken in full
         heard = transcribe(client.received.audio_bytes(since=sent), client.received.audio_rate)
-        assert "goodbye" in heard.lower(), heard
+        # Whisper hears the spoken "Goodbye." as "Goodbye" or "Bye bye" depending on timing.
+        assert "maintenance" in heard.lower() and "bye" in heard.lower(), heard
         # The server ends the call itself; its process then exits cleanly.
         assert await asyncio.to_thread(server.process.wait, 30) == 0

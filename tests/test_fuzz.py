@@ -29,7 +29,7 @@ from websockets.sync.client import connect as ws_connect
 
 from convonet.bench.client import rtvi_message
 from convonet.storage.seed import DEMO_PIN
-from tests.conftest import LiveServer
+from tests.conftest import FUZZED, LiveServer
 from tests.conftest import test_settings as make_settings
 from tests.fakes.twilio_stream import sign_in, start_message
 
@@ -63,15 +63,13 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     server.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def tally(request: pytest.FixtureRequest) -> Iterator[Counter[str]]:
-    """Inputs tried per surface, printed when the module is done."""
+    """Inputs tried per surface; the run's totals are printed at the end (tests/conftest.py)."""
     counts: Counter[str] = Counter()
     yield counts
-    line = "fuzzed inputs per surface: " + ", ".join(f"{k} {n}" for k, n in sorted(counts.items()))
-    capture = request.config.pluginmanager.getplugin("capturemanager")
-    with capture.global_and_fixture_disabled():  # shown without -s
-        print(f"\n{line}")
+    # user_properties travel with the report, so the totals add up under pytest-xdist too.
+    request.node.user_properties.append((FUZZED, dict(counts)))
 
 
 def _runs(examples: int):  # type: ignore[no-untyped-def]

@@ -132,15 +132,18 @@ async def _staggered(url: str, pin: str, rng: random.Random, delay: float) -> No
 
 
 def _growth_pct(values: list[float]) -> float:
-    """Growth of the later half's peak over the earlier half's, in percent.
+    """Growth of the later half over the earlier half, in percent, by peaks and by floors.
 
-    Peaks, not single samples: the RSS saw-tooths by ~30 MiB as Python's cyclic garbage
-    collector frees finished pipelines in batches, so two single samples can differ by more
-    than a leak would show in a short run. A leak lifts every later peak.
+    The RSS saw-tooths by ~30 MiB as Python's cyclic garbage collector frees finished
+    pipelines in batches, so two single samples (or, in a short run, two peaks) can differ by
+    more than a leak would show. A leak lifts every later sample, the peaks and the floors
+    alike; one unlucky batch lifts only the peaks. So the smaller of the two growths counts.
     """
     half = max(1, len(values) // 2)
-    earlier, later = max(values[:half]), max(values[half:] or values[-1:])
-    return later / earlier * 100 - 100
+    earlier, later = values[:half], values[half:] or values[-1:]
+    by_peak = max(later) / max(earlier) * 100 - 100
+    by_floor = min(later) / min(earlier) * 100 - 100
+    return min(by_peak, by_floor)
 
 
 def verdict(run: SoakRun, warmup: int, log: str) -> dict[str, Any]:

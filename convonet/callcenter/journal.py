@@ -52,6 +52,7 @@ async def record(
                     from_state=before.state,
                     to_state=after.state,
                     action=str(action),
+                    seq=after.version,
                     at=moment(after.since),
                 )
             )

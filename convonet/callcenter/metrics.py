@@ -48,7 +48,7 @@ async def _state_at(session: AsyncSession, agent_id: str, at: datetime) -> Agent
     last = await session.scalar(
         select(AgentStateChange.to_state)
         .where(AgentStateChange.agent_id == agent_id, AgentStateChange.at <= at)
-        .order_by(AgentStateChange.at.desc())
+        .order_by(AgentStateChange.at.desc(), AgentStateChange.seq.desc())
         .limit(1)
     )
     return last or AgentState.LOGGED_OUT
@@ -84,7 +84,7 @@ async def agent_metrics(
             AgentStateChange.at > since,
             AgentStateChange.at <= until,
         )
-        .order_by(AgentStateChange.at)
+        .order_by(AgentStateChange.at, AgentStateChange.seq)
     ):
         changes[change.agent_id].append((change.at, change.to_state))
     report = []

@@ -53,7 +53,9 @@ def advance(
     since = current.since if target is current.state else now
     if action is Action.WRAP_UP_OVER:
         since = current.wrap_up_until or now  # ready from when wrap-up ended, not the sweep
-    after = current.model_copy(deep=True, update={"state": target, "since": since})
+    after = current.model_copy(
+        deep=True, update={"state": target, "since": since, "version": current.version + 1}
+    )
     after.wrap_up_until = (
         now + settings.call_center_wrap_up_secs if target is AgentState.WRAP_UP else None
     )
@@ -87,7 +89,7 @@ class CallCenter:
         if agent is None:
             raise NotAnAgentError(
                 "you have no call-center agent record (an admin creates one: "
-                "`convonet admin agent EMAIL --extension N`)"
+                "`convonet users agent EMAIL --extension N --department NAME`)"
             )
         return agent
 

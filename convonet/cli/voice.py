@@ -60,6 +60,13 @@ async def _chat(settings: Settings, bot: str | None, llm: str | None, email: str
                 return
 
 
+def _check_bot(settings: Settings, bot: str | None) -> None:
+    """Refuse an unknown bot before the runtime loads the speech models (seconds of work)."""
+    from convonet.bots.registry import default_registry
+
+    default_registry().get(bot or settings.default_bot)
+
+
 def register(main: click.Group) -> None:
     """Add ``call`` and ``chat`` to the ``convonet`` command."""
 
@@ -74,8 +81,10 @@ def register(main: click.Group) -> None:
         from convonet.wav_call import wav_bytes
 
         configure_logging("WARNING")
+        settings = Settings()
         try:
-            result = asyncio.run(_call(Settings(), wav, bot, email))
+            _check_bot(settings, bot)
+            result = asyncio.run(_call(settings, wav, bot, email))
         except ConvonetError as error:
             raise click.ClickException(str(error)) from error
         if not result.audio:
@@ -96,7 +105,9 @@ def register(main: click.Group) -> None:
         from convonet.logging import configure_logging
 
         configure_logging("WARNING")
+        settings = Settings()
         try:
-            asyncio.run(_chat(Settings(), bot, llm, email))
+            _check_bot(settings, bot)
+            asyncio.run(_chat(settings, bot, llm, email))
         except ConvonetError as error:
             raise click.ClickException(str(error)) from error

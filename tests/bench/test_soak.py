@@ -48,6 +48,8 @@ def _run(rss: list[float], fds: list[int]) -> SoakRun:
 def test_verdict_tells_a_garbage_collector_sawtooth_from_a_leak() -> None:
     sawtooth = [470.0, 476, 482, 488, 494, 500, 471, 477, 483, 489, 495, 500]
     assert verdict(_run(sawtooth, [42] * 12), warmup=2, log="")["flat"]
+    one_late_batch = [570.0, 575, 572, 575, 571, 574, 610, 572, 575, 571, 574, 573]
+    assert verdict(_run(one_late_batch, [42] * 12), warmup=2, log="")["flat"]
     leak = [470.0 + 6 * i for i in range(12)]
     assert not verdict(_run(leak, [42] * 12), warmup=2, log="")["flat"]
     fd_leak = [42 + i for i in range(12)]

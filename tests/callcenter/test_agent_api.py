@@ -1,9 +1,12 @@
 """The agent's state API: sign-in, ready / not-ready, call steps, SIP account, refusals."""
 
+import asyncio
+
 import pytest
+from sqlalchemy import select
 
 from convonet.callcenter.states import MOVES, Action
-from convonet.storage.models import AgentState
+from convonet.storage.models import AgentState, AgentStateChange
 from tests.callcenter.conftest import API, Desk
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -172,3 +175,25 @@ async def test_the_sip_account_goes_only_to_its_agent(desk: Desk) -> None:
     }
     async with desk.client(other) as http:
         assert (await http.get(f"{API}/agent/sip")).json()["password"] == f"pw-{other.extension}"
+
+
+async def test_two_instances_racing_on_one_agent_move_it_once(desk: Desk) -> None:
+    agent = await desk.person()
+    async with desk.client(agent, 0) as one, desk.client(agent, 1) as two:
+        for step in ("/agent/login", "/agent/ready", "/call/ringing"):
+            assert (await one.post(API + step, json={})).status_code == 200
+        answers = await asyncio.gather(
+            *(http.post(f"{API}/call/answer") for http in (one, two, one, two))
+        )
+        assert sorted(a.status_code for a in answers) == [200, 409, 409, 409]
+        status = (await two.get(f"{API}/agent/status")).json()
+    assert status["state"] == "on_call"
+    async with desk.runtime().db.session() as session:
+        changes = (
+            await session.scalars(
+                select(AgentStateChange.to_state)
+                .where(AgentStateChange.agent_id == agent.agent_id)
+                .order_by(AgentStateChange.seq)
+            )
+        ).all()
+    assert changes == ["not_ready", "ready", "ringing", "on_call"]  # one answer, logged once

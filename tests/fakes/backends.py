@@ -5,7 +5,8 @@
   ``postgresql+asyncpg://postgres@127.0.0.1:5432/test``). Each PostgreSQL test gets its own
   schema (``DATABASE_SCHEMA``), dropped afterwards, so parallel runs never meet.
 * Redis: the embedded fakeredis and the server at ``CONVONET_TEST_REDIS_URL`` (default
-  ``redis://127.0.0.1:6379/15``), flushed before and after each test.
+  ``redis://127.0.0.1:6379/15``; one database per pytest-xdist worker), flushed before and
+  after each test.
 
 The server variants skip, with the reason, when no server answers. Import the fixtures into a
 ``conftest.py`` (``from tests.fakes.backends import ...``) to use them in another directory.
@@ -42,8 +43,19 @@ def postgres_url() -> str:
 
 
 def redis_url() -> str:
-    """The Redis server the ``redis`` variants use."""
-    return os.environ.get("CONVONET_TEST_REDIS_URL") or DEFAULT_REDIS_URL
+    """The Redis server the ``redis`` variants use: one database per pytest-xdist worker.
+
+    The tests flush their database, so two workers sharing one would wipe each other's
+    keys: worker ``gwN`` counts down from the configured database number (15, 14, ...).
+    """
+    url = os.environ.get("CONVONET_TEST_REDIS_URL") or DEFAULT_REDIS_URL
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    if not worker.isdigit() or worker == "0":
+        return url
+    base, _, number = url.rpartition("/")
+    if not number.isdigit():
+        base, number = url.rstrip("/"), "15"
+    return f"{base}/{(int(number) - int(worker)) % 16}"
 
 
 def storage_settings(data_dir: Path, **overrides: Any) -> Settings:

@@ -1,5 +1,9 @@
 """Speculative Whisper: transcripts the caller talks over never leave the service."""
 
+import asyncio
+from collections.abc import AsyncGenerator
+from typing import Any
+
 from pipecat.frames.frames import (
     Frame,
     TranscriptionFrame,
@@ -33,6 +37,19 @@ def utterance(pcm: bytes) -> list[Frame]:
     ]
 
 
+class SlowWhisper(SpeculativeWhisperSTTService):
+    """Whisper that takes at least ``delay_secs``: a transcription is surely still in flight."""
+
+    def __init__(self, *, delay_secs: float, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._delay_secs = delay_secs
+
+    async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame, None]:
+        await asyncio.sleep(self._delay_secs)
+        async for frame in super().run_stt(audio):
+            yield frame
+
+
 async def transcribe(stt: SpeculativeWhisperSTTService, *pieces: bytes) -> list[str]:
     """What ``stt`` pushes for ``pieces`` said one after the other, then 0.5 s of quiet."""
     frames = [frame for pcm in pieces for frame in utterance(pcm)] + paced(silence(0.5))
@@ -55,10 +72,17 @@ async def test_a_transcript_the_caller_talks_over_is_discarded(models: EmbeddedM
 async def test_speech_after_the_vad_stop_discards_the_transcript_in_flight(
     models: EmbeddedModels,
 ) -> None:
-    stt = whisper(models)
+    # Whisper slower than the gap between the two utterances, as on a loaded machine too:
+    # otherwise a fast run finishes inside the gap and the test would measure the machine.
+    stt = SlowWhisper(
+        delay_secs=1.5,
+        quiet_secs=0.15,
+        model=models.whisper,
+        model_path=str(models.settings.resolved_whisper_model_path),
+    )
     first, second = synthesize("Please remind me"), synthesize("to call my mother tomorrow.")
 
-    # The caller speaks again right after the VAD stop, before Whisper can have finished.
+    # The caller speaks again right after the VAD stop, before Whisper has finished.
     heard = await transcribe(stt, first, second)
 
     assert len(heard) == 1, heard

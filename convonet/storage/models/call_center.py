@@ -88,7 +88,11 @@ class CallCenterAgent(IdMixin, CreatedMixin, Base):
 
 
 class AgentStateChange(IdMixin, Base):
-    """One change of an agent's state (what availability is computed from)."""
+    """One change of an agent's state (what availability is computed from).
+
+    ``seq`` is the agent's change counter in Redis: after ``at`` it orders one agent's
+    changes as they were made (several may fall within one clock tick).
+    """
 
     __tablename__ = "agent_state_changes"
     __table_args__ = (Index("ix_agent_state_changes_agent_id_at", "agent_id", "at"),)
@@ -99,6 +103,7 @@ class AgentStateChange(IdMixin, Base):
     from_state: Mapped[AgentState] = mapped_column(str_enum(AgentState, "from_state"))
     to_state: Mapped[AgentState] = mapped_column(str_enum(AgentState, "to_state"))
     action: Mapped[str] = mapped_column(String(32))
+    seq: Mapped[int]
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

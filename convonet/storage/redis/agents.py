@@ -47,9 +47,14 @@ class LiveCall(BaseModel):
 
 
 class AgentLive(BaseModel):
-    """``callcenter:agent:{id}``: an agent's state, since when, and its call."""
+    """``callcenter:agent:{id}``: an agent's state, since when, and its call.
+
+    ``version`` counts the agent's changes: it orders them exactly as they were committed
+    (the history's ``seq``), whatever the clocks of the processes that made them.
+    """
 
     agent_id: str
+    version: int = 0
     state: AgentState = AgentState.LOGGED_OUT
     since: float = 0.0
     wrap_up_until: float | None = None

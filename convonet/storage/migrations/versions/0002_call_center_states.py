@@ -54,13 +54,61 @@ def _state(table: str, column: str) -> list:
     ]
 
 
+def _agents(states: Sequence[str] | None, *, sip_password: bool) -> sa.Table:
+    """``call_center_agents`` as it stands, for batch mode to copy without reflecting it.
+
+    SQLite cannot change a ``CHECK``: batch mode re-creates the table. Given the table here
+    (``copy_from``), it also works in offline ``--sql`` mode, where nothing can be reflected.
+    """
+    extra: list[sa.Column[str] | sa.CheckConstraint] = []
+    if sip_password:
+        extra.append(sa.Column("sip_password", sa.String(128), nullable=True))
+    if states is not None:  # None: between dropping the old CHECK and adding the new one
+        extra.append(sa.CheckConstraint(_in("state", states), name="ck_call_center_agents_state"))
+    return sa.Table(
+        "call_center_agents",
+        sa.MetaData(),
+        sa.Column("id", ID, nullable=False),
+        sa.Column(
+            "user_id",
+            ID,
+            sa.ForeignKey(
+                "users.id", ondelete="CASCADE", name="fk_call_center_agents_user_id_users"
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "department_id",
+            ID,
+            sa.ForeignKey(
+                "departments.id",
+                ondelete="SET NULL",
+                name="fk_call_center_agents_department_id_departments",
+            ),
+            nullable=True,
+        ),
+        sa.Column("extension", sa.String(16), nullable=False),
+        sa.Column("sip_username", sa.String(100), nullable=True),
+        sa.Column("state", sa.String(32), nullable=False),
+        _time("state_since"),
+        _time("created_at"),
+        *extra,
+        sa.PrimaryKeyConstraint("id", name="pk_call_center_agents"),
+        sa.UniqueConstraint("user_id", name="uq_call_center_agents_user_id"),
+        sa.UniqueConstraint("extension", name="uq_call_center_agents_extension"),
+        sa.Index("ix_call_center_agents_department_id", "department_id"),
+    )
+
+
 def upgrade() -> None:
     """Rename the states, add the SIP password, create the history tables."""
-    with op.batch_alter_table("call_center_agents") as batch:
+    old = _agents(OLD_STATES, sip_password=False)
+    with op.batch_alter_table("call_center_agents", copy_from=old) as batch:
         batch.drop_constraint(op.f("ck_call_center_agents_state"), type_="check")
         batch.add_column(sa.Column("sip_password", sa.String(128), nullable=True))
     _rename_states(RENAMES)
-    with op.batch_alter_table("call_center_agents") as batch:
+    loose = _agents(None, sip_password=True)
+    with op.batch_alter_table("call_center_agents", copy_from=loose) as batch:
         batch.create_check_constraint(op.f("ck_call_center_agents_state"), _in("state", NEW_STATES))
     op.create_table(
         "agent_state_changes",
@@ -69,6 +117,7 @@ def upgrade() -> None:
         *_state("agent_state_changes", "from_state"),
         *_state("agent_state_changes", "to_state"),
         sa.Column("action", sa.String(32), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
         _time("at"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_agent_state_changes")),
     )
@@ -100,9 +149,12 @@ def downgrade() -> None:
     """Drop the history tables and the SIP password; states go back to the old names."""
     op.drop_table("agent_calls")
     op.drop_table("agent_state_changes")
-    with op.batch_alter_table("call_center_agents") as batch:
+    with op.batch_alter_table(
+        "call_center_agents", copy_from=_agents(NEW_STATES, sip_password=True)
+    ) as batch:
         batch.drop_constraint(op.f("ck_call_center_agents_state"), type_="check")
         batch.drop_column("sip_password")
     _rename_states({new: old for old, new in RENAMES.items()})
-    with op.batch_alter_table("call_center_agents") as batch:
+    loose = _agents(None, sip_password=False)
+    with op.batch_alter_table("call_center_agents", copy_from=loose) as batch:
         batch.create_check_constraint(op.f("ck_call_center_agents_state"), _in("state", OLD_STATES))
