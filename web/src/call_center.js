@@ -359,6 +359,12 @@ async function start() {
 }
 
 function stop() {
+  // Leaving the dashboard leaves the queue too (refused, harmlessly, mid-call or when the
+  // token is what failed); no call should ring a phone that is no longer registered.
+  if (page.status?.allowed_actions?.includes("logout") && auth.token) {
+    fetch(`${API}/agent/logout`, { method: "POST", headers: { Authorization: `Bearer ${auth.token}` }, keepalive: true });
+  }
+  page.status = null;
   page.call?.hangUp();
   page.phone?.stop();
   page.phone = null;
