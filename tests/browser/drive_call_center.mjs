@@ -11,7 +11,8 @@
 //   popup, answers, both pages measure the audio they receive, hold and unhold change the
 //   media direction, the agent hangs up, wrap-up ends in Ready, history and metrics show
 //   the call. Screenshots: idle, ringing, on_call. With --desk-user, a second call is then
-//   answered and blind-transferred (REFER) to a desk phone page that answers it.
+//   answered and blind-transferred (REFER) to a desk phone page that answers it, and a third
+//   is transferred attended (consult the desk, then REFER with Replaces).
 // down: prints DOWN once the page says "phone disconnected", then (after the test starts
 //   the SIP server again) waits for the phone to register by itself.
 // wrong-password: waits for the wrong-credentials error.
@@ -157,8 +158,8 @@ async function scenarioCall(context, browser) {
 
   result.step = "audio both ways";
   const [agentHears, callerHears] = await Promise.all([
-    agent.evaluate(() => window.receivedLevel(window.convonetCallCenter.call.remoteStream, 1500)),
-    caller.evaluate(() => window.sipCaller.level(1500)),
+    agent.evaluate(() => window.receivedLevel(window.convonetCallCenter.call.remoteStream, 1000)),
+    caller.evaluate(() => window.sipCaller.level(1000)),
   ]);
   result.levels = { agentHears, callerHears };
   await shot(agent, "on_call");
@@ -197,7 +198,13 @@ async function scenarioCall(context, browser) {
   );
   result.live = await agent.getAttribute("#live-badge", "data-live");
 
-  if (args["desk-user"]) await blindTransfer(agent, caller, await callerPage(browser, probe), callArgs);
+  if (args["desk-user"]) {
+    const desk = await callerPage(browser, probe);
+    await blindTransfer(agent, caller, desk, callArgs);
+    await agent.click("#btn-ready"); // ends wrap-up early
+    await agentState(agent, "ready");
+    await attendedTransfer(agent, caller, desk, callArgs);
+  }
 }
 
 /** A second call, sent on by a blind transfer (REFER) to the desk phone. */
@@ -222,6 +229,26 @@ async function blindTransfer(agent, caller, desk, callArgs) {
     referredTo: await caller.evaluate(() => window.sipCaller.referred.target),
   };
   await agent.waitForSelector('#history-body tr td.outcome:text-is("transferred")');
+}
+
+/** A third call, handed on by an attended transfer: consult the desk, then REFER/Replaces. */
+async function attendedTransfer(agent, caller, desk, callArgs) {
+  result.step = "attended transfer";
+  const deskCalls = await desk.evaluate(() => window.sipDesk.calls);
+  await caller.evaluate((call) => window.sipCaller.call(call), callArgs);
+  await agent.waitForSelector('#call-card[data-call="ringing"]');
+  await agent.click("#btn-answer");
+  await agentState(agent, "on_call");
+  await agent.fill("#transfer-target", args["desk-user"]);
+  await agent.click("#btn-consult");
+  await agent.waitForFunction(() => window.convonetCallCenter.consult?.state === "on_call");
+  await desk.waitForFunction((n) => window.sipDesk.calls === n + 1, deskCalls);
+  result.consultHeld = await agent.evaluate(() => window.convonetCallCenter.call.held);
+  await agent.click("#btn-complete");
+  await desk.waitForFunction(() => window.sipDesk.replaced);
+  await caller.waitForFunction(() => window.sipCaller.referred?.state === "on_call");
+  await agentState(agent, "wrap_up");
+  result.attended = await text(agent, "#transfer-status");
 }
 
 async function scenarioDown(context) {

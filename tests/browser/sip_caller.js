@@ -61,6 +61,8 @@ caller.direction = () => caller.session?.connection?.getTransceivers()[0]?.curre
 /** A desk phone that registers and answers every call (a transfer target). */
 window.sipDesk = {
   state: "idle",
+  calls: 0,
+  replaced: false,
   register({ wsUrl, uri, password }) {
     return new Promise((resolve, reject) => {
       const ua = new JsSIP.UA({
@@ -73,8 +75,16 @@ window.sipDesk = {
       ua.on("registered", resolve);
       ua.on("registrationFailed", (e) => reject(new Error(`desk: ${e.cause}`)));
       ua.on("newRTCSession", (e) => {
-        window.sipDesk.state = "ringing";
-        e.session.on("confirmed", () => (window.sipDesk.state = "on_call"));
+        const desk = window.sipDesk;
+        const replacing = e.request.hasHeader("Replaces");
+        desk.state = "ringing";
+        e.session.on("confirmed", () => {
+          desk.state = "on_call";
+          desk.calls += 1;
+          if (replacing) desk.replaced = true; // an attended transfer landed here
+        });
+        // The consultation call is replaced by the transferred caller's INVITE.
+        e.session.on("replaces", (r) => r.accept());
         e.session.answer({ mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: [] } });
       });
       ua.start();

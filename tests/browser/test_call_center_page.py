@@ -5,9 +5,10 @@ caller standing in for the PBX leg (fake microphone: a WAV of speech), then call
 support extension with that transfer's ``X-Convonet-*`` headers. The agent's page rings,
 shows the customer's popup, answers; both pages measure the audio they receive; hold and
 unhold change the negotiated media direction; hang-up goes through wrap-up back to ready,
-and the history and metrics show the call. Two fault runs: the SIP server down (then back)
-and a wrong SIP password. Needs ``kamailio`` + ``kamailio-websocket-modules`` (Debian),
-``/usr/bin/chromium`` and ``npm ci --prefix web``.
+and the history and metrics show the call. Two more calls are handed on to a desk-phone page:
+blind (REFER) and attended (consultation, then REFER with Replaces). Two fault runs: the SIP
+server down (then back) and a wrong SIP password. Needs ``kamailio`` +
+``kamailio-websocket-modules`` (Debian), ``/usr/bin/chromium`` and ``npm ci --prefix web``.
 """
 
 import asyncio
@@ -244,6 +245,9 @@ async def test_transferred_call_rings_answers_holds_and_is_transferred_on(
     # The second call: answered, then sent to the desk phone by REFER, which the PBX leg
     # followed; the agent is in wrap-up and the history says "transferred".
     assert result["transfer"] == {"status": "Transferred to desk.", "referredTo": "desk"}
+    # The third: the agent consults the desk (caller on hold), then REFER with Replaces.
+    assert result["consultHeld"] is True
+    assert result["attended"] == "Transferred to desk (attended)."
     for name in ("idle", "ringing", "on_call"):
         assert (phones.shots / f"{name}.png").stat().st_size > 20_000
     assert not [line for line in result["console"] if "pageerror" in line], result["console"]

@@ -383,5 +383,8 @@ window.convonetCallCenter = {
   get status() {
     return page.status;
   },
+  get consult() {
+    return page.consult;
+  },
 };
 showLogin = setupAuth({ start: () => guarded(start), stop });
