@@ -207,6 +207,10 @@ async function scenarioCall(context, browser) {
   }
 }
 
+/** The transfer's line once the server has recorded it (the feed may say wrap-up first). */
+const transferDone = (agent) =>
+  agent.waitForFunction(() => document.querySelector("#transfer-status").textContent.startsWith("Transferred"));
+
 /** A second call, sent on by a blind transfer (REFER) to the desk phone. */
 async function blindTransfer(agent, caller, desk, callArgs) {
   result.step = "blind transfer";
@@ -224,6 +228,7 @@ async function blindTransfer(agent, caller, desk, callArgs) {
   await desk.waitForFunction(() => window.sipDesk.state === "on_call");
   await caller.waitForFunction(() => window.sipCaller.referred?.state === "on_call");
   await agentState(agent, "wrap_up");
+  await transferDone(agent);
   result.transfer = {
     status: await text(agent, "#transfer-status"),
     referredTo: await caller.evaluate(() => window.sipCaller.referred.target),
@@ -248,6 +253,7 @@ async function attendedTransfer(agent, caller, desk, callArgs) {
   await desk.waitForFunction(() => window.sipDesk.replaced);
   await caller.waitForFunction(() => window.sipCaller.referred?.state === "on_call");
   await agentState(agent, "wrap_up");
+  await transferDone(agent);
   result.attended = await text(agent, "#transfer-status");
 }
 
