@@ -9,7 +9,7 @@ from convonet.callcenter.states import MOVES, Action
 from convonet.storage.models import AgentState, AgentStateChange
 from tests.callcenter.conftest import API, Desk
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
+pytestmark = pytest.mark.asyncio(loop_scope="package")
 
 
 async def test_an_agent_signs_in_goes_ready_and_out(desk: Desk) -> None:

@@ -14,7 +14,7 @@ from convonet.transfer.records import record_request
 from convonet.transfer.service import DepartmentInfo, TransferService
 from tests.callcenter.conftest import API, Desk, Person
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
+pytestmark = pytest.mark.asyncio(loop_scope="package")
 
 CONVERSATION = [
     {"role": "user", "content": "My router keeps dropping the connection."},
