@@ -107,6 +107,10 @@ async def test_the_popup_comes_from_the_transfer_context_then_from_the_database(
             f"{API}/customer/lookup", params={"call_sid": call_sid, "extension": "2001"}
         )
         assert looked.json()["source"] == "transfer_context"
+        admin = await desk.person(roles=("admin",), agent=False)  # of no team here
+        async with desk.client(admin) as other:
+            seen = (await other.get(f"{API}/customer/lookup", params={"call_sid": call_sid})).json()
+            assert seen["source"] == "transfer_context" and seen["customer"]["name"] == "Ann Lee"
 
         # The context expires: the popup still shows what the database knows.
         await desk.runtime().store.redis.delete(Keys.callcenter_customer("2001", call_sid))
