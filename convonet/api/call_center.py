@@ -36,7 +36,7 @@ from convonet.callcenter.api_models import (
 )
 from convonet.callcenter.calls import Mutation
 from convonet.callcenter.customers import CallRef, customer_record, find_customer, popup
-from convonet.callcenter.scope import Scope, allowed_extensions, load_scope
+from convonet.callcenter.scope import Scope, allowed_extensions, load_scope, may_read
 from convonet.callcenter.service import CallCenter
 from convonet.callcenter.states import Action
 from convonet.deps import RuntimeDep
@@ -156,15 +156,15 @@ async def call_ringing(runtime: RuntimeDep, claims: AgentUser, body: RingingBody
     center = runtime.call_center
     async with answers():
         agent = await center.agent_of(claims.user_id)
+        scope = await scope_of(runtime, claims)
         extensions = agent.extensions
         if body.extension and body.extension not in extensions:
-            scope = await scope_of(runtime, claims)
             async with runtime.db.session() as session:
                 allowed = await allowed_extensions(session, scope)
-            if allowed is None or body.extension in allowed:
+            if may_read(scope, body.extension, allowed):  # else: ignored, never trusted
                 extensions = (body.extension, *extensions)
         ref = CallRef(body.call_sid, body.session_id, body.caller_number, extensions)
-        _, shown = await center.ring(agent, ref, await scope_of(runtime, claims))
+        _, shown = await center.ring(agent, ref, scope)
         return RingingResult(status=await center.status(agent), popup=shown)
 
 
@@ -222,13 +222,13 @@ async def customer_lookup(
     async with answers(), runtime.db.session() as session:
         allowed = await allowed_extensions(session, scope)
         if extension is not None:
-            if allowed is not None and extension not in allowed:
+            if not may_read(scope, extension, allowed):
                 raise HTTPException(
                     status.HTTP_403_FORBIDDEN, f"extension {extension} is not in your teams"
                 )
             extensions: tuple[str, ...] = (extension,)
         else:
-            extensions = tuple(sorted(allowed or ()))
+            extensions = tuple(sorted(allowed))
         ref = CallRef(call_sid, session_id, caller_number, extensions)
         return await popup(session, runtime.store, ref, scope=scope)
 

@@ -79,16 +79,23 @@ def visible_call(scope: Scope) -> ColumnElement[bool]:
     return or_(rang_here, to_our_desk, visible_customer(scope, Call.user_id))
 
 
-async def allowed_extensions(session: AsyncSession, scope: Scope) -> set[str] | None:
-    """Extensions whose transfer contexts the viewer may read (``None``: any, for admins).
+async def allowed_extensions(session: AsyncSession, scope: Scope) -> set[str]:
+    """Extensions whose transfer contexts the viewer may read.
 
-    Those are the visible agents' own extensions and their departments'.
+    Those are the visible agents' own extensions and their departments' (for admins: every
+    agent's and every department's).
     """
-    if scope.is_admin:
-        return None
     rows = await session.execute(
         select(CallCenterAgent.extension, Department.extension)
         .outerjoin(Department, Department.id == CallCenterAgent.department_id)
         .where(visible_agents(scope))
     )
-    return {ext for row in rows.all() for ext in row if ext}
+    found = {ext for row in rows.all() for ext in row if ext}
+    if scope.is_admin:
+        found |= set((await session.scalars(select(Department.extension))).all())
+    return found
+
+
+def may_read(scope: Scope, extension: str, allowed: set[str]) -> bool:
+    """Whether the viewer may read transfer contexts addressed to ``extension``."""
+    return scope.is_admin or extension in allowed

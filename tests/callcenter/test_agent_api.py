@@ -9,7 +9,7 @@ from convonet.callcenter.states import MOVES, Action
 from convonet.storage.models import AgentState, AgentStateChange
 from tests.callcenter.conftest import API, Desk
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
+pytestmark = pytest.mark.asyncio(loop_scope="package")
 
 
 async def test_an_agent_signs_in_goes_ready_and_out(desk: Desk) -> None:
@@ -197,3 +197,46 @@ async def test_two_instances_racing_on_one_agent_move_it_once(desk: Desk) -> Non
             )
         ).all()
     assert changes == ["not_ready", "ready", "ringing", "on_call"]  # one answer, logged once
+
+
+async def test_a_blind_transfer_hands_the_call_on_and_wraps_up(desk: Desk) -> None:
+    agent = await desk.person()
+    async with desk.client(agent) as http:
+        for action in PATH_TO[AgentState.ON_CALL]:
+            path, body = CALLS[action]
+            await http.post(API + path, json=body)
+        await http.post(f"{API}/call/hold", json={"on": True})
+        desk.clock.advance(3)
+        moved = await http.post(f"{API}/call/transfer", json={"target": "2003", "kind": "blind"})
+        assert moved.status_code == 200, moved.text
+        status = moved.json()
+        assert status["state"] == "wrap_up" and status["current_call"]["hold_secs"] == 3
+        assert status["current_call"]["transfers"][0]["kind"] == "blind"
+        bad = await http.post(f"{API}/call/transfer", json={"target": "2003", "kind": "warm"})
+        assert bad.status_code == 422
+        page = (await http.get(f"{API}/history", params={"limit": 1})).json()
+    assert page["items"][0]["outcome"] == "transferred"
+    assert page["items"][0]["transfers"][0]["target"] == "2003"
+
+
+async def test_every_endpoint_is_documented_with_its_answer(desk: Desk) -> None:
+    paths = {
+        path: methods
+        for path, methods in desk.apps[0].openapi()["paths"].items()
+        if path.startswith(API)
+    }
+    expected = {
+        *(f"{API}/agent/{p}" for p in ("login", "logout", "ready", "not-ready", "status", "sip")),
+        *(f"{API}/call/{p}" for p in ("ringing", "answer", "drop", "hold", "transfer")),
+        f"{API}/customer/{{customer_id}}", f"{API}/customer/lookup", f"{API}/history",
+        f"{API}/metrics", f"{API}/agents", f"{API}/events", f"{API}/events/ticket",
+    }  # fmt: skip
+    assert set(paths) == expected
+    for path, methods in paths.items():
+        for operation in methods.values():
+            answer = operation["responses"]["200"]["content"]
+            if path.endswith("/events"):
+                assert "text/event-stream" in answer
+            else:
+                assert answer["application/json"]["schema"], path
+            assert {"401", "403"} <= set(operation["responses"]), path

@@ -14,7 +14,7 @@ from convonet.transfer.records import record_request
 from convonet.transfer.service import DepartmentInfo, TransferService
 from tests.callcenter.conftest import API, Desk, Person
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
+pytestmark = pytest.mark.asyncio(loop_scope="package")
 
 CONVERSATION = [
     {"role": "user", "content": "My router keeps dropping the connection."},
@@ -107,6 +107,10 @@ async def test_the_popup_comes_from_the_transfer_context_then_from_the_database(
             f"{API}/customer/lookup", params={"call_sid": call_sid, "extension": "2001"}
         )
         assert looked.json()["source"] == "transfer_context"
+        admin = await desk.person(roles=("admin",), agent=False)  # of no team here
+        async with desk.client(admin) as other:
+            seen = (await other.get(f"{API}/customer/lookup", params={"call_sid": call_sid})).json()
+            assert seen["source"] == "transfer_context" and seen["customer"]["name"] == "Ann Lee"
 
         # The context expires: the popup still shows what the database knows.
         await desk.runtime().store.redis.delete(Keys.callcenter_customer("2001", call_sid))

@@ -4,7 +4,7 @@ import pytest
 
 from tests.callcenter.conftest import API, Desk
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
+pytestmark = pytest.mark.asyncio(loop_scope="package")
 
 
 async def test_history_and_metrics_of_an_answered_and_a_rejected_call(desk: Desk) -> None:

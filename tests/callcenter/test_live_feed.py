@@ -5,7 +5,7 @@ import pytest
 from tests.callcenter.conftest import API, Desk
 from tests.fakes.asgi_stream import open_stream
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
+pytestmark = pytest.mark.asyncio(loop_scope="package")
 
 
 async def _ticket(desk: Desk, person, instance: int = 0) -> str:  # type: ignore[no-untyped-def]
