@@ -125,3 +125,11 @@ class BookingConflictError(ConflictError):
         super().__init__(message)
         self.alternatives = alternatives
         self.nearest = nearest
+
+
+class TransitionRefusedError(ConvonetError):
+    """A call-center agent asked for a state change the state machine forbids (HTTP 409)."""
+
+
+class NotAnAgentError(AuthorizationError):
+    """The signed-in user has no call-center agent record."""

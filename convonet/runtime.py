@@ -12,6 +12,7 @@ from convonet.agents.factory import AgentFactory
 from convonet.agents.llms import resolve_llm
 from convonet.auth.active import ActiveUsers
 from convonet.bots.registry import BotRegistry, default_registry
+from convonet.callcenter.service import CallCenter
 from convonet.drain import Drain
 from convonet.errors import ModelsNotReadyError, SessionNotFoundError
 from convonet.live_sessions import LiveSessions
@@ -68,6 +69,11 @@ class Runtime:
     def active_users(self) -> ActiveUsers:
         """Per-request "is this token's user still active" checks (cached briefly)."""
         return ActiveUsers(self.db, self.settings.active_user_cache_secs)
+
+    @cached_property
+    def call_center(self) -> CallCenter:
+        """The call-center agents' state service (its wrap-up sweeper runs in the lifespan)."""
+        return CallCenter(self.db, self.store, self.settings)
 
     @property
     def ready(self) -> bool:

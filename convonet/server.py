@@ -14,6 +14,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from convonet import __version__, health, landing
 from convonet.api import agent as agent_api
+from convonet.api import call_center as call_center_api
+from convonet.api import call_center_views
 from convonet.auth import routes as auth_routes
 from convonet.auth.session_access import end_text_access
 from convonet.crm import api as crm_api
@@ -59,6 +61,7 @@ def _lifespan(settings: Settings, mcp: FastMCP):  # type: ignore[no-untyped-def]
             open_runtime(settings) as runtime,
             mcp.session_manager.run(),
             running_worker(runtime.settings, runtime.db),
+            runtime.call_center.running(),
         ):
             app.state.runtime = runtime
             runtime.live.on_end(end_text_access(runtime.store))
@@ -115,6 +118,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health.router,
         auth_routes.router,
         agent_api.router,
+        call_center_api.router,
+        call_center_views.router,
         monitor_api.router,
         connect.router,
         websocket.router,

@@ -1,4 +1,4 @@
-"""Administration commands: ``convonet db ...`` and ``convonet users ...``.
+"""Administration commands: ``convonet db ...`` and ``convonet users ...`` (and ``users agent``).
 
 Settings (``DATABASE_URL``, ``DATA_DIR``, ``PIN_HASH_SECRET``, ...) come from the environment,
 like every other command. Errors become one-line ``click`` errors, never tracebacks. The
@@ -183,6 +183,38 @@ def set_pin(email: str, pin: str) -> None:
             return user.email
 
     click.echo(f"PIN updated for {_run(work)}")
+
+
+@users.command("agent")
+@click.argument("email")
+@click.option("--extension", required=True, help="The agent's SIP extension (digits, unique).")
+@click.option("--department", default=None, help="Department the agent answers (support, ...).")
+@click.option("--sip-password", default=None, help="SIP password; generated when omitted.")
+def set_agent(email: str, extension: str, department: str | None, sip_password: str | None) -> None:
+    """Make the user with EMAIL a call-center agent (or change their extension/department)."""
+    from convonet.callcenter.records import set_agent as set_agent_record
+    from convonet.storage.db import Database
+
+    settings = Settings()
+
+    async def work() -> str:
+        await _require_migrated(settings)
+        async with Database.from_settings(settings) as database, database.session() as session:
+            done = await set_agent_record(
+                session,
+                email,
+                extension=extension,
+                department=department,
+                sip_password=sip_password,
+            )
+        what = "agent created" if done.created else "agent updated"
+        shown = "(as given)" if sip_password else done.sip_password
+        return (
+            f"{what}: {done.email}, extension {done.extension}, department "
+            f"{done.department or '-'}, SIP user {done.extension}, SIP password {shown}"
+        )
+
+    click.echo(_run(work))
 
 
 def register(main: click.Group) -> None:

@@ -48,6 +48,7 @@ from convonet.bench.cli import register as _register_bench  # noqa: E402
 from convonet.cli.admin import register as _register_admin  # noqa: E402
 from convonet.cli.bots import register as _register_bots  # noqa: E402
 from convonet.cli.domains import register as _register_domains  # noqa: E402
+from convonet.cli.sip import register as _register_sip  # noqa: E402
 from convonet.cli.voice import register as _register_voice  # noqa: E402
 
 _register_voice(main)
@@ -55,3 +56,4 @@ _register_bots(main)
 _register_domains(main)
 _register_admin(main)
 _register_bench(main)
+_register_sip(main)

@@ -32,6 +32,7 @@ from convonet.monitor.api_models import (
 from convonet.monitor.live import event_stream
 from convonet.monitor.pages import render_page
 from convonet.runtime import Runtime
+from convonet.security.headers import content_security_policy
 from convonet.settings import LlmName
 from convonet.storage.redis import SESSION_ID_PATTERN, STREAM_ID_PATTERN
 from convonet.turns.record import Turn, TurnKind
@@ -233,3 +234,13 @@ async def agent_monitor_page() -> HTMLResponse:
 async def tool_execution_page() -> HTMLResponse:
     """The tool-call log page (it signs in by itself)."""
     return HTMLResponse(render_page("tool_execution"))
+
+
+@router.get("/call-center", include_in_schema=False)
+async def call_center_page(runtime: RuntimeDep) -> HTMLResponse:
+    """The call-center agent dashboard and softphone (it signs in by itself).
+
+    Its softphone connects to the SIP server's WebSocket, which the page's CSP allows.
+    """
+    policy = content_security_policy(runtime.settings, runtime.settings.sip_ws_url)
+    return HTMLResponse(render_page("call_center"), headers={"content-security-policy": policy})

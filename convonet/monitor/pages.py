@@ -39,6 +39,9 @@ DASHBOARDS = (
         "Mortgage applications",
         "For loan agents, supervisors and admins.",
     ),
+    Dashboard(
+        "call_center", "/call-center", "Call center", "For call-center agents and supervisors."
+    ),
 )
 
 

@@ -43,6 +43,24 @@ def _origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
+def _public_sources(settings: Settings) -> list[str]:
+    if not settings.public_url:
+        return []
+    public = _origin_of(settings.public_url)
+    return [public, public.replace("https://", "wss://").replace("http://", "ws://")]
+
+
+def content_security_policy(settings: Settings, *connect: str) -> str:
+    """The pages' CSP; ``connect`` adds origins a page may connect to (``wss://pbx:7443``).
+
+    Every page gets the server's own and ``PUBLIC_URL``'s origins; a page that talks to
+    another server (the call-center softphone to the SIP server) sets its own header with
+    that server added, and the middleware leaves it alone.
+    """
+    extra = " ".join([*_public_sources(settings), *(_origin_of(url) for url in connect)])
+    return CSP.format(extra=extra).replace(" ;", ";")
+
+
 class SecurityHeadersMiddleware:
     """Add the security headers and enforce the websocket Origin allow list.
 
@@ -54,13 +72,9 @@ class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
         self.app = app
         self.origins = {_origin_of(origin) for origin in settings.allowed_origins}
-        extra = ""
         if settings.public_url:
-            public = _origin_of(settings.public_url)
-            self.origins.add(public)
-            websocket = public.replace("https://", "wss://").replace("http://", "ws://")
-            extra = f"{public} {websocket}"
-        self.csp = CSP.format(extra=extra).replace(" ;", ";")
+            self.origins.add(_origin_of(settings.public_url))
+        self.csp = content_security_policy(settings)
         self.headers = {
             "x-frame-options": "DENY",
             "referrer-policy": "no-referrer",

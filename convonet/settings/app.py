@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from convonet.settings.agent import AgentSettings
 from convonet.settings.auth import AuthSettings
 from convonet.settings.business import BusinessSettings
+from convonet.settings.callcenter import CallCenterSettings
 from convonet.settings.operations import OperationsSettings
 from convonet.settings.resilience import ResilienceSettings
 from convonet.settings.restaurant import RestaurantSettings
@@ -62,6 +63,7 @@ class Settings(
     VoiceSettings,
     AgentSettings,
     TelephonySettings,
+    CallCenterSettings,
     StorageSettings,
     OperationsSettings,
     ResilienceSettings,
@@ -152,6 +154,15 @@ class Settings(
             if self.database_url.startswith(plain):
                 return driver + self.database_url.removeprefix(plain)
         return self.database_url
+
+    @property
+    def sip_ws_url(self) -> str:
+        """The WebSocket URL agents' softphones register over (``wss://`` in production)."""
+        secure = self.sip_ws_secure
+        if secure is None:
+            secure = self.environment == "production"
+        scheme, port = ("wss", self.sip_wss_port) if secure else ("ws", self.sip_ws_port)
+        return f"{scheme}://{self.sip_domain}:{port}"
 
 
 def load_settings(**overrides: object) -> Settings:

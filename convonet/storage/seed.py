@@ -1,8 +1,9 @@
 """Demo data (``convonet db seed-demo``): a demo user, a team, sample records.
 
-Only outside production. In development the demo user is a plain user whose PIN and
-password are generated once per data directory (``data_dir/secrets/demo_*``) and printed at
-start-up; the test environment uses the fixed fixture credentials below (an admin, which
+Only outside production. In development the demo user is a plain user and call-center agent
+(extension 2001; never an admin) whose PIN, password and SIP password are generated once per
+data directory (``data_dir/secrets/demo_*``) and the first two printed at start-up;
+the test environment uses the fixed fixture credentials below (an admin, which
 the test suite relies on), and must never be served to anyone.
 
 The core records (people, departments) are made here; each domain adds its own through its
@@ -46,6 +47,9 @@ DEMO_PIN = "1234"
 DEMO_TEAM = "Demo Team"
 MEMBER_EMAIL = "alex@convonet.local"
 DEPARTMENTS = {"support": "2001", "sales": "2002", "billing": "2003"}
+# The demo user answers the support desk's extension from the call-center dashboard.
+DEMO_EXTENSION = "2001"
+DEMO_SIP_PASSWORD = "demo-sip-password"  # the test environment's (development generates one)
 ModelT = TypeVar("ModelT", bound=Base)
 
 
@@ -56,6 +60,7 @@ class DemoCredentials:
     pin: str
     password: str
     roles: tuple[str, ...]
+    sip_password: str = DEMO_SIP_PASSWORD
 
 
 def demo_credentials(settings: Settings) -> DemoCredentials:
@@ -65,14 +70,16 @@ def demo_credentials(settings: Settings) -> DemoCredentials:
         ConfigurationError: In production, which has no demo user.
     """
     if settings.environment == "test":
-        return DemoCredentials(DEMO_PIN, DEMO_PASSWORD, ("user", "admin"))
+        return DemoCredentials(DEMO_PIN, DEMO_PASSWORD, ("user", "admin"), DEMO_SIP_PASSWORD)
     if settings.environment != "development":
         raise ConfigurationError("production has no demo user")
     pin, _ = persisted_secret(
         settings.data_dir, "demo_pin", lambda: str(100000 + secrets.randbelow(900000))
     )
     password, _ = persisted_secret(settings.data_dir, "demo_password")
-    return DemoCredentials(pin, password[:24], ("user",))
+    sip_password, _ = persisted_secret(settings.data_dir, "demo_sip_password")
+    # An agent too, so the developer can try the call-center dashboard (never an admin).
+    return DemoCredentials(pin, password[:24], ("user", "agent"), sip_password[:24])
 
 
 @dataclass
@@ -170,7 +177,7 @@ async def _people(seed: Seeder, credentials: DemoCredentials) -> DemoPeople:
     return DemoPeople(demo, alex, team)
 
 
-async def _call_center(seed: Seeder, people: DemoPeople) -> None:
+async def _call_center(seed: Seeder, people: DemoPeople, credentials: DemoCredentials) -> None:
     departments = {}
     for name, extension in DEPARTMENTS.items():
         departments[name] = await seed.get_or_add(
@@ -181,8 +188,17 @@ async def _call_center(seed: Seeder, people: DemoPeople) -> None:
         {"user_id": people.alex.id},
         extension="3001",
         department_id=departments["support"].id,
-        state=AgentState.OFFLINE,
+        state=AgentState.LOGGED_OUT,
     )
+    demo = await seed.get_or_add(
+        CallCenterAgent,
+        {"user_id": people.demo.id},
+        extension=DEMO_EXTENSION,
+        department_id=departments["support"].id,
+        sip_username=DEMO_EXTENSION,
+        state=AgentState.LOGGED_OUT,
+    )
+    demo.sip_password = credentials.sip_password  # kept up to date, like the PIN
 
 
 async def seed_demo(db: Database, settings: Settings) -> SeedReport:
@@ -204,7 +220,7 @@ async def seed_demo(db: Database, settings: Settings) -> SeedReport:
     async with db.session() as session:
         seed = Seeder(session, settings)
         people = await _people(seed, credentials)
-        await _call_center(seed, people)
+        await _call_center(seed, people, credentials)
         for _domain, module in optional_modules("seed"):
             await module.seed(seed, people)
         report = SeedReport(demo_user_id=people.demo.id, created=seed.created)

@@ -1,5 +1,8 @@
 """Call-transfer tools (2): hand the caller to a human department, list departments.
 
+Both say how many call-center agents each department has ready right now (their live
+state in Redis), so the agent can tell the caller before the transfer whether someone is free.
+
 ``transfer_to_agent`` starts the transfer through the one
 :class:`~convonet.transfer.service.TransferService` (the phrase detector in the voice
 pipeline uses the same service) and returns the department's SIP extension.
@@ -16,11 +19,12 @@ from convonet.transfer.service import DepartmentInfo, TransferService, load_depa
 
 
 def department_json(department: DepartmentInfo) -> dict[str, Any]:
-    """The result shape of a department."""
+    """The result shape of a department (``agents_ready``: call-center agents ready now)."""
     return {
         "name": department.name,
         "extension": department.extension,
         "description": department.description,
+        "agents_ready": department.agents_ready,
     }
 
 
@@ -33,7 +37,7 @@ async def transfer_to_agent(
     reason: Annotated[str, Field(max_length=500, description="Why the caller asks")] = "",
 ) -> dict[str, Any]:
     """Transfer the caller to a human agent of a department (support, sales, billing...)."""
-    departments = await load_departments(call.session)
+    departments = await load_departments(call.session, call.resources.store)
     session_id = call.scope.session_id
     if session_id is None:
         raise ToolError("a transfer needs a call session")
@@ -56,6 +60,7 @@ async def transfer_to_agent(
         "extension": record.extension,
         "description": match.description,
         "status": record.status,
+        "agents_ready": match.agents_ready,
     }
 
 
@@ -63,5 +68,6 @@ async def transfer_to_agent(
 async def get_available_departments(
     call: Caller,
 ) -> dict[str, Any]:
-    """List the departments a caller can be transferred to."""
-    return {"departments": [department_json(d) for d in await load_departments(call.session)]}
+    """List the departments a caller can be transferred to, and how many agents are ready."""
+    departments = await load_departments(call.session, call.resources.store)
+    return {"departments": [department_json(d) for d in departments]}

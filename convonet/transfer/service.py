@@ -16,10 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from convonet.callcenter.availability import ready_agents
 from convonet.errors import StorageError, TransferError
 from convonet.storage.db import Database
 from convonet.storage.models import Department
 from convonet.storage.redis import RedisStore, TransferRecord
+from convonet.storage.redis.agents import AgentStore
 from convonet.storage.redis.transfers import TransferStatus
 from convonet.transfer.phrases import TransferAsk
 from convonet.transfer.state import advanced, new_transfer, under_way
@@ -30,19 +32,30 @@ StartKind = Literal["started", "under_way", "unknown_department"]
 
 @dataclass(frozen=True, slots=True)
 class DepartmentInfo:
-    """A department a caller can be transferred to."""
+    """A department a caller can be transferred to.
+
+    Attributes:
+        agents_ready: Call-center agents of the department ready now (``None``: not asked).
+    """
 
     name: str
     extension: str
     description: str = ""
+    agents_ready: int | None = None
 
 
-async def load_departments(session: AsyncSession) -> list[DepartmentInfo]:
-    """The active departments, by name."""
+async def load_departments(
+    session: AsyncSession, agents: AgentStore | None = None
+) -> list[DepartmentInfo]:
+    """The active departments, by name; with ``agents``, how many agents each has ready."""
     rows = await session.scalars(
         select(Department).where(Department.is_active.is_(True)).order_by(Department.name)
     )
-    return [DepartmentInfo(d.name, d.extension, d.description or "") for d in rows.all()]
+    ready = await ready_agents(session, agents) if agents is not None else {}
+    return [
+        DepartmentInfo(d.name, d.extension, d.description or "", ready.get(d.name))
+        for d in rows.all()
+    ]
 
 
 def spoken_list(names: Sequence[str]) -> str:
@@ -62,12 +75,14 @@ class TransferStart:
         record: The transfer state (the new one, or the one already under way).
         departments: The names of the departments that exist.
         asked: The department the caller asked for.
+        agents_ready: Agents ready in that department (``None``: unknown).
     """
 
     kind: StartKind
     record: TransferRecord | None
     departments: tuple[str, ...]
     asked: str
+    agents_ready: int | None = None
 
     @property
     def spoken(self) -> str:
@@ -125,10 +140,13 @@ class TransferService:
 
         before, after = await self._store.update_transfer(session_id, update)
         if after is None:
-            return TransferStart("under_way", before, names, match.name)
+            return TransferStart("under_way", before, names, match.name, match.agents_ready)
         await self._publish(after)
-        logger.info(f"session {session_id}: transfer to {match.name} ({match.extension}) asked")
-        return TransferStart("started", after, names, match.name)
+        ready = "" if match.agents_ready is None else f", {match.agents_ready} agent(s) ready"
+        logger.info(
+            f"session {session_id}: transfer to {match.name} ({match.extension}) asked{ready}"
+        )
+        return TransferStart("started", after, names, match.name, match.agents_ready)
 
     async def advance(
         self,
@@ -177,7 +195,7 @@ def call_transfer_starter(
     async def start(ask: TransferAsk) -> str:
         try:
             async with db.session() as session:
-                departments = await load_departments(session)
+                departments = await load_departments(session, store)
             started = await service.start(
                 session_id,
                 ask.department or DEFAULT_DEPARTMENT,

@@ -10,7 +10,7 @@ from convonet.settings import Settings
 from convonet.storage import migrate
 from convonet.storage.db import Database
 from convonet.storage.seed import seed_demo
-from tests.fakes.backends import _redis_problem, redis_url
+from tests.fakes.backends import redis_problem, redis_url
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ async def backend_runtime(db_settings: Settings) -> AsyncIterator[Runtime]:
     settings = db_settings.model_copy(update={"tools_enabled": False})
     if settings.database_url is not None:
         url = redis_url()
-        problem = await _redis_problem(url)
+        problem = await redis_problem(url)
         if problem is not None:
             pytest.skip(problem)
         client = aioredis.Redis.from_url(url)

@@ -86,7 +86,8 @@ def settings_env(settings: Settings) -> dict[str, str | None]:
     }
 
 
-async def _postgres_problem(url: str) -> str | None:
+async def postgres_problem(url: str) -> str | None:
+    """Why the PostgreSQL server at ``url`` cannot be used (``None``: it answers)."""
     if url not in _unreachable:
         engine = create_async_engine(url, connect_args={"timeout": 3})
         try:
@@ -100,7 +101,8 @@ async def _postgres_problem(url: str) -> str | None:
     return _unreachable[url]
 
 
-async def _redis_problem(url: str) -> str | None:
+async def redis_problem(url: str) -> str | None:
+    """Why the Redis server at ``url`` cannot be used (``None``: it answers)."""
     if url not in _unreachable:
         client = aioredis.Redis.from_url(url, socket_connect_timeout=3)
         try:
@@ -129,7 +131,7 @@ async def db_settings(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIt
         yield storage_settings(tmp_path)
         return
     url = postgres_url()
-    problem = await _postgres_problem(url)
+    problem = await postgres_problem(url)
     if problem is not None:
         pytest.skip(f"{problem}; set CONVONET_TEST_DATABASE_URL or start the server")
     schema = f"test_{uuid.uuid4().hex[:16]}"
@@ -158,7 +160,7 @@ async def redis_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Asyn
         yield storage_settings(tmp_path)
         return
     url = redis_url()
-    problem = await _redis_problem(url)
+    problem = await redis_problem(url)
     if problem is not None:
         pytest.skip(f"{problem}; set CONVONET_TEST_REDIS_URL or start the server")
     client = aioredis.Redis.from_url(url)
@@ -192,7 +194,7 @@ async def paired_backends(kind: str, data_dir: Path, **overrides: Any) -> AsyncI
         yield storage_settings(data_dir, **overrides)
         return
     url, rurl = postgres_url(), redis_url()
-    problem = await _postgres_problem(url) or await _redis_problem(rurl)
+    problem = await postgres_problem(url) or await redis_problem(rurl)
     if problem is not None:
         pytest.skip(problem)
     schema = f"test_{uuid.uuid4().hex[:16]}"

@@ -29,7 +29,7 @@ async def test_the_api_needs_a_supervisor_or_admin(live_app: LiveServer) -> None
             assert "supervisor" in forbidden.json()["detail"]
         supervisor = {"Authorization": f"Bearer {token_for(live_app, ['supervisor'])}"}
         assert (await http.get(API[0], headers=supervisor)).status_code == 200
-        for page in ("/agent-monitor", "/tool-execution"):  # the pages sign in by themselves
+        for page in ("/agent-monitor", "/tool-execution", "/call-center"):  # they sign in
             html = await http.get(page)
             assert html.status_code == 200 and "login-form" in html.text
 
@@ -140,3 +140,15 @@ async def test_interactions_page_through_the_stream(live_app: LiveServer) -> Non
     )  # fmt: skip
     assert [t["user_text"] for t in by_session["items"]] == ["what time is it"]
     assert by_session["next_cursor"] is None
+
+
+async def test_only_the_call_center_page_may_connect_to_the_sip_server(
+    live_app: LiveServer,
+) -> None:
+    sip = live_app.runtime.settings.sip_ws_url  # ws://127.0.0.1:5066 in tests
+    async with httpx.AsyncClient(base_url=live_app.url, timeout=10) as http:
+        softphone = (await http.get("/call-center")).headers["content-security-policy"]
+        monitor = (await http.get("/agent-monitor")).headers["content-security-policy"]
+    assert f"connect-src 'self' {sip};" in softphone
+    assert "frame-ancestors 'none'" in softphone and "script-src 'self' blob:" in softphone
+    assert sip not in monitor

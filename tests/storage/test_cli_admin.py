@@ -9,7 +9,7 @@ from click.testing import CliRunner, Result
 
 from convonet.cli import main
 from convonet.settings import Settings
-from convonet.storage import users
+from convonet.storage import migrate, users
 from convonet.storage.db import Database
 from tests.fakes.backends import settings_env
 
@@ -41,7 +41,7 @@ async def _pin_owner(settings: Settings, pin: str) -> str | None:
 
 
 def test_users_add_list_and_set_pin(cli: AdminCli) -> None:
-    assert cli("db", "upgrade").output.strip() == "database at 0001"
+    assert cli("db", "upgrade").output.strip() == f"database at {migrate.head_revision()}"
     assert "no users yet" in cli("users", "list").output
     added = cli(
         "users", "add", "--email", "Ann@Example.com", "--name", "Ann Lee",
@@ -106,3 +106,29 @@ def test_seed_demo_migrates_and_is_repeatable(cli: AdminCli) -> None:
     assert asyncio.run(_pin_owner(cli.settings, "1234")) == "demo@convonet.local"
     emails = [line.split("\t")[0] for line in cli("users", "list").output.splitlines()]
     assert emails == ["alex@convonet.local", "demo@convonet.local"]
+
+
+def test_users_agent_makes_a_call_center_agent(cli: AdminCli) -> None:
+    cli("db", "upgrade")
+    cli("db", "seed-demo")
+    cli("users", "add", "--email", "cy@example.com", "--name", "Cy")
+    made = cli("users", "agent", "cy@example.com", "--extension", "2050", "--department", "sales")
+    assert made.exit_code == 0, made.output
+    assert made.output.startswith("agent created: cy@example.com, extension 2050, department sales")
+    generated = made.output.strip().rsplit(" ", 1)[1]
+    assert len(generated) >= 20
+    again = cli(
+        "users", "agent", "cy@example.com", "--extension", "2051", "--sip-password", "s3cret-pw!"
+    )
+    assert again.exit_code == 0 and "agent updated" in again.output and "(as given)" in again.output
+    listed = [line for line in cli("users", "list").output.splitlines() if "cy@" in line]
+    assert listed[0].split("\t")[2] == "agent,user"  # the role comes with the record
+    for args, message in (
+        (["nobody@example.com", "--extension", "2060"], "no user"),
+        (["cy@example.com", "--extension", "20a"], "2 to 16 digits"),
+        (["cy@example.com", "--extension", "2060", "--department", "nope"], "no department"),
+        (["cy@example.com", "--extension", "2001"], "belongs to another agent"),
+        (["cy@example.com", "--extension", "2060", "--sip-password", "short"], "SIP password"),
+    ):
+        result = cli("users", "agent", *args)
+        assert result.exit_code == 1 and message in result.output, (args, result.output)

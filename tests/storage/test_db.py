@@ -63,8 +63,8 @@ def test_env_py_runs_from_alembic_commands_too(db_settings: Settings) -> None:
     assert asyncio.run(migrate.current_revision(db_settings)) is None
 
     command.upgrade(migrate.alembic_config(db_settings), "head")  # online, its own engine
-    assert asyncio.run(migrate.current_revision(db_settings)) == "0001"
+    assert asyncio.run(migrate.current_revision(db_settings)) == migrate.head_revision()
     current = migrate.alembic_config(db_settings)
     current.stdout = io.StringIO()
     command.current(current)
-    assert "0001 (head)" in current.stdout.getvalue()
+    assert f"{migrate.head_revision()} (head)" in current.stdout.getvalue()

@@ -21,7 +21,7 @@ async def test_development_seeds_a_plain_demo_user_with_its_own_credentials(
 ) -> None:
     settings = storage_settings(tmp_path, environment="development")
     demo = await _demo(settings)
-    assert demo is not None and demo.roles == ["user"]
+    assert demo is not None and demo.roles == ["agent", "user"]  # agent: the call-center demo
     credentials = demo_credentials(settings)
     assert credentials.pin != DEMO_PIN and len(credentials.pin) >= 6
     assert credentials.password != "demo-password"

@@ -6,14 +6,14 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from convonet.errors import StorageError
 from convonet.settings import Settings
 from convonet.storage import migrate
 from convonet.storage.db import create_engine
-from convonet.storage.models import Base
+from convonet.storage.models import Base, utcnow
 from tests.fakes.backends import storage_settings
 
 ALL_TABLES = set(Base.metadata.tables)
@@ -75,6 +75,42 @@ async def test_migrated_schema_matches_the_models(db_settings: Settings) -> None
         for table in Base.metadata.tables.values()
     }
     assert await _inspect(db_settings, _check_names) == expected
+
+
+async def test_0002_renames_agent_states_both_ways(db_settings: Settings) -> None:
+    def agents(connection: Connection) -> list[tuple[str, str]]:
+        rows = connection.execute(text("SELECT extension, state FROM call_center_agents"))
+        return sorted((str(ext), str(state)) for ext, state in rows)
+
+    def seed(connection: Connection) -> None:
+        connection.execute(
+            text(
+                "INSERT INTO users (id, email, name, timezone, is_active, created_at, updated_at)"
+                " VALUES ('u1', 'a@x.test', 'A', 'UTC', true, :t, :t),"
+                " ('u2', 'b@x.test', 'B', 'UTC', true, :t, :t)"
+            ),
+            {"t": utcnow()},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO call_center_agents (id, user_id, extension, state, state_since,"
+                " created_at) VALUES ('a1', 'u1', '3001', 'available', :t, :t),"
+                " ('a2', 'u2', '3002', 'away', :t, :t)"
+            ),
+            {"t": utcnow()},
+        )
+
+    await migrate.upgrade(db_settings, "0001")
+    engine = create_engine(db_settings)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(seed)
+    finally:
+        await engine.dispose()
+    await migrate.upgrade(db_settings, "0002")
+    assert await _inspect(db_settings, agents) == [("3001", "ready"), ("3002", "not_ready")]
+    await migrate.downgrade(db_settings, "0001")
+    assert await _inspect(db_settings, agents) == [("3001", "available"), ("3002", "away")]
 
 
 async def test_unknown_revision_is_a_storage_error(db_settings: Settings) -> None:

@@ -157,13 +157,13 @@ async def test_departments_and_agents(database: Database) -> None:
     )
     async with database.session() as session:
         agent = await session.scalar(select(CallCenterAgent))
-        assert agent is not None and agent.state is AgentState.OFFLINE
+        assert agent is not None and agent.state is AgentState.LOGGED_OUT
         assert agent.state_since.tzinfo is not None
-        agent.state, agent.state_since = AgentState.AVAILABLE, NOON
+        agent.state, agent.state_since = AgentState.READY, NOON
     async with database.session() as session:
         agent = await session.scalar(select(CallCenterAgent))
         assert agent is not None and (agent.state, agent.state_since) == (
-            AgentState.AVAILABLE,
+            AgentState.READY,
             NOON,
         )
     await _refused(database, Department(name="support", extension="2009"))

@@ -19,7 +19,13 @@ from convonet.storage.models import (
     TeamRole,
     User,
 )
-from convonet.storage.seed import DEMO_EMAIL, DEMO_PASSWORD, DEMO_PIN, seed_demo
+from convonet.storage.seed import (
+    DEMO_EMAIL,
+    DEMO_PASSWORD,
+    DEMO_PIN,
+    DEMO_SIP_PASSWORD,
+    seed_demo,
+)
 
 
 async def _counts(db: Database) -> dict[str, int]:
@@ -46,6 +52,11 @@ async def test_seed_creates_the_demo_world(database: Database, db_settings: Sett
             for m in (await session.scalars(select(TeamMember).filter_by(team_id=team.id)))
         }
         assert roles[demo.id] is TeamRole.OWNER and len(roles) == 2
+        desk = await session.scalar(select(CallCenterAgent).filter_by(user_id=demo.id))
+        assert desk is not None  # the demo user answers the support desk from the dashboard
+        assert (desk.extension, desk.sip_username, desk.sip_password) == (
+            "2001", "2001", DEMO_SIP_PASSWORD,
+        )  # fmt: skip
         extensions = dict(
             (await session.execute(select(Department.name, Department.extension))).all()
         )

@@ -3,7 +3,10 @@
 import pytest
 from sqlalchemy import select
 
-from convonet.storage.models import Department
+from convonet.callcenter.agents import load_agent
+from convonet.callcenter.service import CallCenter
+from convonet.callcenter.states import Action
+from convonet.storage.models import CallCenterAgent, Department
 from tests.fakes.mcp_harness import ToolCallError, ToolHarness, tool_harness
 
 
@@ -27,6 +30,43 @@ async def test_lists_active_departments(tool_deps) -> None:  # type: ignore[no-u
             ("sales", "2002"),
             ("support", "2001"),
         ]
+        assert [d["agents_ready"] for d in result["departments"]] == [0, 0]
+
+
+async def test_departments_say_how_many_agents_are_ready(tool_deps) -> None:  # type: ignore[no-untyped-def]
+    async with tool_harness(*tool_deps, groups=["transfer"]) as tools:
+        await _departments(tools)
+        resources = tools.resources
+        center = CallCenter(resources.db, resources.store, resources.settings)
+        async with resources.db.session() as session:
+            support = await session.scalar(select(Department.id).filter_by(name="support"))
+            for number in ("3101", "3102", "3103"):
+                user_id = await tools.user(f"agent{number}@example.com")
+                session.add(
+                    CallCenterAgent(user_id=user_id, extension=number, department_id=support)
+                )
+        agents = []
+        for number in ("3101", "3102", "3103"):
+            async with resources.db.session() as session:
+                agent_id = await session.scalar(
+                    select(CallCenterAgent.id).filter_by(extension=number)
+                )
+            agent = await load_agent(resources.db, agent_id=agent_id)
+            assert agent is not None
+            agents.append(agent)
+        for agent in agents[:2]:  # two ready, the third only signed in
+            for action in (Action.LOGIN, Action.READY):
+                await center.move(agent, action)
+        await center.move(agents[2], Action.LOGIN)
+        await center.move(agents[1], Action.RING)  # ringing: busy
+        ann = await tools.user("ann@example.com")
+        listed = await tools.call("get_available_departments", user=ann)
+        ready = {d["name"]: d["agents_ready"] for d in listed["departments"]}
+        assert ready == {"sales": 0, "support": 1}
+        started = await tools.call(
+            "transfer_to_agent", {"department": "sales"}, user=ann, session_id="call-7"
+        )
+        assert started["agents_ready"] == 0
 
 
 async def test_transfer_records_the_request_and_returns_the_extension(tool_deps) -> None:  # type: ignore[no-untyped-def]
@@ -44,6 +84,7 @@ async def test_transfer_records_the_request_and_returns_the_extension(tool_deps)
             "extension": "2001",
             "description": "Help desk",
             "status": "requested",
+            "agents_ready": 0,
         }
         record = await tools.resources.store.get_transfer("call-42")
         assert record is not None

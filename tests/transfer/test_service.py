@@ -60,6 +60,14 @@ async def test_after_a_failed_transfer_a_new_one_can_start(redis_store: RedisSto
     assert (again.record.status, again.record.failure) == ("requested", None)
 
 
+async def test_a_start_carries_how_many_agents_are_ready(redis_store: RedisStore) -> None:
+    busy = [DepartmentInfo("support", "2001", agents_ready=0)]
+    started = await TransferService(redis_store).start("call-1", "support", busy)
+    assert started.kind == "started" and started.agents_ready == 0
+    unknown = await TransferService(redis_store).start("call-2", "support", DEPARTMENTS)
+    assert unknown.agents_ready is None  # departments listed without asking Redis
+
+
 async def test_unknown_department_names_the_real_ones(redis_store: RedisStore) -> None:
     started = await TransferService(redis_store).start("call-1", "marketing", DEPARTMENTS)
     assert started.kind == "unknown_department"

@@ -1,5 +1,6 @@
-// Shared by the dashboards (/agent-monitor, /tool-execution, /mortgage_dashboard): sign-in, the JSON
-// API with the access token, the live Server-Sent Events stream, and formatting helpers.
+// Shared by the dashboards (/agent-monitor, /tool-execution, /mortgage_dashboard,
+// /call-center): sign-in, the JSON API with the access token, the live Server-Sent Events
+// stream, and formatting helpers.
 //
 // The live stream is read with fetch() and a stream reader rather than EventSource, because
 // EventSource cannot send the Authorization header and the token must not go into a URL.
@@ -76,7 +77,7 @@ function parseEvent(block) {
   return data.length ? { event, data: JSON.parse(data.join("\n")) } : null;
 }
 
-async function readStream(res, handlers) {
+async function readStream(res, onEvent) {
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   for (;;) {
@@ -87,19 +88,18 @@ async function readStream(res, handlers) {
     while ((end = buffer.indexOf("\n\n")) >= 0) {
       const parsed = parseEvent(buffer.slice(0, end));
       buffer = buffer.slice(end + 2);
-      if (parsed?.event === "ready") handlers.onState("live");
-      else if (parsed && handlers.events[parsed.event]) handlers.events[parsed.event](parsed.data);
+      if (parsed) onEvent(parsed.event, parsed.data);
     }
   }
 }
 
 /**
- * Follow a live stream (default /agent-monitor/api/live): events[name](data) per event of that
- * name (the Agent Monitor's {turn: onTurn}), onState("connecting" | "live" | "reconnecting")
- * as the connection changes, onAuthError(error) when the token stops working.
- * Reconnects with back-off. Returns {close()}.
+ * Follow a Server-Sent Events path with the token: onEvent(name, data) per event,
+ * onState("connecting" | "live" | "reconnecting") as the connection changes ("live" once
+ * the response is open, or on a "ready" event when readyEvent is set), onAuthError(error)
+ * when the token stops working. Reconnects with back-off. Returns {close()}.
  */
-export function openLive({ path = "/agent-monitor/api/live", events, onState, onAuthError }) {
+export function openStream(path, { onEvent, onState, onAuthError, readyEvent = false }) {
   const controller = new AbortController();
   let delay = 1000;
   async function run() {
@@ -116,10 +116,14 @@ export function openLive({ path = "/agent-monitor/api/live", events, onState, on
         }
         if (!res.ok) throw new Error(await detail(res));
         delay = 1000;
-        await readStream(res, { events, onState });
+        if (!readyEvent) onState("live");
+        await readStream(res, (event, data) => {
+          if (readyEvent && event === "ready") onState("live");
+          onEvent(event, data);
+        });
       } catch (error) {
         if (controller.signal.aborted) return;
-        console.warn("live stream dropped:", error);
+        console.warn(`${path} stream dropped:`, error);
       }
       onState("reconnecting");
       await new Promise((resolve) => setTimeout(resolve, delay));
@@ -128,6 +132,21 @@ export function openLive({ path = "/agent-monitor/api/live", events, onState, on
   }
   run();
   return { close: () => controller.abort() };
+}
+
+/**
+ * Follow a dashboard's live stream (default /agent-monitor/api/live): events[name](data) per
+ * event of that name (the Agent Monitor's {turn: onTurn}), onState("connecting" | "live" |
+ * "reconnecting") as the connection changes, onAuthError(error) when the token stops working.
+ * Reconnects with back-off. Returns {close()}.
+ */
+export function openLive({ path = "/agent-monitor/api/live", events, onState, onAuthError }) {
+  return openStream(path, {
+    onEvent: (event, data) => events[event]?.(data),
+    onState,
+    onAuthError,
+    readyEvent: true,
+  });
 }
 
 /** document.createElement with attributes, and children (strings become text nodes). */

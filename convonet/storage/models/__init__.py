@@ -6,14 +6,24 @@ holds every table (what migrations and tests compare against).
 """
 
 from convonet.storage.models.base import Base, new_id, utcnow
-from convonet.storage.models.call_center import AgentState, CallCenterAgent, Department
+from convonet.storage.models.call_center import (
+    AgentCall,
+    AgentCallOutcome,
+    AgentState,
+    AgentStateChange,
+    CallCenterAgent,
+    Department,
+)
 from convonet.storage.models.calls import Call, TransferOutcome
 from convonet.storage.models.crm import CrmOutbox, OutboxStatus
 from convonet.storage.models.teams import Team, TeamMember, TeamRole
 from convonet.storage.models.users import Role, User, UserRole
 
 __all__ = [
+    "AgentCall",
+    "AgentCallOutcome",
     "AgentState",
+    "AgentStateChange",
     "Base",
     "Call",
     "CallCenterAgent",

@@ -1,15 +1,17 @@
 """Everything Convonet keeps in Redis, one module per feature.
 
 Each feature store (:class:`SessionStore`, :class:`TokenStore`, :class:`FailureStore`,
-:class:`HistoryStore`, :class:`TransferStore`, :class:`PubSubStore`, :class:`TurnStore`) holds
-its own records and methods on a shared client; :mod:`~convonet.storage.redis.keys` is the one
-place key names are formatted. :class:`RedisStore` combines them on one client for the
-runtime; code that needs one feature can depend on that feature's store type alone.
+:class:`HistoryStore`, :class:`TransferStore`, :class:`PubSubStore`, :class:`TurnStore`,
+:class:`AgentStore`) holds its own records and methods on a shared client;
+:mod:`~convonet.storage.redis.keys` is the one place key names are formatted.
+:class:`RedisStore` combines them on one client for the runtime; code that needs one feature
+can depend on that feature's store type alone.
 """
 
 from typing import Self
 
 from convonet.settings import Settings
+from convonet.storage.redis.agents import AgentLive, AgentStore, LiveCall
 from convonet.storage.redis.client import (
     SESSION_ID_PATTERN,
     TOKEN_PATTERN,
@@ -29,10 +31,13 @@ __all__ = [
     "SESSION_ID_PATTERN",
     "STREAM_ID_PATTERN",
     "TOKEN_PATTERN",
+    "AgentLive",
+    "AgentStore",
     "CallSessionRecord",
     "FailureStore",
     "HistoryStore",
     "Keys",
+    "LiveCall",
     "PubSubStore",
     "RedisFeature",
     "RedisStore",
@@ -47,7 +52,14 @@ __all__ = [
 
 
 class RedisStore(
-    SessionStore, TokenStore, FailureStore, HistoryStore, TransferStore, PubSubStore, TurnStore
+    AgentStore,
+    SessionStore,
+    TokenStore,
+    FailureStore,
+    HistoryStore,
+    TransferStore,
+    PubSubStore,
+    TurnStore,
 ):
     """Every feature store on one client (what the runtime opens and shares)."""
 

@@ -7,7 +7,10 @@
 * ``rate:{scope}:{key}``: requests counted against a rate limit (sliding window).
 * ``history:{session_id}``: a text session's spoken conversation (JSON list).
 * ``transfer:{session_id}``: a caller's hand-off to a human department.
-* ``callcenter:customer:{extension}:{call_sid}``: reserved for the call center.
+* ``callcenter:customer:{extension}:{call_sid}``: a transferred caller's context for the agent.
+* Call center: ``callcenter:agent:{agent_id}`` (an agent's live state), ``callcenter:wrapup``
+  (agents in wrap-up, scored by when it ends), ``callcenter:ticket:{sha256}`` (a single-use
+  live-feed ticket) and the pub/sub channel ``callcenter:events``.
 * Agent Monitor: ``timing:{session_id}`` (a session's turns), ``timings:stream`` (every
   session's turns, a capped stream) and the pub/sub channel ``timings:live``.
 * Mortgage dashboard: the pub/sub channel ``mortgage:events`` (every application change).
@@ -122,3 +125,23 @@ class Keys:
     def mortgage_channel() -> str:
         """``mortgage:events``: the pub/sub channel each mortgage application change is on."""
         return "mortgage:events"
+
+    @staticmethod
+    def callcenter_agent(agent_id: str) -> str:
+        """``callcenter:agent:{agent_id}``: an agent's live state (JSON)."""
+        return f"callcenter:agent:{agent_id}"
+
+    @staticmethod
+    def callcenter_wrap_up() -> str:
+        """``callcenter:wrapup``: agent ids in wrap-up, scored by when it ends (epoch seconds)."""
+        return "callcenter:wrapup"
+
+    @staticmethod
+    def callcenter_ticket(digest: str) -> str:
+        """``callcenter:ticket:{sha256}``: a single-use live-feed ticket (its hash only)."""
+        return f"callcenter:ticket:{digest}"
+
+    @staticmethod
+    def callcenter_channel() -> str:
+        """``callcenter:events``: the pub/sub channel of every agent state change."""
+        return "callcenter:events"

@@ -70,6 +70,11 @@ class TransferStore(RedisFeature):
         key = Keys.callcenter_customer(extension, call_sid)
         await self.redis.set(key, payload, px=millis(ttl_secs))
 
+    async def get_transfer_context(self, extension: str, call_sid: str) -> str | None:
+        """``callcenter:customer:{extension}:{call_sid}`` (JSON), if it has not expired."""
+        raw = await self.redis.get(Keys.callcenter_customer(extension, call_sid))
+        return None if raw is None else str(raw)
+
     async def update_transfer(
         self, session_id: str, update: TransferUpdate, *, ttl_secs: float = TRANSFER_TTL_SECS
     ) -> tuple[TransferRecord | None, TransferRecord | None]:

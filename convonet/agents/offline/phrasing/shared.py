@@ -12,10 +12,19 @@ def _transfer(result: Result, args: Result, _now: datetime | None) -> str:
 
 
 def _departments(result: Result, _args: Result, _now: datetime | None) -> str:
-    names = [str(d.get("name")) for d in result.get("departments") or [] if d.get("name")]
+    departments = [d for d in result.get("departments") or [] if d.get("name")]
+    names = [str(d["name"]) for d in departments]
     if not names:
         return "There are no departments available right now."
-    return f"You can talk to {listing(names, limit=8)}. Which would you like?"
+    line = f"You can talk to {listing(names, limit=8)}."
+    if any(d.get("agents_ready") is not None for d in departments):
+        free = [str(d["name"]) for d in departments if (d.get("agents_ready") or 0) > 0]
+        line += (
+            f" Someone in {listing(free, limit=8, word='or')} is free right now."
+            if free
+            else " Everyone is busy at the moment, so you may wait a little."
+        )
+    return f"{line} Which would you like?"
 
 
 def _datetime(result: Result, _args: Result, _now: datetime | None) -> str:

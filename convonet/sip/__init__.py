@@ -1,0 +1,1 @@
+"""The development/test SIP server (Kamailio) the call-center softphone registers with."""
