@@ -28,10 +28,10 @@ from convonet.storage.db import Database
 from convonet.storage.seed import seed_demo
 from convonet.storage.users import create_user
 from tests.fakes.backends import (
-    _postgres_problem,
     _postgres_schema,
-    _redis_problem,
+    postgres_problem,
     postgres_url,
+    redis_problem,
     redis_url,
     storage_settings,
 )
@@ -85,7 +85,7 @@ async def _backend(kind: str, data_dir: Path) -> AsyncIterator[Settings]:
         yield storage_settings(data_dir, **overrides)
         return
     url, cache = postgres_url(), redis_url()
-    for problem in (await _postgres_problem(url), await _redis_problem(cache)):
+    for problem in (await postgres_problem(url), await redis_problem(cache)):
         if problem is not None:
             pytest.skip(problem)
     client = aioredis.Redis.from_url(cache)
