@@ -1,7 +1,7 @@
 """CRM outbox: changes waiting to be sent to SuiteCRM (issue 14).
 
-Revision ID: 0004
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-12-05
 """
 
