@@ -236,7 +236,8 @@ class CallCenter:
         while True:
             try:
                 await self.sweep()
-            except (RedisError, SQLAlchemyError, StorageError) as exc:
+            except (RedisError, SQLAlchemyError, StorageError, OSError) as exc:
+                # The next sweep (or the next read of the agent) tries again.
                 logger.warning(f"call-center wrap-up sweep failed: {exc}")
             await asyncio.sleep(SWEEP_SECS)
 
