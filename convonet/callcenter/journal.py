@@ -75,6 +75,8 @@ async def record(
             leg.wrap_up_ended_at = moment(after.since)
         if action is Action.ANSWER:
             await _transfer_connected(session, leg.call_id)
+        if call.ended_at is not None:
+            await _direct_call_ended(session, leg.call_id, call.ended_at)
 
 
 def _sync(leg: AgentCall, call: LiveCall) -> None:
@@ -90,6 +92,13 @@ async def _transfer_connected(session: AsyncSession, call_id: str) -> None:
     row = await session.get(Call, call_id)
     if row is not None and row.transfer_outcome is not None:
         row.transfer_outcome = TransferOutcome.CONNECTED
+
+
+async def _direct_call_ended(session: AsyncSession, call_id: str, ended_at: float) -> None:
+    # A call the server only knows from the agent's phone ends when the agent's leg ends.
+    row = await session.get(Call, call_id)
+    if row is not None and row.channel == DIRECT_CHANNEL and row.ended_at is None:
+        row.ended_at = moment(ended_at)
 
 
 async def open_call(
