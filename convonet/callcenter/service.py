@@ -180,7 +180,6 @@ class CallCenter:
         call_id = await journal.open_call(
             self.db,
             call_id=shown.call_id,
-            ref_session_id=shown.session_id,
             call_sid=shown.call_sid,
             caller_number=shown.caller_number,
             user_id=customer.id if customer else None,
