@@ -8,7 +8,6 @@ dial); a call answered after a transfer marks that transfer connected.
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from convonet.callcenter.states import Action
@@ -75,6 +74,8 @@ async def record(
             leg.wrap_up_ended_at = moment(after.since)
         if action is Action.ANSWER:
             await _transfer_connected(session, leg.call_id)
+        if call.ended_at is not None:
+            await _direct_call_ended(session, leg.call_id, call.ended_at)
 
 
 def _sync(leg: AgentCall, call: LiveCall) -> None:
@@ -92,18 +93,27 @@ async def _transfer_connected(session: AsyncSession, call_id: str) -> None:
         row.transfer_outcome = TransferOutcome.CONNECTED
 
 
+async def _direct_call_ended(session: AsyncSession, call_id: str, ended_at: float) -> None:
+    # A call the server only knows from the agent's phone ends when the agent's leg ends.
+    row = await session.get(Call, call_id)
+    if row is not None and row.channel == DIRECT_CHANNEL and row.ended_at is None:
+        row.ended_at = moment(ended_at)
+
+
 async def open_call(
     db: Database,
     *,
     call_id: str | None,
-    ref_session_id: str | None,
     call_sid: str | None,
     caller_number: str | None,
     user_id: str | None,
     leg_id: str,
     at: float,
 ) -> str:
-    """The ``calls`` row of a call that starts ringing (made when the server never saw it).
+    """The ``calls`` row of a call that starts ringing: ``call_id`` if the popup found one.
+
+    Otherwise a new row (``sip-{leg}``), even when the INVITE named a session: a session the
+    agent may not see must not become theirs (and readable) by claiming it rings.
 
     Returns:
         Its id.
@@ -111,12 +121,8 @@ async def open_call(
     if call_id is not None:
         return call_id
     async with db.session() as session:
-        if ref_session_id is not None:
-            found = await session.scalar(select(Call.id).where(Call.session_id == ref_session_id))
-            if found is not None:
-                return found
         row = Call(
-            session_id=ref_session_id or f"sip-{leg_id}",
+            session_id=f"sip-{leg_id}",
             channel=DIRECT_CHANNEL,
             user_id=user_id,
             caller_number=caller_number,

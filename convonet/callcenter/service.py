@@ -180,7 +180,6 @@ class CallCenter:
         call_id = await journal.open_call(
             self.db,
             call_id=shown.call_id,
-            ref_session_id=shown.session_id,
             call_sid=shown.call_sid,
             caller_number=shown.caller_number,
             user_id=customer.id if customer else None,
@@ -236,7 +235,8 @@ class CallCenter:
         while True:
             try:
                 await self.sweep()
-            except (RedisError, SQLAlchemyError, StorageError) as exc:
+            except (RedisError, SQLAlchemyError, StorageError, OSError) as exc:
+                # The next sweep (or the next read of the agent) tries again.
                 logger.warning(f"call-center wrap-up sweep failed: {exc}")
             await asyncio.sleep(SWEEP_SECS)
 

@@ -155,6 +155,9 @@ async def test_another_teams_customers_and_calls_stay_hidden(desk: Desk) -> None
         assert rang.status_code == 200
         assert rang.json()["popup"]["source"] == "unknown"
         assert rang.json()["popup"]["transcript"] == []
+        # ... nor afterwards: the claimed session did not become this agent's call.
+        after = await http.get(f"{API}/customer/lookup", params={"session_id": session_id})
+        assert after.json()["transcript"] == [] and after.json()["call_id"] is None
 
 
 async def test_lookups_need_a_key_a_token_and_clean_values(desk: Desk) -> None:

@@ -2,6 +2,7 @@
 
 import pytest
 
+from convonet.storage.models import Call
 from tests.callcenter.conftest import API, Desk
 
 pytestmark = pytest.mark.asyncio(loop_scope="package")
@@ -46,6 +47,10 @@ async def test_history_and_metrics_of_an_answered_and_a_rejected_call(desk: Desk
     assert completed["handle_secs"] == 50 + wrap  # talk + wrap-up
     assert completed["transfers"][0]["target"] == "2002"
     assert completed["agent_id"] == agent.agent_id and completed["channel"] == "sip"
+    async with desk.runtime().db.session() as session:
+        direct = await session.get(Call, completed["call_id"])
+        assert direct is not None and direct.ended_at is not None  # ended with the agent's leg
+        assert direct.caller_number == "+15550009999"
     [figures] = report["agents"]
     assert figures["agent_id"] == agent.agent_id
     assert (figures["offered"], figures["answered"], figures["calls_handled"]) == (2, 1, 1)
