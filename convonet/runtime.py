@@ -13,9 +13,9 @@ from convonet.agents.llms import resolve_llm
 from convonet.auth.active import ActiveUsers
 from convonet.bots.registry import BotRegistry, default_registry
 from convonet.callcenter.service import CallCenter
-from convonet.drain import Drain
 from convonet.errors import ModelsNotReadyError, SessionNotFoundError
-from convonet.live_sessions import LiveSessions
+from convonet.lifecycle.drain import Drain
+from convonet.lifecycle.live_sessions import LiveSessions
 from convonet.monitor.recorder import TurnRecorder
 from convonet.observability.metrics import AppMetrics
 from convonet.services.models import EmbeddedModels

@@ -12,15 +12,16 @@ from loguru import logger
 from mcp.server.fastmcp import FastMCP
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from convonet import __version__, health, landing
+from convonet import __version__
 from convonet.api import agent as agent_api
 from convonet.api import call_center as call_center_api
-from convonet.api import call_center_views
+from convonet.api import call_center_views, landing
 from convonet.auth import routes as auth_routes
 from convonet.auth.session_access import end_text_access
 from convonet.crm import api as crm_api
 from convonet.crm.worker import running_worker
 from convonet.domains.registry import optional_modules
+from convonet.lifecycle import health
 from convonet.monitor import api as monitor_api
 from convonet.observability import routes as observability_routes
 from convonet.observability.sentry import init_sentry, shutdown_sentry

@@ -17,7 +17,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from convonet.drain import GOODBYE_SECS
+from convonet.lifecycle.drain import GOODBYE_SECS
 from convonet.settings import Settings
 from tests.conftest import LiveServer
 

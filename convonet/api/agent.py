@@ -13,10 +13,10 @@ from pydantic import BaseModel, Field
 
 from convonet.agents.llms import resolve_llm
 from convonet.agents.turn import AgentOutcome
+from convonet.api.deps import RuntimeDep
 from convonet.auth.session_access import TextCaller, revoke_session_tokens
 from convonet.auth.tokens import TokenClaims
-from convonet.chat import answer_stored
-from convonet.deps import RuntimeDep
+from convonet.conversation.chat import answer_stored
 from convonet.errors import (
     SessionNotFoundError,
     UnknownBotError,

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Body, HTTPException, Path, Query, status
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
+from convonet.api.deps import RuntimeDep
 from convonet.auth.deps import AgentUser
 from convonet.auth.tokens import TokenClaims
 from convonet.callcenter import calls
@@ -39,7 +40,6 @@ from convonet.callcenter.customers import CallRef, customer_record, find_custome
 from convonet.callcenter.scope import Scope, allowed_extensions, load_scope, may_read
 from convonet.callcenter.service import CallCenter
 from convonet.callcenter.states import Action
-from convonet.deps import RuntimeDep
 from convonet.errors import NotAnAgentError, StorageError, TransitionRefusedError
 from convonet.runtime import Runtime
 from convonet.storage.models import CallCenterAgent

@@ -17,6 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 
 from convonet.api.call_center import AGENT_ERRORS, PREFIX, answers, scope_of
+from convonet.api.deps import RuntimeDep
 from convonet.auth.deps import AgentUser, SupervisorUser, current_claims
 from convonet.auth.tokens import TokenClaims
 from convonet.callcenter.agents import load_agents
@@ -30,7 +31,6 @@ from convonet.callcenter.feed import agent_events
 from convonet.callcenter.history import history_page
 from convonet.callcenter.metrics import agent_metrics
 from convonet.callcenter.scope import visible_agents
-from convonet.deps import RuntimeDep
 from convonet.storage.redis.agents import TICKET_TTL_SECS
 
 router = APIRouter(prefix=PREFIX, tags=["call-center"])

@@ -11,8 +11,8 @@ from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 
+from convonet.api.deps import RuntimeDep
 from convonet.auth.tokens import TokenClaims, verify_token
-from convonet.deps import RuntimeDep
 from convonet.errors import AuthenticationError
 from convonet.storage.models import TeamMember
 

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from convonet.deps import SettingsDep
+from convonet.api.deps import SettingsDep
 
 _bearer = HTTPBearer(auto_error=False)
 

@@ -4,11 +4,11 @@ from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from convonet.api.deps import RuntimeDep
 from convonet.auth.deps import CurrentUser
 from convonet.auth.limiter import IP, USER, LoginLimiter
 from convonet.auth.refresh import consume_refresh_token
 from convonet.auth.tokens import TokenClaims, TokenType, issue_token, verify_token
-from convonet.deps import RuntimeDep
 from convonet.errors import AuthenticationError, RateLimitedError
 from convonet.runtime import Runtime
 from convonet.storage.models import TeamMember, User

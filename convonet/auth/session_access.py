@@ -22,8 +22,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from loguru import logger
 from redis.exceptions import RedisError
 
+from convonet.api.deps import RuntimeDep
 from convonet.auth.tokens import TokenClaims, verify_token
-from convonet.deps import RuntimeDep
 from convonet.errors import AuthenticationError
 from convonet.runtime import Runtime
 from convonet.storage.redis import RedisStore

@@ -28,8 +28,8 @@ def main() -> None:
 )
 def serve(host: str | None, port: int | None, log_level: str | None, workers: int | None) -> None:
     """Run the web server on the embedded defaults (or whatever the settings say)."""
+    from convonet.lifecycle.serving import serve as run_server
     from convonet.logging import configure_logging
-    from convonet.serving import serve as run_server
     from convonet.settings import Settings
 
     settings = Settings()

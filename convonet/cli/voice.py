@@ -28,8 +28,8 @@ async def _caller(runtime: "Runtime", email: str, session: "CallSession") -> Non
 
 
 async def _call(settings: Settings, wav: Path, bot: str | None, email: str) -> Any:
+    from convonet.conversation.wav_call import read_wav, run_wav_call
     from convonet.runtime import open_runtime
-    from convonet.wav_call import read_wav, run_wav_call
 
     pcm = read_wav(wav)
     async with open_runtime(settings) as runtime:
@@ -39,7 +39,7 @@ async def _call(settings: Settings, wav: Path, bot: str | None, email: str) -> A
 
 
 async def _chat(settings: Settings, bot: str | None, llm: str | None, email: str) -> None:
-    from convonet.chat import TextConversation
+    from convonet.conversation.chat import TextConversation
     from convonet.runtime import open_runtime
 
     async with open_runtime(settings) as runtime:
@@ -77,8 +77,8 @@ def register(main: click.Group) -> None:
     @click.option("--email", default=DEMO_EMAIL, show_default=True, help="Act as this user.")
     def call(wav: Path, out: Path, bot: str | None, email: str) -> None:
         """Run the full voice pipeline on WAV (no server); write the bot's reply to OUT."""
+        from convonet.conversation.wav_call import wav_bytes
         from convonet.logging import configure_logging
-        from convonet.wav_call import wav_bytes
 
         configure_logging("WARNING")
         settings = Settings()

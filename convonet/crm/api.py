@@ -9,9 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel, Field
 
+from convonet.api.deps import RuntimeDep
 from convonet.auth.deps import AdminUser
 from convonet.crm import outbox
-from convonet.deps import RuntimeDep
 from convonet.errors import CrmError, RecordNotFoundError
 from convonet.storage.models import OutboxStatus
 

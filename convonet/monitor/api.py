@@ -17,8 +17,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import HTMLResponse, StreamingResponse
 
+from convonet.api.deps import RuntimeDep
 from convonet.auth.deps import SupervisorUser
-from convonet.deps import RuntimeDep
 from convonet.errors import InvalidInputError, UnknownBotError
 from convonet.monitor import stats as agg
 from convonet.monitor.api_models import (

@@ -3,8 +3,8 @@
 from fastapi import APIRouter, Response
 from fastapi.responses import PlainTextResponse
 
+from convonet.api.deps import RuntimeDep
 from convonet.auth.metrics_token import MetricsAccess
-from convonet.deps import RuntimeDep
 from convonet.observability.metrics import CONTENT_TYPE
 
 router = APIRouter(tags=["observability"])

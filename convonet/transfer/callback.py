@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from loguru import logger
 from twilio.twiml.voice_response import VoiceResponse
 
-from convonet.deps import RuntimeDep
+from convonet.api.deps import RuntimeDep
 from convonet.errors import TransferError
 from convonet.storage.redis import TransferRecord
 from convonet.transfer.call import CANCELLED, NOBODY_FREE

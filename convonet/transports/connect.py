@@ -3,11 +3,10 @@
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from convonet.admission import admit, busy_response
 from convonet.agents.llms import available_llms, resolve_llm
+from convonet.api.deps import RuntimeDep
 from convonet.auth.session_access import issue_session_token
 from convonet.auth.voice import sign_in_with_pin
-from convonet.deps import RuntimeDep
 from convonet.errors import (
     AuthenticationError,
     RateLimitedError,
@@ -16,6 +15,7 @@ from convonet.errors import (
     UnknownLLMError,
     UnknownProviderError,
 )
+from convonet.lifecycle.admission import admit, busy_response
 from convonet.runtime import Runtime
 from convonet.session import CallSession
 from convonet.transports.urls import websocket_url

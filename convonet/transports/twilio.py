@@ -20,8 +20,7 @@ from pipecat.transports.websocket.fastapi import (
     FastAPIWebsocketTransport,
 )
 
-from convonet.admission import CLOSE_BUSY, check_room
-from convonet.deps import RuntimeDep
+from convonet.api.deps import RuntimeDep
 from convonet.errors import (
     ServerBusyError,
     SessionNotFoundError,
@@ -29,6 +28,7 @@ from convonet.errors import (
     UnknownLLMError,
     UnknownProviderError,
 )
+from convonet.lifecycle.admission import CLOSE_BUSY, check_room
 from convonet.pipeline import build_pipeline
 from convonet.runtime import Runtime
 from convonet.session import CallSession

@@ -21,7 +21,7 @@ from starlette.datastructures import ImmutableMultiDict
 from starlette.requests import HTTPConnection, Request
 from twilio.request_validator import RequestValidator
 
-from convonet.deps import SettingsDep
+from convonet.api.deps import SettingsDep
 from convonet.settings import Settings
 from convonet.transports.urls import public_base, websocket_url
 

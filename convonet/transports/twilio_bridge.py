@@ -13,7 +13,7 @@ import asyncio
 from fastapi import APIRouter, WebSocket
 from loguru import logger
 
-from convonet.deps import RuntimeDep
+from convonet.api.deps import RuntimeDep
 from convonet.errors import TransferError
 from convonet.runtime import Runtime
 from convonet.transfer.bridge import AudioBridge

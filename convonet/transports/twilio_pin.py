@@ -15,9 +15,8 @@ from fastapi import APIRouter, Request, Response
 from loguru import logger
 from twilio.twiml.voice_response import VoiceResponse
 
-from convonet.admission import phone_busy_refusal
+from convonet.api.deps import RuntimeDep
 from convonet.auth.voice import SignedIn, sign_in_with_pin, signed_in_as
-from convonet.deps import RuntimeDep
 from convonet.errors import (
     AuthenticationError,
     InvalidInputError,
@@ -26,6 +25,7 @@ from convonet.errors import (
     UnknownLLMError,
     UnknownProviderError,
 )
+from convonet.lifecycle.admission import phone_busy_refusal
 from convonet.runtime import Runtime
 from convonet.session import CallSession
 from convonet.settings import Settings

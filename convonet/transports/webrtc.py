@@ -22,12 +22,12 @@ from pipecat.transports.smallwebrtc.request_handler import (
 from pipecat.transports.smallwebrtc.transport import SmallWebRTCTransport
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-from convonet.admission import busy_response, check_room
-from convonet.deps import RuntimeDep
+from convonet.api.deps import RuntimeDep
 from convonet.errors import (
     ServerBusyError,
     SessionNotFoundError,
 )
+from convonet.lifecycle.admission import busy_response, check_room
 from convonet.pipeline import VoicePipeline, build_pipeline
 from convonet.runtime import Runtime
 from convonet.session import CallSession

@@ -10,9 +10,9 @@ from pipecat.transports.websocket.fastapi import (
     FastAPIWebsocketTransport,
 )
 
-from convonet.admission import CLOSE_BUSY, check_room
-from convonet.deps import RuntimeDep
+from convonet.api.deps import RuntimeDep
 from convonet.errors import ServerBusyError, SessionNotFoundError
+from convonet.lifecycle.admission import CLOSE_BUSY, check_room
 from convonet.pipeline import VoicePipeline, build_pipeline
 from convonet.runtime import Runtime
 from convonet.session import CallSession

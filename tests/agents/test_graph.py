@@ -8,7 +8,7 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from convonet.agents.context import AgentContext
 from convonet.agents.factory import AgentFactory
 from convonet.agents.router import choose_domain
-from convonet.chat import TextConversation
+from convonet.conversation.chat import TextConversation
 from convonet.runtime import open_runtime
 from convonet.settings import Settings
 from tests.conftest import test_settings

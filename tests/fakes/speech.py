@@ -10,8 +10,8 @@ import numpy as np
 import soxr
 
 from convonet.bench.speech import silence, synthesize
+from convonet.conversation.wav_call import wav_bytes
 from convonet.settings import Settings
-from convonet.wav_call import wav_bytes
 
 __all__ = ["silence", "synthesize", "to_wav", "transcribe"]
 

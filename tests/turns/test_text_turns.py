@@ -7,7 +7,7 @@ import pytest
 import sentry_sdk
 
 from convonet.agents.graph import build_agent_graph
-from convonet.chat import TextConversation
+from convonet.conversation.chat import TextConversation
 from convonet.observability.sentry_turns import SentryTurnEvents
 from convonet.runtime import open_runtime
 from convonet.turns.listeners import TurnListeners

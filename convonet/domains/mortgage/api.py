@@ -18,8 +18,8 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from fastapi.responses import HTMLResponse, StreamingResponse
 
+from convonet.api.deps import RuntimeDep
 from convonet.auth.deps import AgentUser
-from convonet.deps import RuntimeDep
 from convonet.domains.mortgage.api_models import ApplicationDetail, ApplicationsPage
 from convonet.domains.mortgage.calculator import MAX_AMOUNT
 from convonet.domains.mortgage.models import ApplicationStatus

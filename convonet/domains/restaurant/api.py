@@ -18,9 +18,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 
+from convonet.api.deps import RuntimeDep
 from convonet.auth.deps import STAFF_ROLES, CurrentUser, MaybeUser
 from convonet.auth.tokens import TokenClaims
-from convonet.deps import RuntimeDep
 from convonet.domains.restaurant.api_models import (
     AvailabilityOut,
     ReservationIn,

@@ -17,8 +17,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 
+from convonet.api.deps import RuntimeDep
 from convonet.auth.deps import STAFF_ROLES, current_claims
-from convonet.deps import RuntimeDep
 from convonet.domains.restaurant.api_models import (
     AvailabilityAsk,
     AvailabilityOut,

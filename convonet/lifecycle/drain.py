@@ -5,15 +5,15 @@ call, so instead :class:`Drain` turns ``/readyz`` false (the load balancer stops
 new callers), admission refuses new sessions with :class:`~convonet.errors.ServerDrainingError`
 (503 + ``Retry-After``, WebSocket close 4503, a spoken apology on the phone), and the calls
 already running carry on. Calls still running after ``DRAIN_GRACE_SECS`` hear a short goodbye
-and end. The uvicorn server (:mod:`convonet.serving`) starts the drain on SIGTERM and exits
-once :meth:`Drain.run` returns.
+and end. The uvicorn server (:mod:`convonet.lifecycle.serving`) starts the drain on SIGTERM
+and exits once :meth:`Drain.run` returns.
 """
 
 import time
 
 from loguru import logger
 
-from convonet.live_sessions import LiveSessions
+from convonet.lifecycle.live_sessions import LiveSessions
 
 GOODBYE_SPOKEN = "Sorry, this line has to close now for maintenance. Please call again. Goodbye."
 # How long calls ended by the drain may take to speak the goodbye and close.

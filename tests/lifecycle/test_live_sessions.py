@@ -3,7 +3,7 @@
 import asyncio
 
 from convonet.bots.assistant import BOT
-from convonet.live_sessions import LiveSessions
+from convonet.lifecycle.live_sessions import LiveSessions
 from convonet.session import CallSession
 
 

@@ -15,10 +15,10 @@ import pytest
 import websockets
 from aiortc import RTCPeerConnection
 
-from convonet.admission import CLOSE_BUSY, DRAINING_SPOKEN
 from convonet.bench.servers import Fleet, ServerProcess
 from convonet.bench.turns import open_call
-from convonet.drain import Drain
+from convonet.lifecycle.admission import CLOSE_BUSY, DRAINING_SPOKEN
+from convonet.lifecycle.drain import Drain
 from convonet.storage.seed import DEMO_PIN
 from tests.conftest import LiveServer
 from tests.fakes.speech import silence, synthesize, transcribe

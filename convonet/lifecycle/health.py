@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from convonet.deps import RuntimeDep
+from convonet.api.deps import RuntimeDep
 
 router = APIRouter(tags=["operations"])
 

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from convonet.cli import main
-from convonet.serving import check_workers
+from convonet.lifecycle.serving import check_workers
 from tests.conftest import test_settings as make_settings
 
 

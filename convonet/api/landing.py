@@ -13,11 +13,11 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from convonet.deps import SettingsDep
+from convonet.api.deps import SettingsDep
 from convonet.settings import Settings
 from convonet.storage.seed import DEMO_EMAIL, demo_credentials
 
-PAGE = Path(__file__).parent / "static" / "index.html"
+PAGE = Path(__file__).parent.parent / "static" / "index.html"
 MARKER = "<!-- demo-credentials -->"
 
 router = APIRouter(tags=["pages"])

@@ -7,8 +7,8 @@ workers. Workers therefore need the shared state outside the process: a real Red
 ``convonet db upgrade``). Calls are CPU-bound, so more workers than cores only adds memory.
 
 One process (``--workers 1``, the Kubernetes shape: one process per pod) drains on SIGTERM
-(:mod:`convonet.drain`): :class:`DrainingServer` refuses new calls, lets live ones end, and
-only then lets uvicorn shut down, so the process exits 0 with no call cut. Several workers
+(:mod:`convonet.lifecycle.drain`): :class:`DrainingServer` refuses new calls, lets live ones
+end, and only then lets uvicorn shut down, so the process exits 0 with no call cut. Several workers
 run under uvicorn's own supervisor and stop the plain uvicorn way (live calls are cut).
 """
 
@@ -24,7 +24,7 @@ from loguru import logger
 from uvicorn.config import STARTUP_FAILURE
 
 from convonet import __version__
-from convonet.drain import Drain
+from convonet.lifecycle.drain import Drain
 from convonet.security.serving import uvicorn_options
 from convonet.settings import Settings
 

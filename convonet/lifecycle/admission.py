@@ -1,7 +1,7 @@
 """Per-process capacity: above ``MAX_SESSIONS_PER_PROCESS`` a new call is refused as busy.
 
-A draining process (SIGTERM, :mod:`convonet.drain`) refuses every new call the same way, with
-its own reason.
+A draining process (SIGTERM, :mod:`convonet.lifecycle.drain`) refuses every new call the
+same way, with its own reason.
 
 Overload degrades every call at once (late VAD, late audio), so a full process says "busy"
 to the next caller instead, and a load balancer or the caller can try again elsewhere. A

@@ -1,7 +1,7 @@
 """Per-process capacity: every surface refuses a new call as busy once the process is full.
 
 The shared app's capacity is lowered for these tests; the place is taken by a live session
-(a real :class:`~convonet.live_sessions.LiveSessions` entry) or by a sign-in's held place.
+(a real :class:`~convonet.lifecycle.live_sessions.LiveSessions` entry) or by a sign-in's held place.
 """
 
 import asyncio
@@ -13,7 +13,7 @@ import pytest
 import websockets
 from aiortc import RTCPeerConnection
 
-from convonet.admission import BUSY_SPOKEN, CLOSE_BUSY
+from convonet.lifecycle.admission import BUSY_SPOKEN, CLOSE_BUSY
 from convonet.session import CallSession
 from convonet.storage.seed import DEMO_PIN
 from tests.conftest import LiveServer, connect

@@ -1,0 +1,1 @@
+"""The server process's life: health, capacity (admission), live sessions, drain, serving."""
