@@ -12,7 +12,8 @@ tests cut and restore. Everything goes through nginx unless a test needs one pro
 
 * scale-out: a caller signs in on one process and streams on another; the Agent Monitor's
   live feed of one process shows the turns of all three; a caller asks for a person on one
-  process and Twilio's callback, served by another, changes that transfer;
+  process, which places the call to the agent, and Twilio's status callback for that call,
+  served by another process, changes that transfer;
 * Redis dies mid-call and comes back (empty): sign-ins get 503 with the reason, the call
   keeps talking, its turn record waits in memory and is written after recovery;
 * PostgreSQL is cut: sign-ins get 503, a tool call tells the caller the data is unavailable
@@ -29,7 +30,7 @@ from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 import pytest
@@ -39,7 +40,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from convonet.bench.servers import Fleet, ServerProcess
+from convonet.bench.servers import Fleet, ServerProcess, free_port
 from convonet.settings import Settings
 from convonet.storage import migrate
 from convonet.storage.db import Database
@@ -53,6 +54,7 @@ from tests.fakes.nginx import Nginx
 from tests.fakes.redis_process import RedisProcess
 from tests.fakes.speech import silence, synthesize
 from tests.fakes.tcp_proxy import TcpProxy
+from tests.fakes.threaded import ACCOUNT, FakesInThread
 from tests.fakes.twilio_stream import Call, TwilioWebhooks
 from tests.fakes.voice_client import Received, VoiceClient
 
@@ -63,6 +65,7 @@ pytestmark = [
 ]
 
 PROCESSES = 3
+TWILIO_TOKEN = "fleet-twilio-auth-token"
 SECRETS = {"JWT_SECRET": "fleet-test-jwt-secret-0123456789abcdefgh", "PIN_HASH_SECRET": "pins"}
 RECOVERY_LIMIT_SECS = 30.0  # generous: the claim is "by itself, within seconds"
 
@@ -143,6 +146,9 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     target = urlsplit(postgres_url().replace("+asyncpg", ""))
     proxy = TcpProxy(target.hostname or "127.0.0.1", target.port or 5432).start()
     through_proxy = postgres_url().replace(f":{target.port or 5432}/", f":{proxy.port}/")
+    # nginx's port is chosen first: it is the processes' public URL (Twilio signs against it).
+    nginx_port = free_port()
+    fakes = FakesInThread(TWILIO_TOKEN).__enter__()
     environment = {
         **SECRETS,
         "REDIS_URL": redis.url,
@@ -150,6 +156,12 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
         "DATABASE_SCHEMA": schema,
         "FORWARDED_ALLOW_IPS": "127.0.0.1",
         "TOOLS_ENABLED": "false",
+        "PUBLIC_URL": f"http://127.0.0.1:{nginx_port}",
+        "TWILIO_ACCOUNT_SID": ACCOUNT,
+        "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+        "TWILIO_API_BASE_URL": fakes.twilio.base_url,
+        "TWILIO_CALLER_ID": "+15550009999",
+        "FUSIONPBX_SIP_DOMAIN": "pbx.example.com",
     }
     # Two plain processes and one with the MCP tool servers (started together).
     fleets = [Fleet(PROCESSES - 1, environment), Fleet(1, {**environment, "TOOLS_ENABLED": "1"})]
@@ -159,7 +171,8 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
             for started in [pool.submit(fleet.start) for fleet in fleets]:
                 started.result()
         servers = [server for fleet in fleets for server in fleet.servers]
-        nginx = Nginx(tmp_path_factory.mktemp("nginx"), [server.port for server in servers])
+        ports = [server.port for server in servers]
+        nginx = Nginx(tmp_path_factory.mktemp("nginx"), ports, port=nginx_port)
         yield System(servers, nginx.start(), redis, proxy, schema)
     finally:
         if nginx is not None:
@@ -168,6 +181,7 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
             list(pool.map(Fleet.stop, fleets))
         proxy.stop()
         redis.kill()
+        fakes.__exit__()
         asyncio.run(_postgres(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
@@ -353,17 +367,18 @@ async def test_a_call_streams_on_another_process_hears_twilio_and_survives_a_red
         # The caller asks for a person: the transfer starts on the call's process ...
         await caller.speak(synthesize("I want to talk to a real person.") + silence(1.0))
         await caller.wait_for(lambda r: bool(_transfers(r)), timeout=30)
-        # ... and Twilio's callback, served by another process, changes it.
+        # ... which places a call to the agent (the fake Twilio REST API) ...
+        await caller.wait_for(lambda r: "initiated" in _transfers(r), timeout=30)
+        # ... and Twilio's status callback for that call, served by another process, ends it.
         await _next_request_avoids(system, call.port)
-        before = len(system.served("POST", "/twilio/transfer_callback"))
-        async with httpx.AsyncClient(base_url=system.url, timeout=30) as http:
-            callback = await http.post(
-                "/twilio/transfer_callback",
-                params={"session_id": started["session_id"]},
-                data={"DialCallStatus": "no-answer"},
-            )
-        assert callback.status_code == 200, callback.text
-        served = await _logged(system, "POST", "/twilio/transfer_callback", before + 1)
+        before = len(system.served("POST", "/twilio/transfer_status"))
+        twilio = TwilioWebhooks(system.url, Call(), auth_token=TWILIO_TOKEN)
+        query = urlencode({"session_id": started["session_id"], "leg": "browser"})
+        callback = await twilio.post(
+            f"/twilio/transfer_status?{query}", {"CallStatus": "no-answer"}
+        )
+        assert callback.status_code == 204, callback.text
+        served = await _logged(system, "POST", "/twilio/transfer_status", before + 1)
         assert _port(served[-1]) != call.port
         await caller.wait_for(lambda r: "failed" in _transfers(r), timeout=20)
         await asyncio.sleep(3)  # whatever the bot says about it is said before the outage
@@ -374,7 +389,8 @@ async def test_a_call_streams_on_another_process_hears_twilio_and_survives_a_red
             with pytest.raises(websockets.ConnectionClosed):
                 await asyncio.wait_for(refused.recv(), 15)
         assert refused.close_code == CLOSE_NOT_READY and "Redis" in (refused.close_reason or "")
-        phone = TwilioWebhooks(system.url, Call())  # a phone caller keys the PIN: an apology
+        # A phone caller keys the PIN: an apology.
+        phone = TwilioWebhooks(system.url, Call(), auth_token=TWILIO_TOKEN)
         gather = (await phone.answer()).find("Gather")
         assert gather is not None
         refusal = await phone.key(str(gather.get("action")), DEMO_PIN)

@@ -236,7 +236,7 @@ async def tool_execution_page() -> HTMLResponse:
     return HTMLResponse(render_page("tool_execution"))
 
 
-@router.get("/call-center", include_in_schema=False)
+@router.get("/call-center", response_class=HTMLResponse, tags=["pages"])
 async def call_center_page(runtime: RuntimeDep) -> HTMLResponse:
     """The call-center agent dashboard and softphone (it signs in by itself).
 

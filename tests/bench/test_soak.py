@@ -34,7 +34,9 @@ async def test_short_soak_is_flat() -> None:
 @pytest.mark.slow
 @pytest.mark.integration
 async def test_two_minute_soak_is_flat() -> None:
-    await _soak_is_flat(duration_secs=120, calls=6, warmup=2)
+    # Four warm-up waves: with six calls at once the server's memory pools keep filling for
+    # about 40 s (seen here: 574 → 620 MiB over waves 3-5, then flat within ±2 %).
+    await _soak_is_flat(duration_secs=120, calls=6, warmup=4)
 
 
 def _run(rss: list[float], fds: list[int]) -> SoakRun:

@@ -40,7 +40,13 @@ async def _transfer(desk: Desk, customer: Person, phone: str) -> tuple[str, str]
     )
     assert started.record is not None
     await record_request(
-        runtime.db, runtime.store, session, started.record, CONVERSATION, context_ttl_secs=60
+        runtime.db,
+        runtime.store,
+        session,
+        started.record,
+        CONVERSATION,
+        context_ttl_secs=60,
+        call_sid=call_sid,
     )
     return call_sid, session_id
 

@@ -27,11 +27,13 @@ class Nginx:
     Args:
         prefix: nginx's directory (configuration, pid, logs, temporary files).
         ports: The server processes' ports on 127.0.0.1.
+        port: Its own port (chosen before the servers start, so they can name it as their
+            public URL); a free one when ``None``.
     """
 
-    def __init__(self, prefix: Path, ports: list[int]) -> None:
+    def __init__(self, prefix: Path, ports: list[int], port: int | None = None) -> None:
         self.prefix = prefix
-        self.port = free_port()
+        self.port = port or free_port()
         self._ports = ports
         self._process: subprocess.Popen[bytes] | None = None
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
@@ -56,12 +57,27 @@ def _redis_problem(url: str) -> str | None:
     return None
 
 
+def _forget_failed_sign_ins(url: str) -> None:
+    """Drop sign-in failure counters other tests left on the shared Redis database.
+
+    Tests that try wrong PINs against this database count toward the PIN-only budget that
+    every sign-in here shares; left over, they would lock these instances out.
+    """
+    client = redis.Redis.from_url(url)
+    try:
+        for key in client.scan_iter("authfail:*"):
+            client.delete(key)
+    finally:
+        client.close()
+
+
 @pytest.fixture(scope="module")
 def two_instances(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[LiveServer]]:
     """Two app instances (own databases, own processes' state) sharing one real Redis."""
     url = redis_url()
     if (problem := _redis_problem(url)) is not None:
         pytest.skip(f"{problem}; set CONVONET_TEST_REDIS_URL or start the server")
+    _forget_failed_sign_ins(url)
     servers = [
         LiveServer(settings_for(tmp_path_factory.mktemp(name), redis_url=url, tools_enabled=False))
         for name in ("instance_a", "instance_b")

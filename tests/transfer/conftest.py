@@ -7,8 +7,6 @@ caller id, a public URL and OpenAI serves the phone-leg, browser-leg and cloud-L
 the models are loaded once for all of them.
 """
 
-import asyncio
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -17,33 +15,11 @@ import pytest
 from tests.conftest import LiveServer
 from tests.conftest import test_settings as make_settings
 from tests.fakes.openai_api import FakeOpenAI
+from tests.fakes.threaded import ACCOUNT, FakesInThread
 from tests.fakes.twilio_rest import FakeTwilioREST
 from tests.transports.test_twilio import PUBLIC, TOKEN
 
-ACCOUNT = "AC" + "0" * 32  # the account the simulated calls belong to
 CALLER_ID = "+15550009999"
-
-
-class FakesInThread:
-    """The fake Twilio REST and OpenAI APIs on their own event-loop thread."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.twilio = FakeTwilioREST(ACCOUNT, TOKEN)
-        self.openai = FakeOpenAI()
-
-    def __enter__(self) -> "FakesInThread":
-        self._thread.start()
-        for fake in (self.twilio, self.openai):
-            asyncio.run_coroutine_threadsafe(fake.__aenter__(), self.loop).result(10)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for fake in (self.twilio, self.openai):
-            asyncio.run_coroutine_threadsafe(fake.__aexit__(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(5)
 
 
 @dataclass
@@ -61,7 +37,7 @@ def transfer_backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tran
 
     Sessions use the offline model unless they ask for ``openai`` (the fake's script).
     """
-    with FakesInThread() as fakes:
+    with FakesInThread(TOKEN) as fakes:
         settings = make_settings(
             tmp_path_factory.mktemp("transfer"),
             public_url=PUBLIC,
