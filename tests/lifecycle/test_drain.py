@@ -24,7 +24,7 @@ from tests.conftest import LiveServer
 from tests.fakes.speech import silence, synthesize, transcribe
 from tests.fakes.twilio_stream import Call, TwilioWebhooks
 from tests.fakes.voice_client import Received, VoiceClient
-from tests.test_admission import _issue_token
+from tests.lifecycle.test_admission import _issue_token
 
 pytestmark = pytest.mark.integration
 
