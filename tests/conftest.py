@@ -51,6 +51,10 @@ def test_settings(tmp_path: Path, **overrides: object) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+# A helper, not a test: modules that import it by this name would otherwise collect it.
+test_settings.__test__ = False  # type: ignore[attr-defined]
+
+
 class LiveServer:
     """A real uvicorn server running the app in a background thread."""
 
