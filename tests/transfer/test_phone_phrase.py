@@ -80,8 +80,10 @@ async def test_without_twilio_credentials_the_transfer_is_refused_aloud(
         assert [step.status for step in record.history] == ["requested", "failed"]
         assert record.failure == "no Twilio credentials are configured"
         assert (record.department, record.extension) == ("support", "2001")
-        reply = await _heard_saying(client, said, "credentials")
-        assert "sorry" in reply and "credentials" in reply, reply
+        # "No Twilio credentials are configured": Whisper tiny has heard "credentials" as
+        # "or dentials", so the check keys on the words it hears reliably.
+        reply = await _heard_saying(client, said, "configured")
+        assert "sorry" in reply and "configured" in reply, reply
         context = await _context(live_app, call.call_sid)
         assert context["session_id"] == session_id and context["customer"]["name"]
         assert "real person" in context["transcript"][-1]["text"].lower()
