@@ -6,6 +6,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -100,6 +101,10 @@ class LiveServer:
     def loop(self) -> asyncio.AbstractEventLoop:
         """The server's event loop (run coroutines on it with run_coroutine_threadsafe)."""
         return self._loop
+
+    async def on_loop(self, coroutine: Any) -> Any:
+        """Await ``coroutine`` run on the server's loop (where its runtime's clients live)."""
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self._loop))
 
     def _serve(self) -> None:
         self._loop = asyncio.new_event_loop()

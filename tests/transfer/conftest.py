@@ -7,11 +7,14 @@ caller id, a public URL and OpenAI serves the phone-leg, browser-leg and cloud-L
 the models are loaded once for all of them.
 """
 
+import asyncio
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 
+from convonet.storage.redis import TransferRecord
 from tests.conftest import LiveServer
 from tests.conftest import test_settings as make_settings
 from tests.fakes.openai_api import FakeOpenAI
@@ -60,3 +63,16 @@ def transfer_backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tran
 def twilio_server(transfer_backends: TransferBackends) -> tuple[LiveServer, FakeTwilioREST]:
     """The package's server and its fake Twilio REST API."""
     return transfer_backends.server, transfer_backends.twilio
+
+
+async def wait_for_transfer(
+    server: LiveServer, session_id: str, status: str, within: float
+) -> TransferRecord:
+    """The session's transfer record once it reaches ``status`` (fails after ``within`` s)."""
+    deadline = time.monotonic() + within
+    while True:
+        record = await server.on_loop(server.runtime.store.get_transfer(session_id))
+        if record is not None and record.status == status:
+            return record
+        assert time.monotonic() < deadline, f"transfer not {status}: {record}"
+        await asyncio.sleep(0.05)

@@ -9,7 +9,6 @@ agent hangs up; a caller hanging up while the agent's phone rings cancels that c
 phone leg's ``ringing`` and its caller-hung-up callback.
 """
 
-import asyncio
 import json
 import time
 import xml.etree.ElementTree as ET
@@ -18,34 +17,18 @@ from typing import Any
 import httpx
 import pytest
 
-from convonet.storage.redis import Keys, TransferRecord
+from convonet.storage.redis import Keys
 from convonet.transfer.service import DepartmentInfo, TransferService
 from tests.conftest import LiveServer, connect
 from tests.fakes.speech import silence, synthesize, transcribe
 from tests.fakes.twilio_rest import FakeTwilioREST
 from tests.fakes.twilio_stream import RATE, Call, TwilioStreamClient
 from tests.fakes.voice_client import Received, VoiceClient
-from tests.transfer.conftest import CALLER_ID
+from tests.transfer.conftest import CALLER_ID, wait_for_transfer
 from tests.transports.test_twilio import PUBLIC, sign
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 BRIDGE = f"{PUBLIC.replace('https', 'wss')}/twilio/bridge"
-
-
-async def _on_server(server: LiveServer, coroutine: Any) -> Any:
-    return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, server.loop))
-
-
-async def _transfer(
-    server: LiveServer, session_id: str, status: str, within: float = 10.0
-) -> TransferRecord:
-    deadline = time.monotonic() + within
-    while True:
-        record = await _on_server(server, server.runtime.store.get_transfer(session_id))
-        if record is not None and record.status == status:
-            return record
-        assert time.monotonic() < deadline, f"transfer not {status}: {record}"
-        await asyncio.sleep(0.05)
 
 
 async def _post(server: LiveServer, url: str, form: dict[str, str], signed: bool = True) -> Any:
@@ -81,7 +64,7 @@ async def test_a_browser_caller_is_bridged_to_the_agent_and_back(
     async with VoiceClient(ws_url) as caller:
         await caller.wait_for(lambda r: bool(r.rtvi("bot-stopped-speaking")), timeout=20)
         await caller.speak(synthesize("I want to talk to a real person.") + silence(1.0))
-        record = await _transfer(server, session_id, "initiated")
+        record = await wait_for_transfer(server, session_id, "initiated", within=10.0)
         await caller.wait_for(lambda r: len(r.rtvi("bot-stopped-speaking")) >= 2, timeout=15)
         placed = await _placed_call(fake, session_id)
         sid = placed["sid"]
@@ -90,7 +73,7 @@ async def test_a_browser_caller_is_bridged_to_the_agent_and_back(
         stream = ET.fromstring(placed["Twiml"]).find("./Connect/Stream")
         assert stream is not None and stream.get("url") == BRIDGE
         key = Keys.callcenter_customer("2001", sid)
-        context = json.loads(await _on_server(server, server.runtime.store.redis.get(key)))
+        context = json.loads(await server.on_loop(server.runtime.store.redis.get(key)))
         assert (context["session_id"], context["channel"]) == (session_id, "websocket")
         assert "real person" in context["transcript"][-1]["text"].lower()
 
@@ -98,12 +81,12 @@ async def test_a_browser_caller_is_bridged_to_the_agent_and_back(
         ringing = {"CallSid": sid, "CallStatus": "ringing"}
         assert (await _post(server, status_url, ringing, signed=False)).status_code == 403
         assert (await _post(server, status_url, ringing)).status_code == 204
-        await _transfer(server, session_id, "ringing")
+        await wait_for_transfer(server, session_id, "ringing", within=10.0)
 
         agent_call = Call(call_sid=sid, parameters={"session_id": session_id})
         bridge_url = f"ws://127.0.0.1:{server.port}/twilio/bridge"
         async with TwilioStreamClient(bridge_url, agent_call, headers=sign(BRIDGE)) as agent:
-            await _transfer(server, session_id, "connected")
+            await wait_for_transfer(server, session_id, "connected", within=10.0)
             await caller.wait_for(lambda r: "connected" in _transfer_statuses(r), timeout=5)
             bot_lines = set(caller.received.texts("bot-output"))
             heard_before = len(caller.received.texts("user-transcription"))
@@ -141,9 +124,9 @@ async def test_hanging_up_while_the_agent_rings_cancels_the_call(
     ws_url, session_id = await _caller(server)
     async with VoiceClient(ws_url) as caller:
         await caller.speak(synthesize("Let me speak to an operator.") + silence(1.0))
-        record = await _transfer(server, session_id, "initiated")
+        record = await wait_for_transfer(server, session_id, "initiated", within=10.0)
         await caller.close()
-    record = await _transfer(server, session_id, "failed")
+    record = await wait_for_transfer(server, session_id, "failed", within=10.0)
     assert record.failure == "cancelled"
     assert [s.status for s in record.history] == ["requested", "initiated", "failed"]
     cancels = [r for r in fake.call_updates() if r.path.endswith(f"/Calls/{record.call_sid}.json")]
@@ -156,8 +139,8 @@ async def test_the_phone_legs_ringing_and_a_caller_gone_during_the_dial(
     server, _ = twilio_server
     service = TransferService(server.runtime.store)
     departments = [DepartmentInfo("sales", "2002")]
-    await _on_server(server, service.start("phone-1", "sales", departments))
-    await _on_server(server, service.advance("phone-1", "initiated", call_sid="CA9"))
+    await server.on_loop(service.start("phone-1", "sales", departments))
+    await server.on_loop(service.advance("phone-1", "initiated", call_sid="CA9"))
     query = "session_id=phone-1"
     status = f"{PUBLIC}/twilio/transfer_status?{query}&leg=phone"
     answer = await _post(server, status, {"CallSid": "CA9", "CallStatus": "exploded"})
@@ -165,18 +148,18 @@ async def test_the_phone_legs_ringing_and_a_caller_gone_during_the_dial(
     assert (
         await _post(server, status, {"CallSid": "CA9", "CallStatus": "ringing"})
     ).status_code == 204
-    await _transfer(server, "phone-1", "ringing")
+    await wait_for_transfer(server, "phone-1", "ringing", within=10.0)
     # The phone leg's end is the <Dial> action's to report, not the <Sip> status callback's.
     assert (
         await _post(server, status, {"CallSid": "CA9", "CallStatus": "busy"})
     ).status_code == 204
-    await _transfer(server, "phone-1", "ringing")
+    await wait_for_transfer(server, "phone-1", "ringing", within=10.0)
 
     action = f"{PUBLIC}/twilio/transfer_callback?{query}"
     gone = {"CallSid": "CA9", "CallStatus": "completed", "DialCallStatus": "no-answer"}
     answer = await _post(server, action, gone)
     assert answer.status_code == 200 and ET.fromstring(answer.text).find("./Connect") is None
-    record = await _transfer(server, "phone-1", "failed")
+    record = await wait_for_transfer(server, "phone-1", "failed", within=10.0)
     assert record.failure == "cancelled"
     missing = await _post(server, status, {"CallSid": "CA9", "CallStatus": "ringing"})
     assert missing.status_code == 404

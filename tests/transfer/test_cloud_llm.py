@@ -4,7 +4,6 @@ The LLM is the real LangChain OpenAI integration against the fake OpenAI API; wi
 cloud answer (HTTP 500, only the offline model left) the summary stays extractive.
 """
 
-import asyncio
 import json
 from pathlib import Path
 
@@ -26,12 +25,6 @@ RECORD = TransferRecord(
     session_id="s1", status="requested", department="billing", extension="2003", reason="refund"
 )
 TRANSCRIPT = [TranscriptLine(role="user", text="My card was charged twice for one order.", at="t")]
-
-
-async def _on_server(backends: TransferBackends, coroutine: object) -> object:
-    server = backends.server
-    future = asyncio.run_coroutine_threadsafe(coroutine, server.loop)  # type: ignore[arg-type]
-    return await asyncio.wrap_future(future)
 
 
 @pytest.mark.integration
@@ -60,7 +53,7 @@ async def test_a_cloud_llm_transfers_and_summarizes(transfer_backends: TransferB
         "initiated",
     )
     key = Keys.callcenter_customer("2003", moved["call_sid"])
-    raw = await _on_server(transfer_backends, server.runtime.store.redis.get(key))
+    raw = await transfer_backends.server.on_loop(server.runtime.store.redis.get(key))
     context = json.loads(str(raw))
     assert context["summary"] == SUMMARY and context["reason"] == "double charge"
     assert context["transcript"][0]["text"] == ASK

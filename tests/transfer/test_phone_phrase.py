@@ -19,29 +19,14 @@ from typing import Any
 import httpx
 import pytest
 
-from convonet.storage.redis import Keys, TransferRecord
+from convonet.storage.redis import Keys
 from tests.conftest import LiveServer
 from tests.fakes.twilio_rest import FakeTwilioREST
 from tests.fakes.twilio_stream import Call, TwilioStreamClient, sign_in, stream_parameters
+from tests.transfer.conftest import wait_for_transfer
 from tests.transports.test_twilio import PUBLIC, TOKEN, greeted, heard, say, sign, stream_url
 
 pytestmark = pytest.mark.integration
-
-
-async def _on_server(server: LiveServer, coroutine: Any) -> Any:
-    return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, server.loop))
-
-
-async def _transfer(
-    server: LiveServer, session_id: str, status: str, within: float = 8.0
-) -> TransferRecord:
-    deadline = time.monotonic() + within
-    while True:
-        record = await _on_server(server, server.runtime.store.get_transfer(session_id))
-        if record is not None and record.status == status:
-            return record
-        assert time.monotonic() < deadline, f"transfer not {status}: {record}"
-        await asyncio.sleep(0.05)
 
 
 async def _heard_saying(
@@ -61,8 +46,8 @@ async def _heard_saying(
 
 
 async def _context(server: LiveServer, call_sid: str) -> dict[str, Any]:
-    raw = await _on_server(
-        server, server.runtime.store.redis.get(Keys.callcenter_customer("2001", call_sid))
+    raw = await server.on_loop(
+        server.runtime.store.redis.get(Keys.callcenter_customer("2001", call_sid))
     )
     assert raw is not None, "no agent context stored"
     return dict(json.loads(raw))
@@ -76,7 +61,7 @@ async def test_without_twilio_credentials_the_transfer_is_refused_aloud(
     async with TwilioStreamClient(stream_url(live_app), call) as client:
         await greeted(client)
         _, said = await say(client, "I want to talk to a real person.", pause=0.6)
-        record = await _transfer(live_app, session_id, "failed")
+        record = await wait_for_transfer(live_app, session_id, "failed", within=8.0)
         assert [step.status for step in record.history] == ["requested", "failed"]
         assert record.failure == "no Twilio credentials are configured"
         assert (record.department, record.extension) == ("support", "2001")
@@ -107,7 +92,7 @@ async def _dial_flow(server: LiveServer, fake: FakeTwilioREST) -> None:
     async with TwilioStreamClient(stream_url(server), call, headers=headers) as client:
         await greeted(client)
         _, said = await say(client, "I want to talk to a real person.", pause=0.6)
-        record = await _transfer(server, session_id, "initiated")
+        record = await wait_for_transfer(server, session_id, "initiated", within=8.0)
         assert record.call_sid == call.call_sid
         (update,) = _updates_of(fake, call.call_sid)
         assert update.path.endswith(f"/Calls/{call.call_sid}.json")
@@ -120,7 +105,7 @@ async def _dial_flow(server: LiveServer, fake: FakeTwilioREST) -> None:
         _, again = await say(client, "Operator!", pause=0.6)
         assert "already" in await _heard_saying(client, again, "already")
         assert len(_updates_of(fake, call.call_sid)) == 1
-        assert await _transfer(server, session_id, "initiated") == record
+        assert await wait_for_transfer(server, session_id, "initiated", within=8.0) == record
         await client.hang_up()  # Twilio ends the stream when it starts dialing
     action = str(ET.fromstring(update.form["Twiml"]).find("./Dial").get("action"))  # type: ignore[union-attr]
     await _callback_failure_path(server, call, action)
@@ -150,11 +135,11 @@ async def _callback_failure_path(server: LiveServer, call: Call, action: str) ->
     root = ET.fromstring(answer.text)
     assert "nobody is free" in "".join(root.itertext())
     assert stream_parameters(root) == {"session_id": session_id}
-    record = await _transfer(server, session_id, "failed")
+    record = await wait_for_transfer(server, session_id, "failed", within=8.0)
     assert record.failure == "no-answer"
     again = await _callback(server, action, form)  # finished: nothing changes
     assert again.status_code == 404
-    assert await _transfer(server, session_id, "failed") == record
+    assert await wait_for_transfer(server, session_id, "failed", within=8.0) == record
 
     back = Call(call_sid=call.call_sid, parameters={"session_id": session_id})
     headers = sign(f"{PUBLIC.replace('https', 'wss')}/twilio/ws")
@@ -171,7 +156,7 @@ async def _callback_failure_path(server: LiveServer, call: Call, action: str) ->
     while not any("time is it" in m["content"].lower() for m in history):
         assert time.monotonic() < deadline, history
         await asyncio.sleep(0.1)
-        history = await _on_server(server, server.runtime.store.get_history(session_id))
+        history = await server.on_loop(server.runtime.store.get_history(session_id))
     said = [m["content"].lower() for m in history if m["role"] == "user"]
     # The second stream's conversation started from the first one's: both are in it, in order.
     assert "real person" in said[0] and "time is it" in said[-1], said
