@@ -105,5 +105,6 @@ async def test_a_dead_or_stalled_cloud_tts_hands_the_reply_to_piper(
     assert fake.connections[0].streams == [True]  # the cloud TTS voiced the greeting only
     audio = b"".join(f.audio for f in run.down.of_type(TTSAudioRawFrame)[before:])
     heard = transcribe(audio, OUT_RATE).lower()
-    assert "table" in heard and "seven" in heard, heard  # the lost reply, spoken by Piper
+    # The lost reply, spoken by Piper (Whisper writes the number either way).
+    assert "table" in heard and ("seven" in heard or "7" in heard), heard
     print(f"\nTTS {outage}: Piper finished the reply {answered:.1f} s after it was due")

@@ -101,7 +101,9 @@ async def test_a_browser_caller_is_bridged_to_the_agent_and_back(
             said = time.monotonic()
             await caller.speak(synthesize("My parcel never arrived.") + silence(0.8))
             agent_heard = transcribe(agent.log.audio(since=said), RATE)
-            assert "parcel" in agent_heard.lower(), agent_heard
+            # Two of three content words: Whisper tiny once heard "my parts will never arrive".
+            words = [w for w in ("parcel", "never", "arriv") if w in agent_heard.lower()]
+            assert len(words) >= 2, agent_heard
             # Muted while bridged: no transcript of the caller, no word from the bot.
             assert len(caller.received.texts("user-transcription")) == heard_before
             assert set(caller.received.texts("bot-output")) == bot_lines
