@@ -222,7 +222,8 @@ def build_pipeline(
             TransferPhraseProcessor(
                 call_transfer_starter(
                     runtime.db, runtime.store, session.session_id, session.user_id
-                )
+                ),
+                context,
             ),
             user_aggregator,
             agent,

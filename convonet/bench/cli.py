@@ -47,6 +47,7 @@ _TURN_SETTINGS = (
     "speculative_stt_quiet_secs",
     "tts_first_clause",
     "whisper_beam_size",
+    "whisper_fit_context",
 )
 
 

@@ -39,8 +39,18 @@ SETTLE_SECS = 1.0  # quiet that tells an answer is over (a loaded Piper leaves g
 
 # The configurations compared (server settings); --set adds to both.
 CONFIGS: dict[str, dict[str, str]] = {
-    "old": {"TURN_STOP": "speech_timeout", "SPECULATIVE_STT": "false", "TTS_FIRST_CLAUSE": "false"},
-    "new": {"TURN_STOP": "smart_turn", "SPECULATIVE_STT": "true", "TTS_FIRST_CLAUSE": "true"},
+    "old": {
+        "TURN_STOP": "speech_timeout",
+        "SPECULATIVE_STT": "false",
+        "TTS_FIRST_CLAUSE": "false",
+        "WHISPER_FIT_CONTEXT": "false",
+    },
+    "new": {
+        "TURN_STOP": "smart_turn",
+        "SPECULATIVE_STT": "true",
+        "TTS_FIRST_CLAUSE": "true",
+        "WHISPER_FIT_CONTEXT": "true",
+    },
 }
 
 

@@ -2,20 +2,21 @@
 
 It sits between STT and the user aggregator. A final ``TranscriptionFrame`` that asks for a
 person (:func:`~convonet.transfer.phrases.detect_transfer_ask`) is consumed, so no LLM turn
-runs for it: the words go into the conversation (``LLMMessagesAppendFrame`` without running
-the LLM), the transfer starts through the transfer service (the ``start`` callback) and the
-bot says the short line the service returns. Every other frame passes through unchanged.
+runs for it: the words go into the conversation, the transfer starts through the transfer
+service (the ``start`` callback) and the bot says the short line the service returns. Every
+other frame passes through unchanged.
+
+The words are added to the call's ``LLMContext`` directly, before the transfer starts, not
+with an ``LLMMessagesAppendFrame`` (pipecat's usual way): the transfer writes the agent's
+context from that conversation as soon as it starts, and a frame still queued at the user
+aggregator would leave the caller's request out of it (seen in a test run).
 """
 
 from collections.abc import Awaitable, Callable
 
 from loguru import logger
-from pipecat.frames.frames import (
-    Frame,
-    LLMMessagesAppendFrame,
-    TranscriptionFrame,
-    TTSSpeakFrame,
-)
+from pipecat.frames.frames import Frame, TranscriptionFrame, TTSSpeakFrame
+from pipecat.processors.aggregators.llm_context import LLMContext
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
 from convonet.errors import ConvonetError
@@ -28,15 +29,17 @@ StartTransfer = Callable[[TransferAsk], Awaitable[str]]
 class TransferPhraseProcessor(FrameProcessor):
     """Catches "a real person", "operator", ... in final transcripts and starts a transfer."""
 
-    def __init__(self, start: StartTransfer, **kwargs: object) -> None:
+    def __init__(self, start: StartTransfer, context: LLMContext, **kwargs: object) -> None:
         """Create the processor.
 
         Args:
             start: Starts the transfer for an ask; returns what the bot says about it.
+            context: The call's conversation, which the caller's request joins.
             **kwargs: Passed to :class:`FrameProcessor`.
         """
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._start = start
+        self._context = context
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Consume transfer requests; forward everything else."""
@@ -50,8 +53,7 @@ class TransferPhraseProcessor(FrameProcessor):
             await self.push_frame(frame, direction)
             return
         logger.info(f"transfer phrase heard: {ask.text!r} (department {ask.department})")
-        message = {"role": "user", "content": ask.text}
-        await self.push_frame(LLMMessagesAppendFrame(messages=[message], run_llm=False))  # type: ignore[list-item]
+        self._context.add_message({"role": "user", "content": ask.text})
         try:
             line = await self._start(ask)
         except ConvonetError as exc:  # storage or transfer trouble: the caller still hears why

@@ -11,6 +11,7 @@ from pipecat.services.tts_service import TTSService
 from pipecat.services.whisper.stt import WhisperSTTService
 
 from convonet.services.first_clause import FirstClauseTextAggregator
+from convonet.services.whisper_fit import FittedWhisperModel, transcribe_fitted
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
@@ -25,14 +26,21 @@ class _DecodingOptions:
 
     Pipecat's service calls ``transcribe`` with faster-whisper's defaults (beam search of
     5); greedy decoding is ~100 ms faster per utterance on 2 cores for tiny.en, with the
-    same transcripts on our test speech.
+    same transcripts on our test speech. With ``fit_context`` the encoder sees only as much
+    context as the utterance needs (:mod:`convonet.services.whisper_fit`).
     """
 
-    def __init__(self, model: "WhisperModel", beam_size: int) -> None:
+    def __init__(self, model: "WhisperModel", beam_size: int, fit_context: bool) -> None:
         self._model = model
         self._beam_size = beam_size
+        self._fit_context = fit_context and isinstance(model, FittedWhisperModel)
 
     def transcribe(self, audio: Any, **options: Any) -> Any:
+        if self._fit_context:
+            segments, info = transcribe_fitted(
+                cast(FittedWhisperModel, self._model), audio, beam_size=self._beam_size, **options
+            )
+            return iter(segments), info
         return self._model.transcribe(audio, beam_size=self._beam_size, **options)
 
     def __getattr__(self, name: str) -> Any:
@@ -43,7 +51,13 @@ class SharedWhisperSTTService(WhisperSTTService):
     """:class:`WhisperSTTService` that reuses an already loaded model instead of loading one."""
 
     def __init__(
-        self, *, model: "WhisperModel", model_path: str, beam_size: int = 1, **kwargs: Any
+        self,
+        *,
+        model: "WhisperModel",
+        model_path: str,
+        beam_size: int = 1,
+        fit_context: bool = False,
+        **kwargs: Any,
     ) -> None:
         """Create the service.
 
@@ -51,9 +65,10 @@ class SharedWhisperSTTService(WhisperSTTService):
             model: The shared, loaded faster-whisper model.
             model_path: Where that model was loaded from (reported in settings/metrics).
             beam_size: Beam width for decoding (1 = greedy, the fastest).
+            fit_context: Encode a context fitted to the utterance instead of 30 s.
             **kwargs: Passed on to :class:`WhisperSTTService`.
         """
-        self._shared_model = _DecodingOptions(model, beam_size)
+        self._shared_model = _DecodingOptions(model, beam_size, fit_context)
         super().__init__(
             device="cpu", settings=WhisperSTTService.Settings(model=model_path), **kwargs
         )

@@ -91,11 +91,11 @@ class EmbeddedModels:
             )
 
     def _load_whisper(self) -> None:
-        from faster_whisper import WhisperModel
+        from convonet.services.whisper_fit import FittedWhisperModel
 
         started = time.perf_counter()
         path = self.settings.resolved_whisper_model_path
-        self._whisper = WhisperModel(
+        self._whisper = FittedWhisperModel(
             str(path),
             device="cpu",
             compute_type=self.settings.whisper_compute_type,

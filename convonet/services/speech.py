@@ -67,6 +67,7 @@ def create_stt(provider: SttProvider, settings: Settings, models: EmbeddedModels
             "model": models.whisper,
             "model_path": str(settings.resolved_whisper_model_path),
             "beam_size": settings.whisper_beam_size,
+            "fit_context": settings.whisper_fit_context,
             # The turn strategies' safety net when no transcript comes (Whisper transcripts
             # are final, so it is never waited out otherwise). Tiny.en takes up to ~0.8 s
             # after the end of speech on a loaded 2-core machine; a shorter net could end

