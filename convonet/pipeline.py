@@ -35,6 +35,7 @@ from pipecat.workers.runner import WorkerRunner
 from convonet.agents.graph import AgentGraph
 from convonet.observability.listeners import turn_listeners
 from convonet.observability.sentry import sentry_active
+from convonet.pipeline_worker import LeanPipelineWorker
 from convonet.processors.bridge import BridgeInputProcessor, BridgeOutputProcessor
 from convonet.processors.langgraph_processor import LangGraphProcessor
 from convonet.processors.transfer_events import TransferEventsProcessor
@@ -243,7 +244,7 @@ def build_pipeline(
     # The call's turns go to the Agent Monitor, Prometheus and Sentry (opened in this context).
     sentry = sentry_active(settings)
     listeners = turn_listeners(runtime.monitor, runtime.metrics, sentry=sentry, call=session)
-    worker = PipelineWorker(
+    worker = LeanPipelineWorker(
         pipeline,
         params=PipelineParams(
             audio_in_sample_rate=audio_in_sample_rate,

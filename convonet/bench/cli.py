@@ -45,6 +45,7 @@ _TURN_SETTINGS = (
     "smart_turn_max_silence_secs",
     "speculative_stt",
     "speculative_stt_quiet_secs",
+    "turn_confirm_secs",
     "tts_first_clause",
     "whisper_beam_size",
     "whisper_fit_context",

@@ -4,7 +4,9 @@ Whisper STT, the offline agent and Piper TTS, utterances streamed at real-time p
 default two configurations run side by side in the same run, one server each, their turns
 interleaved (the same synthesized audio, alternating which goes first) so that both see the
 same machine load: ``old`` (fixed speech timeout, STT at VAD stop, whole first sentence to
-Piper) and ``new`` (smart-turn model, speculative STT, first clause to Piper). Per
+Piper) and ``new`` (smart-turn model, speculative STT with a fitted Whisper context and a
+confirm window, first clause to Piper); ``eager`` (``new`` without the confirm window) can
+be added with ``--configs old,new,eager``. Per
 configuration: voice-to-voice and the server's stages with p50/p95, the false end-of-turn
 rate over utterances with mid-sentence pauses, and the word error rate of the transcripts.
 """
@@ -50,6 +52,15 @@ CONFIGS: dict[str, dict[str, str]] = {
         "SPECULATIVE_STT": "true",
         "TTS_FIRST_CLAUSE": "true",
         "WHISPER_FIT_CONTEXT": "true",
+        "TURN_CONFIRM_SECS": "0.55",
+    },
+    # "new" without the confirm window: a transcript ends a finished-sounding turn at once.
+    "eager": {
+        "TURN_STOP": "smart_turn",
+        "SPECULATIVE_STT": "true",
+        "TTS_FIRST_CLAUSE": "true",
+        "WHISPER_FIT_CONTEXT": "true",
+        "TURN_CONFIRM_SECS": "0",
     },
 }
 

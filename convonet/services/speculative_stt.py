@@ -12,7 +12,13 @@ A speculative transcript is only a guess that the caller has finished:
 - it is pushed (and so reaches the turn strategy and the agent) only once the VAD has stopped
   and only if the caller has not spoken since it started (no loud frame, no VAD start);
 - if the caller carries on, it is discarded: its audio stays buffered and is transcribed
-  again together with what follows, so the whole utterance is transcribed in one piece.
+  again together with what follows, so the whole utterance is transcribed in one piece;
+- with ``confirm_secs``, it is also held until the audio has been quiet that long since the
+  last loud frame (``TURN_CONFIRM_SECS``). Whisper with a fitted context returns within
+  ~0.35 s of the end of speech, inside a caller's mid-sentence pause; smart-turn hears a
+  Piper "Add milk," as finished (p = 0.98), so without the hold the turn ended in the pause
+  (3 of 5 paused benchmark utterances). A pause shorter than ``confirm_secs`` therefore
+  never ends a turn; an unfinished-sounding one still waits for smart-turn's longer limit.
 """
 
 from collections.abc import AsyncGenerator
@@ -113,16 +119,20 @@ class SpeculationStats:
 class SpeculativeWhisperSTTService(SharedWhisperSTTService):
     """:class:`SharedWhisperSTTService` that transcribes speculatively at the first quiet."""
 
-    def __init__(self, *, quiet_secs: float, **kwargs: Any) -> None:
+    def __init__(self, *, quiet_secs: float, confirm_secs: float = 0.0, **kwargs: Any) -> None:
         """Create the service.
 
         Args:
             quiet_secs: Quiet after speech that starts a speculative transcription.
+            confirm_secs: Quiet after speech before a finished transcript is pushed.
             **kwargs: Passed on to :class:`SharedWhisperSTTService`.
         """
         super().__init__(**kwargs)
         self._quiet = QuietDetector(quiet_secs)
+        self._confirm_secs = confirm_secs
         self._speculation: Speculation | None = None
+        # Transcribed and past the VAD stop, waiting for confirm_secs of quiet.
+        self._held: Speculation | None = None
         self._received = 0  # bytes of audio received in the call (absolute offsets)
         # A discarded speculation after the VAD stop: transcribe again at the next quiet
         # (a noise the VAD ignored), unless the VAD starts first (the caller carries on).
@@ -152,14 +162,20 @@ class SpeculativeWhisperSTTService(SharedWhisperSTTService):
         level = self._quiet.update(frame.audio, self.sample_rate)
         if level == "loud" and speculation is not None:
             speculation.talked_over = True
+            if speculation is self._held:
+                self._discard_held()
         elif level == "quiet" and (self._user_speaking or self._rerun_when_quiet):
             await self._speculate()
+        elif self._held is not None and self._quiet.quiet_for >= self._confirm_secs:
+            await self._push(self._held)
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Track the VAD; the parent handles the rest."""
         if isinstance(frame, VADUserStartedSpeakingFrame) and self._speculation is not None:
             # The caller carries on: whatever is being transcribed is not the whole turn.
             self._speculation.talked_over = True
+            if self._held is not None:
+                self._discard_held()
         await super().process_frame(frame, direction)
 
     async def _handle_user_started_speaking(self, frame: VADUserStartedSpeakingFrame) -> None:
@@ -179,8 +195,8 @@ class SpeculativeWhisperSTTService(SharedWhisperSTTService):
         speculation = self._speculation
         if speculation is not None and not speculation.talked_over:
             if speculation.frames is not None:
-                await self._push(speculation)
-            return  # still transcribing: pushed when done
+                await self._release(speculation)
+            return  # still transcribing: released when done
         await self._speculate()
 
     async def _speculate(self) -> None:
@@ -216,11 +232,27 @@ class SpeculativeWhisperSTTService(SharedWhisperSTTService):
                     self._rerun_when_quiet = True
             return
         if not self._user_speaking:
+            await self._release(speculation)
+        # else: the VAD has not stopped yet; _handle_user_stopped_speaking releases it.
+
+    async def _release(self, speculation: Speculation) -> None:
+        """Push a finished transcript now, or hold it until the quiet confirms the turn."""
+        logger.debug(f"{self}: release at {self._quiet.quiet_for:.2f} s of quiet")
+        if self._quiet.quiet_for >= self._confirm_secs:
             await self._push(speculation)
-        # else: the VAD has not stopped yet; _handle_user_stopped_speaking pushes it.
+        else:
+            self._held = speculation
+
+    def _discard_held(self) -> None:
+        """The caller spoke on in the confirm window: transcribe again with what follows."""
+        logger.debug(f"{self}: caller spoke on; held transcript discarded: {self._held}")
+        self._held = None
+        self._speculation = None
+        self.stats.discarded += 1
 
     async def _push(self, speculation: Speculation) -> None:
         """Hand a confirmed transcript on and forget the audio it covers."""
+        self._held = None
         self._speculation = None
         covered = speculation.end - self._buffer_start
         if covered > 0:
@@ -233,6 +265,8 @@ class SpeculativeWhisperSTTService(SharedWhisperSTTService):
         speculation = self._speculation
         if speculation is not None and speculation._task is not None:
             await speculation._task
+        if self._held is not None:
+            await self._push(self._held)
         await super().stop(frame)
 
     async def cancel(self, frame: CancelFrame) -> None:

@@ -76,7 +76,9 @@ def create_stt(provider: SttProvider, settings: Settings, models: EmbeddedModels
         }
         if settings.speculative_stt:
             return SpeculativeWhisperSTTService(
-                quiet_secs=settings.speculative_stt_quiet_secs, **whisper
+                quiet_secs=settings.speculative_stt_quiet_secs,
+                confirm_secs=settings.turn_confirm_secs,
+                **whisper,
             )
         return SharedWhisperSTTService(**whisper)
     if provider == "deepgram":

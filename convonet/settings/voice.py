@@ -45,6 +45,13 @@ class VoiceSettings(BaseModel):
         description="Quiet that starts a speculative transcript (Piper and people leave up to "
         "~0.12 s between words; a shorter value wastes Whisper runs).",
     )
+    turn_confirm_secs: float = Field(
+        default=0.55,
+        ge=0.0,
+        le=2.0,
+        description="Quiet after speech before a speculative transcript is released: a pause "
+        "shorter than this never ends a turn (0 releases it as soon as it is ready).",
+    )
     tts_first_clause: bool = Field(
         default=True,
         description="Send a reply's first clause (up to a comma) to the TTS on its own.",

@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import AsyncGenerator
 from typing import Any
 
+import pytest
 from pipecat.frames.frames import (
     Frame,
     TranscriptionFrame,
@@ -111,3 +112,68 @@ def test_quiet_detector_reports_the_first_quiet_after_speech_once() -> None:
     assert levels.count("quiet") == 1
     # After 60 ms of quiet (Piper's last word may fade out inside the speech's last frame).
     assert levels[-10:].index("quiet") in (1, 2)
+
+
+class InstantWhisper(SpeculativeWhisperSTTService):
+    """Transcribes in no time: "Nth transcript, S s of audio"; the hold alone decides."""
+
+    async def run_stt(self, audio: bytes) -> AsyncGenerator[Frame, None]:
+        seconds = len(audio) / 2 / self.sample_rate
+        yield TranscriptionFrame(f"{seconds:.1f} s", "caller", "now")
+
+
+def paused(first: bytes, second: bytes, pause_secs: float) -> list[Frame]:
+    """Two halves of a sentence with a pause: the VAD stops inside it (0.25 s of quiet)."""
+    first = first[: int(speech_end_secs(first) * RATE) * 2]  # without Piper's trailing quiet
+    return [
+        *utterance(first)[:-1],
+        VADUserStoppedSpeakingFrame(stop_secs=0.2),
+        *paced(silence(pause_secs - 0.25)),
+        *utterance(second),
+        *paced(silence(1.0)),
+    ]
+
+
+async def _pushed(stt: SpeculativeWhisperSTTService, frames: list[Frame]) -> list[str]:
+    down, _ = await run_test(stt, frames_to_send=frames, start_timeout=5.0)
+    return [f.text for f in down if isinstance(f, TranscriptionFrame)]
+
+
+@pytest.mark.parametrize(("confirm_secs", "pushed"), [(0.55, 1), (0.0, 2)])
+async def test_a_mid_sentence_pause_shorter_than_the_confirm_window_never_ends_the_turn(
+    models: EmbeddedModels, confirm_secs: float, pushed: int
+) -> None:
+    stt = InstantWhisper(
+        quiet_secs=0.15,
+        confirm_secs=confirm_secs,
+        model=models.whisper,
+        model_path=str(models.settings.resolved_whisper_model_path),
+    )
+    first, second = synthesize("Add milk"), synthesize("and eggs to my list.")
+
+    heard = await _pushed(stt, paused(first, second, pause_secs=0.45))
+
+    # Held through the pause, the first half's transcript is dropped once the caller goes
+    # on, and the whole sentence comes as one; without the window the pause splits it.
+    assert len(heard) == pushed, heard
+    if pushed == 1:
+        assert stt.stats.discarded >= 1, stt.stats
+
+
+async def test_a_held_transcript_is_pushed_once_the_quiet_confirms_it(
+    models: EmbeddedModels,
+) -> None:
+    stt = SpeculativeWhisperSTTService(
+        quiet_secs=0.15,
+        confirm_secs=0.55,
+        model=models.whisper,
+        model_path=str(models.settings.resolved_whisper_model_path),
+    )
+    # A 0.35 s pause: with the fading end of "milk" the detector hears ~0.46 s of quiet.
+    frames = paused(synthesize("Add milk,"), synthesize("and eggs to my to-do list."), 0.35)
+
+    heard = await _pushed(stt, frames)
+
+    assert len(heard) == 1, heard
+    assert "milk" in heard[0].lower() and "eggs" in heard[0].lower(), heard
+    assert stt.stats.pushed == 1, stt.stats
