@@ -48,7 +48,7 @@ LOUD_FLOOR_RMS = 200.0
 # Audio kept before speech while nobody speaks, so the first word is never cut. Pipecat keeps
 # 1 s, but on a loaded machine the VAD's start can come more than 1 s after the first word
 # (Silero runs on a starved thread): "Hello" was lost that way. Leading quiet costs Whisper
-# nothing (it always encodes a 30 s window).
+# little: short turns stay within its fitted context's 10 s floor (whisper_fit.FLOOR_SECS).
 PRE_ROLL_SECS = 2.5
 
 
@@ -237,7 +237,6 @@ class SpeculativeWhisperSTTService(SharedWhisperSTTService):
 
     async def _release(self, speculation: Speculation) -> None:
         """Push a finished transcript now, or hold it until the quiet confirms the turn."""
-        logger.debug(f"{self}: release at {self._quiet.quiet_for:.2f} s of quiet")
         if self._quiet.quiet_for >= self._confirm_secs:
             await self._push(speculation)
         else:
