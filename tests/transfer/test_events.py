@@ -1,20 +1,38 @@
 """TransferEvents: one subscription per process, each call gets only its own transfer's changes."""
 
 import asyncio
+import uuid
+
+import pytest
 
 from convonet.storage.redis import RedisStore
+from convonet.transfer import events as events_module
+from convonet.transfer import service as service_module
 from convonet.transfer.events import TransferEvents
-from convonet.transfer.service import EVENTS_CHANNEL, DepartmentInfo, TransferService
+from convonet.transfer.service import DepartmentInfo, TransferService
 
 DEPARTMENTS = [DepartmentInfo("support", "2001"), DepartmentInfo("sales", "2002")]
 
 
-async def _subscribers(store: RedisStore) -> int:
-    counts = await store.redis.pubsub_numsub(EVENTS_CHANNEL)
-    return int(dict(counts).get(EVENTS_CHANNEL, dict(counts).get(EVENTS_CHANNEL.encode(), 0)))
+@pytest.fixture
+def channel(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A channel of this test's own.
+
+    Pub/sub channels are server-wide, not per Redis db, and other test processes' live
+    servers subscribe to the real channel meanwhile.
+    """
+    name = f"transfer-events-{uuid.uuid4().hex}"
+    monkeypatch.setattr(events_module, "EVENTS_CHANNEL", name)
+    monkeypatch.setattr(service_module, "EVENTS_CHANNEL", name)
+    return name
 
 
-async def test_many_calls_share_one_subscription(redis_store: RedisStore) -> None:
+async def _subscribers(store: RedisStore, channel: str) -> int:
+    counts = await store.redis.pubsub_numsub(channel)
+    return int(dict(counts).get(channel, dict(counts).get(channel.encode(), 0)))
+
+
+async def test_many_calls_share_one_subscription(redis_store: RedisStore, channel: str) -> None:
     events = TransferEvents(redis_store)
     service = TransferService(redis_store)
     try:
@@ -23,7 +41,7 @@ async def test_many_calls_share_one_subscription(redis_store: RedisStore) -> Non
             events.listen("call-a") as second,
             events.listen("call-b") as other,
         ):
-            assert await _subscribers(redis_store) == 1 and events.listeners == 3
+            assert await _subscribers(redis_store, channel) == 1 and events.listeners == 3
             await service.start("call-a", "support", DEPARTMENTS)
             await service.start("call-b", "sales", DEPARTMENTS)
             await service.advance("call-a", "initiated", call_sid="CA1")
@@ -37,4 +55,4 @@ async def test_many_calls_share_one_subscription(redis_store: RedisStore) -> Non
     finally:
         await events.aclose()
     await asyncio.sleep(0.1)
-    assert await _subscribers(redis_store) == 0
+    assert await _subscribers(redis_store, channel) == 0
