@@ -37,6 +37,7 @@ from convonet.observability.listeners import turn_listeners
 from convonet.observability.sentry import sentry_active
 from convonet.pipeline_worker import LeanPipelineWorker
 from convonet.processors.bridge import BridgeInputProcessor, BridgeOutputProcessor
+from convonet.processors.caller_audio_end import CallerAudioEnd
 from convonet.processors.langgraph_processor import LangGraphProcessor
 from convonet.processors.transfer_events import TransferEventsProcessor
 from convonet.processors.transfer_phrases import TransferPhraseProcessor
@@ -227,6 +228,7 @@ def build_pipeline(
                 context,
             ),
             user_aggregator,
+            CallerAudioEnd(),
             agent,
             TransferEventsProcessor(
                 runtime.transfer_events, session.session_id, on_change=transfer.changed
