@@ -39,6 +39,7 @@ from pipecat.frames.frames import (
     VADUserStoppedSpeakingFrame,
 )
 from pipecat.observers.base_observer import BaseObserver, FramePushed
+from pipecat.processors.aggregators.llm_response_universal import LLMUserAggregator
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.services.stt_service import STTService
 from pipecat.services.tts_service import TTSService
@@ -109,7 +110,9 @@ class VoiceTurnTracker(BaseObserver):
         ):
             self._on_user(frame, at)
         elif isinstance(frame, LLMContextFrame):
-            if isinstance(data.destination, LangGraphProcessor):
+            # The user aggregator sends the turn to the agent (only that first push is
+            # observed; CallerAudioEnd may sit between the two).
+            if isinstance(source, LLMUserAggregator):
                 self._on_agent_start(at)
         elif isinstance(source, LangGraphProcessor) and isinstance(
             frame, LLMTextFrame | AgentTurnFrame

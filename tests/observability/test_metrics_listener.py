@@ -16,6 +16,7 @@ from pipecat.frames.frames import (
 )
 from pipecat.observers.base_observer import FramePushed
 from pipecat.processors.aggregators.llm_context import LLMContext
+from pipecat.processors.aggregators.llm_response_universal import LLMUserAggregator
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
 from convonet.agents.context import AgentContext
@@ -49,14 +50,16 @@ class Call:
         )
         self.agent = LangGraphProcessor(cast(Any, None), AgentContext(session_id="s1"))
         self.other, self.stt, self.tts = FrameProcessor(), SilentStt(), SilentTts()
+        self.user = LLMUserAggregator(LLMContext())
 
     async def push(self, at: float, frame: Frame, source: FrameProcessor | None = None) -> None:
         self.now = at
-        destination = self.agent if isinstance(frame, LLMContextFrame) else self.other
+        if isinstance(frame, LLMContextFrame):  # a turn: the user aggregator to the agent
+            pushed_by, destination = source or self.user, self.agent
+        else:
+            pushed_by, destination = source or self.other, self.other
         await self.tracker.on_push_frame(
-            FramePushed(
-                source or self.other, destination, frame, FrameDirection.DOWNSTREAM, timestamp=0
-            )
+            FramePushed(pushed_by, destination, frame, FrameDirection.DOWNSTREAM, timestamp=0)
         )
 
     async def user_says(self, stopped: float, transcript: float) -> None:

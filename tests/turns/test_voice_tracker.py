@@ -23,12 +23,14 @@ from pipecat.frames.frames import (
 )
 from pipecat.observers.base_observer import FramePushed
 from pipecat.processors.aggregators.llm_context import LLMContext
+from pipecat.processors.aggregators.llm_response_universal import LLMUserAggregator
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
 from convonet.agents.context import AgentContext
 from convonet.agents.graph import AgentGraph
 from convonet.agents.turn import AgentOutcome
 from convonet.bots.registry import default_registry
+from convonet.processors.caller_audio_end import CallerAudioEnd
 from convonet.processors.frames import AgentTurnFrame
 from convonet.processors.langgraph_processor import LangGraphProcessor
 from convonet.session import CallSession
@@ -70,7 +72,9 @@ class Script:
             channel="websocket", stt="whisper", tts="piper", user_id="u1",
         )  # fmt: skip
         self.observer = VoiceTurnTracker(session, self.listener, now=lambda: self.now)
-        self.input, self.user, self.out = FrameProcessor(), FrameProcessor(), FrameProcessor()
+        self.input, self.out = FrameProcessor(), FrameProcessor()
+        self.user = LLMUserAggregator(LLMContext())
+        self.audio_end = CallerAudioEnd()  # between the user aggregator and the agent
         self.stt, self.tts = SilentStt(), SilentTts()
         self.agent = LangGraphProcessor(cast(AgentGraph, None), AgentContext(session_id="s1"))
 
@@ -96,7 +100,8 @@ class Script:
         vad = VADUserStoppedSpeakingFrame(stop_secs=0.2, timestamp=self.now + STEP)
         self.push(self.user, self.agent, vad)
         self.push(self.stt, self.user, TranscriptionFrame(text, "u1", "now"))
-        self.push(self.user, self.agent, LLMContextFrame(context=LLMContext()))
+        # Only the first push of a frame is observed: the aggregator's, as in the pipeline.
+        self.push(self.user, self.audio_end, LLMContextFrame(context=LLMContext()))
         return vad.timestamp - 0.2
 
     def answer(self, text: str, tools: list[ToolCallRecord] | None = None) -> None:
@@ -230,8 +235,9 @@ def test_frames_from_other_processors_and_repeats_are_ignored() -> None:
     script.user_turn("Hello.")
     # Output transports re-chunk audio: only the TTS's own audio is the first audio.
     script.push(script.out, script.user, TTSAudioRawFrame(b"\0\0" * 160, 16000, 1))
-    # The assistant aggregator's context goes to the sink, not the agent.
-    script.push(script.user, script.out, LLMContextFrame(context=LLMContext()))
+    # The assistant aggregator's context goes to the sink: it is no agent turn.
+    assistant = FrameProcessor()
+    script.push(assistant, script.out, LLMContextFrame(context=LLMContext()))
     script.answer("Hi.")
     script.push(script.tts, script.out, TTSStoppedFrame())
     script.push(script.out, script.user, BotStoppedSpeakingFrame())
