@@ -248,6 +248,9 @@ class SpeculativeWhisperSTTService(SharedWhisperSTTService):
         self._held = None
         self._speculation = None
         self.stats.discarded += 1
+        # Keep the whole buffer (no pre-roll trim before the VAD starts again) and transcribe
+        # it at the next quiet, as for a speculation talked over while in flight.
+        self._rerun_when_quiet = True
 
     async def _push(self, speculation: Speculation) -> None:
         """Hand a confirmed transcript on and forget the audio it covers."""

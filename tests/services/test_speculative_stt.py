@@ -177,3 +177,37 @@ async def test_a_held_transcript_is_pushed_once_the_quiet_confirms_it(
     assert len(heard) == 1, heard
     assert "milk" in heard[0].lower() and "eggs" in heard[0].lower(), heard
     assert stt.stats.pushed == 1, stt.stats
+
+
+async def test_a_long_first_half_is_kept_whole_when_the_caller_goes_on(
+    models: EmbeddedModels,
+) -> None:
+    stt = InstantWhisper(
+        quiet_secs=0.15,
+        confirm_secs=0.55,
+        model=models.whisper,
+        model_path=str(models.settings.resolved_whisper_model_path),
+    )
+    first = synthesize("Please remind me tomorrow morning at nine o'clock to call my mother")
+    second = synthesize("about the party.")
+    assert speech_end_secs(first) > 2.5  # longer than the pre-roll kept while nobody speaks
+
+    # As in a call, the VAD reports the second half 0.2 s after its first loud frame.
+    first = first[: int(speech_end_secs(first) * RATE) * 2]
+    lead = int(0.2 * RATE) * 2
+    frames = [
+        *utterance(first)[:-1],
+        VADUserStoppedSpeakingFrame(stop_secs=0.2),
+        *paced(silence(0.2)),
+        *paced(second[:lead]),
+        VADUserStartedSpeakingFrame(start_secs=0.2),
+        *paced(second[lead:] + silence(0.25)),
+        VADUserStoppedSpeakingFrame(stop_secs=0.2),
+        *paced(silence(1.0)),
+    ]
+
+    heard = await _pushed(stt, frames)
+
+    # One transcript, of audio that holds both halves (nothing trimmed while it was held).
+    assert len(heard) == 1, heard
+    assert float(heard[0].split()[0]) >= speech_end_secs(first) + speech_end_secs(second)
