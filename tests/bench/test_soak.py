@@ -56,5 +56,11 @@ def test_verdict_tells_a_garbage_collector_sawtooth_from_a_leak() -> None:
     assert not verdict(_run(leak, [42] * 12), warmup=2, log="")["flat"]
     fd_leak = [42 + i for i in range(12)]
     assert not verdict(_run([470.0] * 12, fd_leak), warmup=2, log="")["flat"]
+    # A pool that opens two more sockets once, on a server holding 18 fds, is no leak...
+    pool = [18] * 5 + [20] * 7
+    assert verdict(_run([470.0] * 12, pool), warmup=2, log="")["flat"]
+    # ...but an fd per wave is, on a small server too.
+    small_leak = [18 + i for i in range(12)]
+    assert not verdict(_run([470.0] * 12, small_leak), warmup=2, log="")["flat"]
     dangling = f"... {DANGLING}: ['x'] ..."
     assert not verdict(_run([470.0] * 12, [42] * 12), warmup=2, log=dangling)["flat"]
