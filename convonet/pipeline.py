@@ -13,7 +13,7 @@ Twilio stream and the bot is muted until the agent hangs up.
 """
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from loguru import logger
@@ -27,6 +27,7 @@ from pipecat.processors.aggregators.llm_response_universal import (
     LLMContextAggregatorPair,
     LLMUserAggregatorParams,
 )
+from pipecat.processors.frame_processor import FrameProcessor
 from pipecat.services.stt_service import STTService
 from pipecat.services.tts_service import TTSService
 from pipecat.transports.base_transport import BaseTransport
@@ -151,6 +152,86 @@ def _user_params(settings: Settings, models: EmbeddedModels) -> LLMUserAggregato
     return LLMUserAggregatorParams(vad_analyzer=vad, user_turn_strategies=strategies)
 
 
+def _call_transfer(
+    runtime: Runtime,
+    session: CallSession,
+    context: LLMContext,
+    leg: Leg | None,
+    say: Callable[[str], Awaitable[None]],
+) -> CallTransfer:
+    """The call's side of a transfer to a person (it reads the conversation from ``context``)."""
+    settings = runtime.settings
+    return CallTransfer(
+        runtime.db,
+        runtime.store,
+        session,
+        context.get_messages,
+        context_ttl_secs=settings.transfer_context_ttl_secs,
+        leg=leg,
+        say=say,
+        crm=settings.crm_enabled,
+        summarize=summarizer(settings, session.llm),
+    )
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """What a call's processors are built from, besides the session and the runtime."""
+
+    transport: BaseTransport
+    context: LLMContext
+    transfer: CallTransfer
+    bridge: AudioBridge | None
+    stt: STTService | None
+    tts: TTSService | None
+    agent_graph: AgentGraph | None
+
+
+def _processors(session: CallSession, runtime: Runtime, parts: _Parts) -> list[FrameProcessor]:
+    """The call's processors, in pipeline order (see the module docstring)."""
+    settings = runtime.settings
+
+    def on_fallback(kind: str, provider: str, fallback: str) -> None:
+        logger.warning(
+            f"session {session.session_id}: {kind} {provider} failed; {fallback} took over"
+        )
+        runtime.metrics.speech_fallbacks.labels(kind, provider, fallback).inc()
+
+    user_aggregator, assistant_aggregator = LLMContextAggregatorPair(
+        parts.context, user_params=_user_params(settings, runtime.models)
+    )
+    stt = parts.stt or create_call_stt(session.stt, settings, runtime.models, on_fallback)
+    tts = parts.tts or create_call_tts(
+        session.tts, settings, runtime.models, session.bot.voice, on_fallback
+    )
+    start_transfer = call_transfer_starter(
+        runtime.db, runtime.store, session.session_id, session.user_id
+    )
+    agent = LangGraphProcessor(
+        parts.agent_graph or runtime.agents.graph(session.llm),
+        session.agent_context(),
+        turn_timeout_secs=settings.agent_turn_timeout_secs,
+    )
+    transfer_events = TransferEventsProcessor(
+        runtime.transfer_events, session.session_id, on_change=parts.transfer.changed
+    )
+    bridge = parts.bridge
+    return [
+        parts.transport.input(),
+        *([BridgeInputProcessor(bridge)] if bridge else []),
+        stt,
+        TransferPhraseProcessor(start_transfer, parts.context),
+        user_aggregator,
+        CallerAudioEnd(),
+        agent,
+        transfer_events,
+        tts,
+        *([BridgeOutputProcessor(bridge)] if bridge else []),
+        parts.transport.output(),
+        assistant_aggregator,
+    ]
+
+
 def build_pipeline(
     transport: BaseTransport,
     session: CallSession,
@@ -184,81 +265,27 @@ def build_pipeline(
     Returns:
         The built pipeline; call :meth:`VoicePipeline.run` to start it.
     """
-    settings = runtime.settings
     context = LLMContext(messages=list(history))  # type: ignore[arg-type]
-    user_aggregator, assistant_aggregator = LLMContextAggregatorPair(
-        context, user_params=_user_params(settings, runtime.models)
-    )
 
-    async def say(text: str) -> None:
+    async def say(text: str) -> None:  # the worker exists by the time anything speaks
         await worker.queue_frames([TTSSpeakFrame(text)])
 
-    def on_fallback(kind: str, provider: str, fallback: str) -> None:
-        logger.warning(
-            f"session {session.session_id}: {kind} {provider} failed; {fallback} took over"
-        )
-        runtime.metrics.speech_fallbacks.labels(kind, provider, fallback).inc()
-
-    transfer = CallTransfer(
-        runtime.db,
-        runtime.store,
-        session,
-        context.get_messages,
-        context_ttl_secs=settings.transfer_context_ttl_secs,
-        leg=leg,
-        say=say,
-        crm=settings.crm_enabled,
-        summarize=summarizer(settings, session.llm),
-    )
+    transfer = _call_transfer(runtime, session, context, leg, say)
     bridge = AudioBridge(say) if isinstance(leg, BrowserLeg) else None
-    agent = LangGraphProcessor(
-        agent_graph or runtime.agents.graph(session.llm),
-        session.agent_context(),
-        turn_timeout_secs=settings.agent_turn_timeout_secs,
-    )
-    pipeline = Pipeline(
-        [
-            transport.input(),
-            *([BridgeInputProcessor(bridge)] if bridge else []),
-            stt or create_call_stt(session.stt, settings, runtime.models, on_fallback),
-            TransferPhraseProcessor(
-                call_transfer_starter(
-                    runtime.db, runtime.store, session.session_id, session.user_id
-                ),
-                context,
-            ),
-            user_aggregator,
-            CallerAudioEnd(),
-            agent,
-            TransferEventsProcessor(
-                runtime.transfer_events, session.session_id, on_change=transfer.changed
-            ),
-            tts
-            or create_call_tts(
-                session.tts, settings, runtime.models, session.bot.voice, on_fallback
-            ),
-            *([BridgeOutputProcessor(bridge)] if bridge else []),
-            transport.output(),
-            assistant_aggregator,
-        ]
-    )
+    parts = _Parts(transport, context, transfer, bridge, stt, tts, agent_graph)
     latency = UserBotLatencyObserver()
     # The call's turns go to the Agent Monitor, Prometheus and Sentry (opened in this context).
-    sentry = sentry_active(settings)
+    sentry = sentry_active(runtime.settings)
     listeners = turn_listeners(runtime.monitor, runtime.metrics, sentry=sentry, call=session)
     worker = LeanPipelineWorker(
-        pipeline,
+        Pipeline(_processors(session, runtime, parts)),
         params=PipelineParams(
             audio_in_sample_rate=audio_in_sample_rate,
             audio_out_sample_rate=audio_out_sample_rate,
             enable_metrics=True,
         ),
-        observers=[
-            latency,
-            VoiceTurnTracker(session, listeners),
-            *observers,
-        ],
-        idle_timeout_secs=settings.session_idle_timeout_secs,
+        observers=[latency, VoiceTurnTracker(session, listeners), *observers],
+        idle_timeout_secs=runtime.settings.session_idle_timeout_secs,
         conversation_id=session.session_id,
     )
     voice = VoicePipeline(
