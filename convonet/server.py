@@ -1,8 +1,8 @@
 """The FastAPI application factory and its lifespan."""
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -48,7 +48,9 @@ from convonet.transports import (
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def _lifespan(settings: Settings, mcp: FastMCP):  # type: ignore[no-untyped-def]
+def _lifespan(
+    settings: Settings, mcp: FastMCP
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if not settings.twilio_signatures_required:

@@ -12,7 +12,7 @@ Two kinds of graph use it (see :class:`~convonet.agents.factory.AgentFactory`):
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
@@ -120,7 +120,9 @@ def choose_domain(
     return GENERAL if GENERAL in available else next(iter(sorted(available)), GENERAL)
 
 
-def make_router(available: frozenset[str]):  # type: ignore[no-untyped-def]
+def make_router(
+    available: frozenset[str],
+) -> Callable[[AgentState, Runtime[AgentContext]], Awaitable[dict[str, str]]]:
     """Build the router node for a graph whose agents are ``available``."""
 
     async def route(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, str]:

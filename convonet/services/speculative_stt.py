@@ -146,7 +146,9 @@ class SpeculativeWhisperSTTService(SharedWhisperSTTService):
     def _bytes(self, secs: float) -> int:
         return int(secs * self.sample_rate) * 2
 
-    async def process_audio_frame(self, frame: InputAudioRawFrame, direction: FrameDirection):
+    async def process_audio_frame(
+        self, frame: InputAudioRawFrame, direction: FrameDirection
+    ) -> None:
         """Buffer the audio and start a speculation at the first quiet while the caller speaks."""
         self._user_id = frame.user_id if isinstance(frame, UserAudioRawFrame) else ""
         self._audio_buffer += frame.audio
