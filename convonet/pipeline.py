@@ -37,7 +37,7 @@ from convonet.observability.listeners import turn_listeners
 from convonet.observability.sentry import sentry_active
 from convonet.pipeline_worker import LeanPipelineWorker
 from convonet.processors.bridge import BridgeInputProcessor, BridgeOutputProcessor
-from convonet.processors.caller_audio_end import CallerAudioEnd
+from convonet.processors.caller_audio_end import BotAudioEnd, CallerAudioEnd
 from convonet.processors.langgraph_processor import LangGraphProcessor
 from convonet.processors.transfer_events import TransferEventsProcessor
 from convonet.processors.transfer_phrases import TransferPhraseProcessor
@@ -239,6 +239,7 @@ def build_pipeline(
             ),
             *([BridgeOutputProcessor(bridge)] if bridge else []),
             transport.output(),
+            BotAudioEnd(),
             assistant_aggregator,
         ]
     )
