@@ -31,6 +31,12 @@ class AudioChunker:
         when ``chunk_secs`` is 0) is returned as it is. Audio in a new format (sample rate or
         channels) restarts the chunk: what was held in the old one is dropped, which only a
         client changing its format mid-call can cause.
+
+        Args:
+            frame: The next frame from the caller.
+
+        Returns:
+            The frame to hand on, or ``None`` while a chunk is still filling.
         """
         if self.chunk_secs <= 0 or type(frame) is not InputAudioRawFrame:
             return frame
