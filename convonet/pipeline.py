@@ -1,8 +1,9 @@
 """The one place a call's pipeline is assembled; every transport and the CLI use it.
 
 transport.input → [bridge in] → STT → transfer phrases → user aggregator (Silero VAD +
-  smart-turn or speech-timeout turn stop) → LangGraphProcessor → transfer events → TTS →
-  [bridge out] → transport.output → assistant aggregator
+  smart-turn or speech-timeout turn stop) → caller audio ends → LangGraphProcessor →
+  transfer events → TTS → [bridge out] → transport.output → bot audio ends → assistant
+  aggregator
 
 A caller asking for a person ("a real person", "operator", ...) starts the transfer at the
 phrase detector without an LLM round trip; the agent's ``transfer_to_agent`` tool starts the
@@ -38,7 +39,7 @@ from convonet.observability.listeners import turn_listeners
 from convonet.observability.sentry import sentry_active
 from convonet.pipeline_worker import LeanPipelineWorker
 from convonet.processors.bridge import BridgeInputProcessor, BridgeOutputProcessor
-from convonet.processors.caller_audio_end import CallerAudioEnd
+from convonet.processors.caller_audio_end import BotAudioEnd, CallerAudioEnd
 from convonet.processors.langgraph_processor import LangGraphProcessor
 from convonet.processors.transfer_events import TransferEventsProcessor
 from convonet.processors.transfer_phrases import TransferPhraseProcessor
@@ -228,6 +229,7 @@ def _processors(session: CallSession, runtime: Runtime, parts: _Parts) -> list[F
         tts,
         *([BridgeOutputProcessor(bridge)] if bridge else []),
         parts.transport.output(),
+        BotAudioEnd(),
         assistant_aggregator,
     ]
 

@@ -22,6 +22,8 @@ WAITING = (
 # Stacks charged whole to one component, whatever runs inside them.
 WHOLE: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("embedded Redis (fakeredis thread)", ("fakeredis/",)),
+    # The turn model's buffer, Whisper features and ONNX encoder (its thread and the caller's).
+    ("turn model (smart-turn: buffer, features, ONNX)", ("smart_turn/", "turn_taking.py")),
     ("session setup (pipeline, provider clients)", ("build_pipeline (", "claim_token (")),
     ("sign-in and other HTTP requests", ("fastapi/routing.py", "starlette/routing.py")),
 )
@@ -32,7 +34,13 @@ SPECIFIC: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("VAD: ONNX inference", ("onnxruntime", "silero.py", "infer (convonet/services/vad.py")),
     ("VAD: volume (loudness)", ("volume.py", "calculate_audio_volume", "loudness")),
     ("VAD: analyzer and controller", ("vad_analyzer.py", "vad_controller.py", "services/vad.py")),
-    ("observers", ("observer", "monitor/timing", "observability/")),
+    # The turn tracker and what it tells of each turn (Agent Monitor records and their Redis
+    # writer, Prometheus, Sentry): before "observers", whose proxy task runs the tracker.
+    (
+        "turn tracker and listeners",
+        ("convonet/turns/", "convonet/monitor/", "observability/", "prometheus_client", "sentry"),
+    ),
+    ("observers", ("observer",)),
     ("STT/TTS sockets (deepgram SDK)", ("deepgram",)),
     ("caller websocket + protobuf serializer", ("serializers/", "transports/websocket", "guard")),
     ("resampling", ("resampler", "soxr")),

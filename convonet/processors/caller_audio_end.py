@@ -1,4 +1,4 @@
-"""CallerAudioEnd: the caller's audio goes no further than the user aggregator.
+"""CallerAudioEnd and BotAudioEnd: audio goes no further than the last processor that reads it.
 
 Pipecat's processors forward what they do not consume, so every 20 ms of the caller's audio
 also travelled through the agent, the transfer-events processor, TTS, the transport's
@@ -6,9 +6,14 @@ output and the assistant aggregator: six more queue and task hops per frame, 50 
 second, that nothing there reads (the VAD and the turn model live in the user aggregator,
 the audio bridge takes the caller's audio at the input). In the concurrency benchmark's
 profile pipecat's per-frame handling was a fifth of a call's CPU.
+
+The bot's audio is the same at the other end: the output transport, once it has sent a chunk
+(40 ms) to the caller, pushes it on downstream "in case anyone else needs it", through the
+assistant aggregator and the pipeline's and the worker's sinks, none of which reads audio.
+Observers still see each chunk's push out of the transport.
 """
 
-from pipecat.frames.frames import Frame, InputAudioRawFrame
+from pipecat.frames.frames import Frame, InputAudioRawFrame, OutputAudioRawFrame
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
 
@@ -19,5 +24,16 @@ class CallerAudioEnd(FrameProcessor):
         """Drop downstream ``InputAudioRawFrame``; forward the rest."""
         await super().process_frame(frame, direction)
         if isinstance(frame, InputAudioRawFrame) and direction == FrameDirection.DOWNSTREAM:
+            return
+        await self.push_frame(frame, direction)
+
+
+class BotAudioEnd(FrameProcessor):
+    """Right after the output transport: consumes the bot's audio it passes on downstream."""
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        """Drop downstream ``OutputAudioRawFrame`` (TTS audio too); forward the rest."""
+        await super().process_frame(frame, direction)
+        if isinstance(frame, OutputAudioRawFrame) and direction == FrameDirection.DOWNSTREAM:
             return
         await self.push_frame(frame, direction)

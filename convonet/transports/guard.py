@@ -14,6 +14,8 @@ from pipecat.frames.frames import CancelFrame, EndFrame, Frame, InputAudioRawFra
 from pipecat.serializers.protobuf import ProtobufFrameSerializer
 from pipecat.serializers.twilio import TwilioFrameSerializer
 
+from convonet.transports.audio_chunks import AudioChunker
+
 BadInputCallback = Callable[[str], Awaitable[None]]
 _VALID_RATES = frozenset({8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000})
 
@@ -37,12 +39,14 @@ class GuardedDeserializeMixin:
         none_is_bad: Whether a message the serializer maps to no frame is an error.
         on_bad_input: Awaited with a reason for every rejected message.
         rejected: How many messages were rejected.
+        chunker: Joins the caller's audio into larger frames (off unless set).
     """
 
     max_bytes: int = 256 * 1024
     none_is_bad: bool = False
     on_bad_input: BadInputCallback | None = None
     rejected: int = 0
+    chunker: AudioChunker | None = None
 
     async def deserialize(self, data: str | bytes) -> Frame | None:
         """Deserialize like the wrapped serializer, rejecting bad input instead of raising."""
@@ -62,6 +66,8 @@ class GuardedDeserializeMixin:
         if problem is not None:
             await self._reject(problem)
             return None
+        if self.chunker is not None and isinstance(frame, InputAudioRawFrame):
+            return self.chunker.add(frame)
         return frame
 
     async def _reject(self, reason: str) -> None:

@@ -35,6 +35,7 @@ from convonet.session import CallSession
 from convonet.settings import Settings
 from convonet.transfer.context import spoken_messages
 from convonet.transfer.phone import PhoneLeg
+from convonet.transports.audio_chunks import AudioChunker
 from convonet.transports.guard import GuardedTwilioSerializer
 from convonet.transports.twilio_auth import TwilioSignature
 
@@ -132,7 +133,7 @@ def create_twilio_serializer(settings: Settings, start: StreamStart) -> GuardedT
     token = settings.twilio_auth_token
     account_sid = settings.twilio_account_sid
     hang_up = bool(account_sid and token and start.call_sid)
-    return GuardedTwilioSerializer(
+    serializer = GuardedTwilioSerializer(
         max_bytes=settings.max_ws_message_bytes,
         stream_sid=start.stream_sid,
         call_sid=start.call_sid or None,
@@ -147,6 +148,9 @@ def create_twilio_serializer(settings: Settings, start: StreamStart) -> GuardedT
             resampler_clear_after_secs=None,
         ),
     )
+    if settings.caller_audio_chunk_secs > 0:
+        serializer.chunker = AudioChunker(settings.caller_audio_chunk_secs)
+    return serializer
 
 
 def create_twilio_transport(

@@ -18,6 +18,7 @@ from convonet.runtime import Runtime
 from convonet.session import CallSession
 from convonet.storage.outage import REASONS, outage_of
 from convonet.transfer.browser import BrowserLeg
+from convonet.transports.audio_chunks import AudioChunker
 from convonet.transports.guard import GuardedProtobufSerializer
 
 router = APIRouter(tags=["voice"])
@@ -30,7 +31,10 @@ def create_websocket_transport(
     websocket: WebSocket, runtime: Runtime
 ) -> tuple[FastAPIWebsocketTransport, GuardedProtobufSerializer]:
     """Build pipecat's FastAPI websocket transport with the guarded protobuf serializer."""
-    serializer = GuardedProtobufSerializer(max_bytes=runtime.settings.max_ws_message_bytes)
+    settings = runtime.settings
+    serializer = GuardedProtobufSerializer(max_bytes=settings.max_ws_message_bytes)
+    if settings.caller_audio_chunk_secs > 0:
+        serializer.chunker = AudioChunker(settings.caller_audio_chunk_secs)
     transport = FastAPIWebsocketTransport(
         websocket=websocket,
         params=FastAPIWebsocketParams(

@@ -95,6 +95,14 @@ class VoiceTurnTracker(BaseObserver):
         self._greeted = False
         self._ended = False
 
+    def wants_audio(self, data: FramePushed) -> bool:
+        """Whether an audio push matters here: only the TTS's own audio (its first of a turn).
+
+        The lean worker observer (:mod:`convonet.pipeline_worker`) leaves out the rest: the
+        caller's audio and the transport's pushes of the bot's.
+        """
+        return isinstance(data.frame, TTSAudioRawFrame) and isinstance(data.source, TTSService)
+
     async def on_pipeline_started(self) -> None:
         """Tell the listeners the call started."""
         self._listener.call_started(self._session.channel, self._session.bot.name)

@@ -152,6 +152,28 @@ def test_cpu_split_charges_samples_to_components() -> None:
     }
 
 
+def test_cpu_split_names_the_turn_model_and_the_turn_listeners() -> None:
+    from convonet.bench.cpu_split import split
+
+    loop = "Runner.run (asyncio/runners.py:118)"
+    proxy = "_proxy_task_handler (pipecat/pipeline/worker_observer.py:260)"
+    raw = "\n".join(
+        [
+            # The smart-turn model's ONNX run is the turn model's, not the VAD's inference.
+            "run (threading.py:1);_process_speech_segment (pipecat/audio/turn/smart_turn/"
+            "base_smart_turn.py:240);run (onnxruntime/capi/x.py:406) 50",
+            f"{loop};{proxy};on_push_frame (convonet/turns/voice.py:120) 20",
+            f"{loop};{proxy};turn_ended (convonet/monitor/recorder.py:75) 10",
+            f"{loop};{proxy};on_push_frame (pipecat/observers/x.py:1) 20",
+        ]
+    )
+    assert split(raw) == {
+        "turn model (smart-turn: buffer, features, ONNX)": 50.0,
+        "turn tracker and listeners": 30.0,
+        "observers": 20.0,
+    }
+
+
 def test_speech_end_is_found_after_trailing_quiet() -> None:
     pcm = synthesize("What time is it?")
     end = speech_end_secs(pcm + silence(0.7))

@@ -1,9 +1,16 @@
-"""CallerAudioEnd with pipecat's run_test: caller audio stops here, everything else passes."""
+"""CallerAudioEnd and BotAudioEnd with pipecat's run_test: audio stops, everything else passes."""
 
-from pipecat.frames.frames import InputAudioRawFrame, TextFrame, UserAudioRawFrame
+from pipecat.frames.frames import (
+    BotSpeakingFrame,
+    InputAudioRawFrame,
+    OutputAudioRawFrame,
+    TextFrame,
+    TTSAudioRawFrame,
+    UserAudioRawFrame,
+)
 from pipecat.tests.utils import run_test
 
-from convonet.processors.caller_audio_end import CallerAudioEnd
+from convonet.processors.caller_audio_end import BotAudioEnd, CallerAudioEnd
 
 
 async def test_caller_audio_is_consumed_and_other_frames_pass() -> None:
@@ -15,4 +22,16 @@ async def test_caller_audio_is_consumed_and_other_frames_pass() -> None:
         expected_down_frames=[TextFrame, TextFrame],
     )
     assert [f.text for f in down] == ["hello", "again"]
+    assert up == []
+
+
+async def test_bot_audio_is_consumed_after_the_transport_and_other_frames_pass() -> None:
+    chunk = OutputAudioRawFrame(b"\x00\x00" * 480, 24000, 1)
+    tts_chunk = TTSAudioRawFrame(b"\x00\x00" * 480, 24000, 1)
+    down, up = await run_test(
+        BotAudioEnd(),
+        frames_to_send=[chunk, BotSpeakingFrame(), tts_chunk, TextFrame("said")],
+        expected_down_frames=[BotSpeakingFrame, TextFrame],
+    )
+    assert isinstance(down[1], TextFrame) and down[1].text == "said"
     assert up == []

@@ -20,6 +20,7 @@ import httpx
 import pytest
 import websockets
 from pipecat.audio.utils import create_stream_resampler, pcm_to_ulaw, ulaw_to_pcm
+from pipecat.frames.frames import StartFrame
 from twilio.request_validator import RequestValidator
 
 from convonet.session import new_session_id
@@ -103,6 +104,25 @@ def test_auto_hang_up_only_with_twilio_credentials(tmp_path: Path) -> None:
     assert token_only._params.auto_hang_up is False
     both = make_settings(tmp_path, twilio_auth_token=TOKEN, twilio_account_sid="AC1")
     assert create_twilio_serializer(both, start)._params.auto_hang_up is True
+
+
+async def test_caller_audio_chunk_setting_joins_twilio_media(tmp_path: Path) -> None:
+    start = StreamStart(stream_sid="MZ1", call_sid="CA1")
+    assert create_twilio_serializer(make_settings(tmp_path), start).chunker is None
+    settings = make_settings(tmp_path, caller_audio_chunk_secs=0.04)
+    serializer = create_twilio_serializer(settings, start)
+    await serializer.setup(StartFrame(audio_in_sample_rate=16000, audio_out_sample_rate=16000))
+    ulaw = twilio_stream.pcm_to_ulaw(synthesize("Testing the line.", RATE))
+    media = [  # 20 ms messages at 8 kHz, as Twilio sends them
+        json.dumps({"event": "media", "media": {"payload": base64.b64encode(part).decode()}})
+        for part in (ulaw[i : i + 160] for i in range(0, 8 * 160, 160))
+    ]
+    frames = [await serializer.deserialize(m) for m in media]
+    joined = [f for f in frames if f is not None]
+    # Pipecat's 8 -> 16 kHz stream resampler already hands audio on in bursts; whatever it
+    # hands on goes out in frames of at least 40 ms.
+    assert serializer.chunker is not None and serializer.chunker.chunk_secs == 0.04
+    assert joined and all(len(f.audio) >= 2 * 640 for f in joined)
 
 
 def test_stream_start_parsing() -> None:
