@@ -22,12 +22,13 @@ class VoiceSettings(BaseModel):
     )
 
     caller_audio_chunk_secs: float = Field(
-        default=0.0,
+        default=0.06,
         ge=0.0,
         le=0.1,
         description="Caller audio is joined into frames of at least this long before the "
-        "pipeline (0: as the client sends it, 20 ms): fewer frames cost less CPU per call, "
-        "and the VAD hears the end of speech up to this much less 20 ms later.",
+        "pipeline (0: as the client sends it, 20 ms): fewer frames cost less CPU per call. "
+        "The quiet right after speech, where the turn is decided, is never joined; the VAD "
+        "hears the start of speech up to this much less 20 ms later.",
     )
 
     # --- latency: turn model, speculative STT, first clause (issue 11) ------------------

@@ -5,24 +5,44 @@ Twilio 20 ms). Every message became one ``InputAudioRawFrame``, and every frame 
 fixed work on its way: the input transport's queue, a queue and task hop through each
 processor up to the user aggregator, the observers' push, the VAD and the turn model's
 buffer, and one websocket message to a cloud STT. Joining ``chunk_secs`` of audio into one
-frame divides all of that; the price is latency, since the first message of a chunk waits
-for the rest: the VAD hears the end of speech up to ``chunk_secs`` less one message later.
+frame divides all of that.
+
+Joining costs latency where a frame waits for the rest of its chunk, and one stretch of a
+call is latency-critical: the quiet right after the caller's speech, in which the VAD stop,
+the speculative transcript, the confirm window and the turn model decide that the turn is
+over. So that stretch is never joined: the first quiet frame after speech goes on at once,
+together with any speech still held, and so does every quiet frame after it for
+:data:`AFTER_SPEECH_SECS`. Speech itself and long silences (the caller listening to the bot,
+waiting) are joined. The price left is at the start of speech, which the VAD hears up to
+``chunk_secs`` less one message later.
 """
 
 from pipecat.frames.frames import InputAudioRawFrame
+
+from convonet.services.speculative_stt import QuietDetector
+
+# Quiet after speech handed on frame by frame: it covers every rule that ends a turn in that
+# quiet (the VAD stop at 0.2 s, the 0.55 s confirm window, smart-turn's 1 s limit).
+AFTER_SPEECH_SECS = 1.0
 
 
 class AudioChunker:
     """Joins consecutive caller audio frames until they hold at least ``chunk_secs``.
 
+    Frames in the quiet just after speech are handed on as they come (see the module).
+
     Args:
-        chunk_secs: Least audio per frame handed on; 0 hands every frame on as it comes.
+        chunk_secs: Least audio per joined frame; 0 hands every frame on as it comes.
+        after_speech_secs: Quiet after speech that is never joined.
     """
 
-    def __init__(self, chunk_secs: float) -> None:
+    def __init__(self, chunk_secs: float, after_speech_secs: float = AFTER_SPEECH_SECS) -> None:
         self.chunk_secs = chunk_secs
+        self.after_speech_secs = after_speech_secs
         self._audio = bytearray()
         self._format: tuple[int, int] | None = None  # (sample rate, channels) of the held audio
+        # Loud and quiet as the speculative STT tells them (relative to the caller's peak).
+        self._levels = QuietDetector(quiet_secs=0.0)
 
     def add(self, frame: InputAudioRawFrame) -> InputAudioRawFrame | None:
         """Hold ``frame``'s audio; return a joined frame once ``chunk_secs`` is held.
@@ -46,7 +66,11 @@ class AudioChunker:
             self._format = audio_format
         self._audio += frame.audio
         rate, channels = audio_format
-        if len(self._audio) < round(self.chunk_secs * rate) * 2 * channels:
+        levels = self._levels
+        levels.update(frame.audio, rate)
+        # No peak yet: the caller has not spoken, so there is no "after speech" either.
+        after_speech = levels.peak_rms > 0 and 0 < levels.quiet_for <= self.after_speech_secs
+        if not after_speech and len(self._audio) < round(self.chunk_secs * rate) * 2 * channels:
             return None
         audio, self._audio = bytes(self._audio), bytearray()
         return InputAudioRawFrame(audio, rate, channels)

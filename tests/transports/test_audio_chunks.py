@@ -46,3 +46,33 @@ async def test_the_guarded_serializer_hands_on_joined_audio() -> None:
     assert serializer.rejected == 0  # a held message is no bad input
     joined = [f for f in frames if isinstance(f, InputAudioRawFrame)]
     assert [len(f.audio) for f in joined] == [2 * MS20, 2 * MS20]
+
+
+def _loud() -> InputAudioRawFrame:
+    return _audio(40)  # int16 samples of 10280: speech level
+
+
+def _quiet() -> InputAudioRawFrame:
+    return _audio(0)
+
+
+def test_the_quiet_after_speech_is_never_held() -> None:
+    chunker = AudioChunker(0.06, after_speech_secs=0.09)
+    # Speech is joined: three 20 ms frames per chunk.
+    assert [chunker.add(_loud()) is None for _ in range(4)] == [True, True, False, True]
+    # The first quiet frame hands on at once, with the speech still held in front of it.
+    end = chunker.add(_quiet())
+    assert end is not None and end.audio == bytes([40]) * MS20 + bytes([0]) * MS20
+    # The rest of the quiet after speech (up to 0.09 s here) goes on frame by frame...
+    after = [chunker.add(_quiet()) for _ in range(3)]
+    assert [len(f.audio) if f else 0 for f in after] == [MS20, MS20, MS20]
+    # ...and longer quiet (the caller listening) is joined again.
+    held = [chunker.add(_quiet()) for _ in range(6)]
+    assert [f is None for f in held] == [True, True, False, True, True, False]
+    # Speech again: joined from its first frame.
+    assert chunker.add(_loud()) is None
+
+
+def test_quiet_before_any_speech_is_joined() -> None:
+    chunker = AudioChunker(0.04)
+    assert [chunker.add(_quiet()) is None for _ in range(4)] == [True, False, True, False]
