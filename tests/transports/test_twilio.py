@@ -108,7 +108,9 @@ def test_auto_hang_up_only_with_twilio_credentials(tmp_path: Path) -> None:
 
 async def test_caller_audio_chunk_setting_joins_twilio_media(tmp_path: Path) -> None:
     start = StreamStart(stream_sid="MZ1", call_sid="CA1")
-    assert create_twilio_serializer(make_settings(tmp_path), start).chunker is None
+    off = make_settings(tmp_path, caller_audio_chunk_secs=0)
+    assert create_twilio_serializer(off, start).chunker is None
+    assert make_settings(tmp_path).caller_audio_chunk_secs == 0.06  # on by default
     settings = make_settings(tmp_path, caller_audio_chunk_secs=0.04)
     serializer = create_twilio_serializer(settings, start)
     await serializer.setup(StartFrame(audio_in_sample_rate=16000, audio_out_sample_rate=16000))
