@@ -13,27 +13,32 @@ assistant aggregator and the pipeline's and the worker's sinks, none of which re
 Observers still see each chunk's push out of the transport.
 """
 
+from typing import ClassVar
+
 from pipecat.frames.frames import Frame, InputAudioRawFrame, OutputAudioRawFrame
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
 
-class CallerAudioEnd(FrameProcessor):
-    """Consumes the caller's audio going downstream; forwards every other frame."""
+class AudioEnd(FrameProcessor):
+    """Consumes downstream frames of type ``ends`` (set by each subclass); forwards the rest."""
+
+    ends: ClassVar[type[Frame]]
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
-        """Drop downstream ``InputAudioRawFrame``; forward the rest."""
+        """Drop downstream ``ends`` frames; forward the rest."""
         await super().process_frame(frame, direction)
-        if isinstance(frame, InputAudioRawFrame) and direction == FrameDirection.DOWNSTREAM:
+        if isinstance(frame, self.ends) and direction == FrameDirection.DOWNSTREAM:
             return
         await self.push_frame(frame, direction)
 
 
-class BotAudioEnd(FrameProcessor):
-    """Right after the output transport: consumes the bot's audio it passes on downstream."""
+class CallerAudioEnd(AudioEnd):
+    """Right after the user aggregator: consumes the caller's audio."""
 
-    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
-        """Drop downstream ``OutputAudioRawFrame`` (TTS audio too); forward the rest."""
-        await super().process_frame(frame, direction)
-        if isinstance(frame, OutputAudioRawFrame) and direction == FrameDirection.DOWNSTREAM:
-            return
-        await self.push_frame(frame, direction)
+    ends = InputAudioRawFrame
+
+
+class BotAudioEnd(AudioEnd):
+    """Right after the output transport: consumes the bot's audio (TTS audio too)."""
+
+    ends = OutputAudioRawFrame
