@@ -96,6 +96,13 @@ class Runtime:
         except TimeoutError:
             raise ModelsNotReadyError("the tool servers are still starting") from None
 
+    async def warm_up(self) -> None:
+        """Load the models, then run the agent once the tools are in (server start-up)."""
+        await self.models.load()
+        if self.tools is not None:
+            await self.tools.ready.wait()
+        await self.agents.warm_up()
+
     async def ensure_ready(self, timeout_secs: float = 60.0) -> None:
         """Wait (bounded) until models and tools are ready; a call arriving at start-up waits.
 

@@ -69,7 +69,7 @@ def _lifespan(
             app.state.runtime = runtime
             runtime.live.on_end(end_text_access(runtime.store))
             # Models load in the background so /healthz answers at once; /readyz waits.
-            loading = asyncio.create_task(runtime.models.load())
+            loading = asyncio.create_task(runtime.warm_up())
             try:
                 yield
             finally:

@@ -21,6 +21,7 @@ from convonet.agents.context import AgentContext
 from convonet.agents.offline.model import clock_line
 from convonet.agents.repair import repair_orphan_tool_calls
 from convonet.agents.router import make_router
+from convonet.agents.speculation import hold_side_effects
 from convonet.agents.state import AgentState
 
 ASSISTANT_SUFFIX = "_assistant"
@@ -75,7 +76,10 @@ def build_agent_graph(
     for domain, tools in domain_tools.items():
         assistant, tool_node = assistant_node_name(domain), f"{domain}_tools"
         builder.add_node(assistant, cast(Any, _make_assistant(model.bind_tools(list(tools)))))
-        builder.add_node(tool_node, ToolNode(list(tools), handle_tool_errors=True))
+        builder.add_node(
+            tool_node,
+            ToolNode(list(tools), handle_tool_errors=True, awrap_tool_call=hold_side_effects),
+        )
         builder.add_conditional_edges(assistant, tools_condition, {"tools": tool_node, END: END})
         builder.add_edge(tool_node, assistant)
         targets[domain] = assistant

@@ -10,6 +10,7 @@ from langchain_core.tools import BaseTool, tool
 from langgraph.prebuilt import ToolRuntime
 
 from convonet.agents.context import AgentContext
+from convonet.agents.speculation import mark_read_only
 
 END_CALL_TOOL = "end_call"
 
@@ -34,6 +35,9 @@ def get_current_datetime(  # noqa: D417 - runtime is injected, not an LLM argume
             "timezone": str(now.tzinfo),
         }
     )
+
+
+mark_read_only(get_current_datetime)  # reading the clock changes nothing
 
 
 @tool(END_CALL_TOOL)

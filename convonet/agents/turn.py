@@ -31,6 +31,7 @@ from convonet.agents.context import AgentContext
 from convonet.agents.fallback import LLM_METADATA_KEY
 from convonet.agents.graph import ASSISTANT_SUFFIX, AgentGraph
 from convonet.agents.session_tools import END_CALL_TOOL
+from convonet.agents.speculation import USER_TURN_COMPLETE_KEY
 from convonet.agents.state import initial_state
 from convonet.tools.records import ToolCallRecord, tool_log
 
@@ -53,6 +54,8 @@ class AgentOutcome:
         timed_out: Whether the turn, or one of its tool calls, ran out of time.
         error: What went wrong, if the turn failed or timed out.
         llm_used: The provider that answered (after any fallback), if a model answered.
+        user_turn_complete: The model's verdict on whether the caller's words made a whole
+            request (:data:`~convonet.agents.speculation.USER_TURN_COMPLETE_KEY`), if any.
         started_at: ``time.time()`` when the turn began.
         first_token_at: ``time.time()`` of the first spoken token, if any.
         ended_at: ``time.time()`` when the turn ended.
@@ -65,6 +68,7 @@ class AgentOutcome:
     timed_out: bool = False
     error: str | None = None
     llm_used: str | None = None
+    user_turn_complete: bool | None = None
     started_at: float = 0.0
     first_token_at: float | None = None
     ended_at: float = 0.0
@@ -175,6 +179,9 @@ async def _stream(
         if not isinstance(chunk, AIMessage) or not isinstance(metadata, dict):
             continue
         outcome.llm_used = chunk.response_metadata.get(LLM_METADATA_KEY) or outcome.llm_used
+        verdict = chunk.response_metadata.get(USER_TURN_COMPLETE_KEY)
+        if isinstance(verdict, bool):
+            outcome.user_turn_complete = verdict
         # Chunks of a streaming model, or whole messages of one that does not stream.
         # Only assistant nodes speak; .text covers strings and content blocks (Claude).
         if str(metadata.get("langgraph_node", "")).endswith(ASSISTANT_SUFFIX) and (

@@ -9,23 +9,43 @@ The turn's rules (timeout, apology, tool log, ``end_call``, transfer) live in
 upstream when it failed, an ``EndWorkerFrame`` after a goodbye. The client hears of a transfer
 from :class:`~convonet.processors.transfer_events.TransferEventsProcessor`, which relays every
 change the transfer service publishes (one path for the tool and the phrase detector).
+
+A speculative ``LLMContextFrame`` (pipecat's eager end of turn: the caller may not have
+finished) is answered at once, but its response waits in pipecat's ``SpeculationGate``, as
+in pipecat's LLM services: ``UserStoppedSpeakingFrame`` releases it, and
+``EagerEndOfTurnCancelFrame`` or an interruption cancels the run and drops it. Tool calls
+that change anything wait for the release (:mod:`convonet.agents.speculation`), and the
+text goes ahead as :class:`SpeechPreviewFrame`s so the TTS can synthesize meanwhile. A
+prepared reply whose model judged the caller's request whole sends
+``UserTurnInferenceCompletedFrame`` upstream, which lets the STT confirm the turn at once.
+Frames merely passing through are not held.
 """
 
+import asyncio
+
 from pipecat.frames.frames import (
+    EagerEndOfTurnCancelFrame,
+    EndFrame,
     EndWorkerFrame,
     Frame,
+    InterruptionFrame,
     LLMContextFrame,
     LLMFullResponseEndFrame,
     LLMFullResponseStartFrame,
     LLMTextFrame,
+    SystemFrame,
+    UserStoppedSpeakingFrame,
+    UserTurnInferenceCompletedFrame,
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from pipecat.turns.speculation_gate import SpeculationGate
 
 from convonet.agents.context import AgentContext
 from convonet.agents.graph import AgentGraph
+from convonet.agents.speculation import speculative
 from convonet.agents.turn import DEFAULT_APOLOGY, AgentOutcome, run_agent_turn
 from convonet.processors.context_messages import to_langchain
-from convonet.processors.frames import AgentTurnFrame
+from convonet.processors.frames import AgentTurnFrame, SpeechPreviewFrame
 
 
 class LangGraphProcessor(FrameProcessor):
@@ -54,6 +74,10 @@ class LangGraphProcessor(FrameProcessor):
         self._context = context
         self._turn_timeout_secs = turn_timeout_secs
         self._apology = apology
+        self._gate = SpeculationGate(name=f"{self}::SpeculationGate")
+        # Set once the turn being answered is confirmed (its tool calls may go on).
+        self._confirmation = asyncio.Event()
+        self._speculation: asyncio.Task[None] | None = None  # a run answering ahead
 
     def can_generate_metrics(self) -> bool:
         """This processor reports TTFB and processing time like an LLM service."""
@@ -64,14 +88,72 @@ class LangGraphProcessor(FrameProcessor):
         await super().process_frame(frame, direction)
         if isinstance(frame, LLMContextFrame):
             await self._respond(frame)
+            return
+        if isinstance(frame, EagerEndOfTurnCancelFrame | InterruptionFrame):
+            # The caller went on (or spoke over the bot): stop a run not yet confirmed.
+            await self._settle_speculation(keep_confirmed=False)
+        elif isinstance(frame, EndFrame):
+            await self._settle_speculation(keep_confirmed=True)
+        if isinstance(frame, SystemFrame | EndFrame):
+            await self.push_frame(frame, direction)  # the gate decides on these
         else:
-            await self.push_frame(frame, direction)
+            # Not part of a response (e.g. the transfer line): never held behind one.
+            await self._push_ungated(frame, direction)
+        if isinstance(frame, UserStoppedSpeakingFrame):
+            self._confirmation.set()  # the gate has released the response
+
+    async def push_frame(
+        self, frame: Frame, direction: FrameDirection = FrameDirection.DOWNSTREAM
+    ) -> None:
+        """Push through the speculation gate (which may hold, release or drop frames)."""
+        for gated, gated_direction in self._gate.process(frame, direction):
+            await super().push_frame(gated, gated_direction)
+
+    async def cleanup(self) -> None:
+        """Stop a run still waiting for its turn (the call ended)."""
+        await self._settle_speculation(keep_confirmed=False)
+        await super().cleanup()
+
+    async def _push_ungated(
+        self, frame: Frame, direction: FrameDirection = FrameDirection.DOWNSTREAM
+    ) -> None:
+        await super().push_frame(frame, direction)
 
     async def _respond(self, frame: LLMContextFrame) -> None:
+        await self._settle_speculation(keep_confirmed=True)  # one answer at a time
+        self._gate.begin_speculation(frame.speculation)
+        self._confirmation = asyncio.Event()
+        if not self._gate.is_speculating:
+            self._confirmation.set()
+            await self._finish(await self._answer(frame, self._confirmation))
+            return
+        # Answered aside, so frames queued behind it (a transfer line, the end of the call)
+        # are not stuck until the turn is confirmed.
+        self._speculation = self.create_task(
+            self._answer_ahead(frame, self._confirmation), f"{self}::speculation"
+        )
+
+    async def _answer_ahead(self, frame: LLMContextFrame, confirmation: asyncio.Event) -> None:
+        await self._finish(await self._answer(frame, confirmation))
+
+    async def _settle_speculation(self, *, keep_confirmed: bool) -> None:
+        """Cancel the run answering ahead, or let it finish if its turn was confirmed."""
+        task, self._speculation = self._speculation, None
+        if task is None or task.done():
+            return
+        if keep_confirmed and self._confirmation.is_set():
+            await task
+        else:
+            await self.cancel_task(task)
+
+    async def _answer(self, frame: LLMContextFrame, confirmation: asyncio.Event) -> AgentOutcome:
+        """Run the agent turn; a speculative one returns only once its turn is confirmed."""
         first = True
 
         async def speak(text: str) -> None:
             nonlocal first
+            if self._gate.is_speculating:  # held: the TTS may prepare it meanwhile
+                await self._push_ungated(SpeechPreviewFrame(text, reply_start=first))
             if first:
                 first = False
                 await self.stop_ttfb_metrics()
@@ -81,19 +163,30 @@ class LangGraphProcessor(FrameProcessor):
         await self.start_processing_metrics()
         await self.start_ttfb_metrics()
         try:
-            outcome = await run_agent_turn(
-                self._graph,
-                self._context,
-                to_langchain(frame.context.get_messages()),
-                timeout_secs=self._turn_timeout_secs,
-                apology=self._apology,
-                on_text=speak,
-            )
-        finally:  # also on cancellation (barge-in): the response always ends
+            with speculative(confirmation):
+                outcome = await run_agent_turn(
+                    self._graph,
+                    self._context,
+                    to_langchain(frame.context.get_messages()),
+                    timeout_secs=self._turn_timeout_secs,
+                    apology=self._apology,
+                    on_text=speak,
+                )
+            if self._gate.is_speculating:
+                await self._push_ungated(SpeechPreviewFrame(reply_end=True))
+                if outcome.user_turn_complete:
+                    # The caller's words made a whole request: the STT need not wait out
+                    # the rest of its confirm window (pipecat's semantic completeness).
+                    await self.push_frame(
+                        UserTurnInferenceCompletedFrame(), FrameDirection.UPSTREAM
+                    )
+        finally:  # also on cancellation (barge-in, withdrawal): the response always ends
             await self.stop_ttfb_metrics()
             await self.stop_processing_metrics()
             await self.push_frame(LLMFullResponseEndFrame())
-        await self._finish(outcome)
+        # Its outcome (the turn record, a goodbye's end) counts only for a confirmed turn.
+        await confirmation.wait()
+        return outcome
 
     async def _finish(self, outcome: AgentOutcome) -> None:
         if outcome.error is not None:

@@ -4,7 +4,8 @@ It sits between STT and the user aggregator. A final ``TranscriptionFrame`` that
 person (:func:`~convonet.transfer.phrases.detect_transfer_ask`) is consumed, so no LLM turn
 runs for it: the words go into the conversation, the transfer starts through the transfer
 service (the ``start`` callback) and the bot says the short line the service returns. Every
-other frame passes through unchanged.
+other frame passes through unchanged, except an eager transcript (the turn not confirmed
+yet) that asks for a person: no answer is prepared for a turn that starts a transfer.
 
 The words are added to the call's ``LLMContext`` directly, before the transfer starts, not
 with an ``LLMMessagesAppendFrame`` (pipecat's usual way): the transfer writes the agent's
@@ -15,7 +16,12 @@ aggregator would leave the caller's request out of it (seen in a test run).
 from collections.abc import Awaitable, Callable
 
 from loguru import logger
-from pipecat.frames.frames import Frame, TranscriptionFrame, TTSSpeakFrame
+from pipecat.frames.frames import (
+    EagerTranscriptionFrame,
+    Frame,
+    TranscriptionFrame,
+    TTSSpeakFrame,
+)
 from pipecat.processors.aggregators.llm_context import LLMContext
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 
@@ -44,6 +50,8 @@ class TransferPhraseProcessor(FrameProcessor):
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Consume transfer requests; forward everything else."""
         await super().process_frame(frame, direction)
+        if isinstance(frame, EagerTranscriptionFrame) and detect_transfer_ask(frame.text):
+            return  # no answer is prepared for it: the committed transcript starts a transfer
         ask = (
             detect_transfer_ask(frame.text)
             if isinstance(frame, TranscriptionFrame) and direction == FrameDirection.DOWNSTREAM

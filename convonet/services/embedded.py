@@ -1,16 +1,24 @@
-"""Pipecat's Whisper STT and Piper TTS services, fed with the process-wide shared models."""
+"""Pipecat's Whisper STT and Piper TTS services, fed with the process-wide shared models.
 
-from collections.abc import AsyncGenerator
+The Piper service also speaks a held reply's first piece from audio prepared while the
+caller's turn waited to be confirmed (:mod:`convonet.services.prepared_speech`).
+"""
+
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import soxr
-from pipecat.frames.frames import Frame
+from pipecat.frames.frames import Frame, InterruptionFrame
+from pipecat.processors.frame_processor import FrameDirection
 from pipecat.services.piper.tts import PiperTTSService
 from pipecat.services.tts_service import TTSService
 from pipecat.services.whisper.stt import WhisperSTTService
+from pipecat.utils.text.simple_text_aggregator import SimpleTextAggregator
 
+from convonet.processors.frames import SpeechPreviewFrame
 from convonet.services.first_clause import FirstClauseTextAggregator
+from convonet.services.prepared_speech import PreparedSpeech
 from convonet.services.whisper_fit import FittedWhisperModel, transcribe_fitted
 
 if TYPE_CHECKING:
@@ -118,3 +126,44 @@ class SharedPiperTTSService(PiperTTSService):
         if first_clause:
             # TTSService takes no aggregator argument; it builds its own in __init__.
             self._text_aggregator = FirstClauseTextAggregator()
+        self._prepared = PreparedSpeech(
+            FirstClauseTextAggregator if first_clause else SimpleTextAggregator, self._synthesize
+        )
+
+    def _synthesize(self, text: str) -> list[bytes]:
+        return [chunk.audio_int16_bytes for chunk in self._voice.synthesize(text)]
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        """Prepare a held reply's first piece; forget it on an interruption."""
+        if isinstance(frame, SpeechPreviewFrame):
+            await self._prepared.feed(
+                frame.text, reply_start=frame.reply_start, reply_end=frame.reply_end
+            )
+            return
+        if isinstance(frame, InterruptionFrame):
+            self._prepared.discard()
+        await super().process_frame(frame, direction)
+
+    async def run_tts(self, text: str, context_id: str) -> AsyncGenerator[Frame, None]:
+        """Speak ``text``: the prepared audio if it is the prepared piece, else Piper's."""
+        audio = await self._prepared.take(text)
+        if audio is None:
+            async for frame in super().run_tts(text, context_id):
+                yield frame
+            return
+        await self.start_tts_usage_metrics(text)
+        async for frame in self._stream_audio_frames_from_iterator(
+            _chunks(audio), in_sample_rate=self._voice.config.sample_rate, context_id=context_id
+        ):
+            await self.stop_ttfb_metrics()
+            yield frame
+
+    async def cleanup(self) -> None:
+        """Drop a preparation still running with the call."""
+        self._prepared.discard()
+        await super().cleanup()
+
+
+async def _chunks(audio: list[bytes]) -> AsyncIterator[bytes]:
+    for chunk in audio:
+        yield chunk

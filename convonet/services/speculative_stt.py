@@ -19,6 +19,13 @@ A speculative transcript is only a guess that the caller has finished:
   Piper "Add milk," as finished (p = 0.98), so without the hold the turn ended in the pause
   (3 of 5 paused benchmark utterances). A pause shorter than ``confirm_secs`` therefore
   never ends a turn; an unfinished-sounding one still waits for smart-turn's longer limit.
+
+While a transcript is held, the service reports it as pipecat's *eager end of turn*
+(``enable_eager_end_of_turn``): the agent can prepare its answer during the window
+(:mod:`convonet.services.eager_turn`). Talking on withdraws it, the release commits it.
+With ``confirm_on_verdict`` the release also comes as soon as the agent, answering ahead,
+judges that the words made a whole request: the turn decision then comes from what was
+said, and the window is left for words that do not (a fragment, a half-given request).
 """
 
 from collections.abc import AsyncGenerator
@@ -32,11 +39,14 @@ from pipecat.frames.frames import (
     EndFrame,
     Frame,
     InputAudioRawFrame,
+    TranscriptionFrame,
     UserAudioRawFrame,
+    UserTurnInferenceCompletedFrame,
     VADUserStartedSpeakingFrame,
     VADUserStoppedSpeakingFrame,
 )
 from pipecat.processors.frame_processor import FrameDirection
+from pipecat.turns.eager_end_of_turn_mixin import EagerEndOfTurnSTTServiceMixin
 
 from convonet.services.embedded import SharedWhisperSTTService
 
@@ -116,20 +126,32 @@ class SpeculationStats:
     discarded: int = 0
 
 
-class SpeculativeWhisperSTTService(SharedWhisperSTTService):
+class SpeculativeWhisperSTTService(EagerEndOfTurnSTTServiceMixin, SharedWhisperSTTService):
     """:class:`SharedWhisperSTTService` that transcribes speculatively at the first quiet."""
 
-    def __init__(self, *, quiet_secs: float, confirm_secs: float = 0.0, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        quiet_secs: float,
+        confirm_secs: float = 0.0,
+        confirm_on_verdict: bool = False,
+        **kwargs: Any,
+    ) -> None:
         """Create the service.
 
         Args:
             quiet_secs: Quiet after speech that starts a speculative transcription.
             confirm_secs: Quiet after speech before a finished transcript is pushed.
-            **kwargs: Passed on to :class:`SharedWhisperSTTService`.
+            confirm_on_verdict: Push a held transcript at once when the agent, answering it
+                ahead, judged the request whole (``UserTurnInferenceCompletedFrame``).
+            **kwargs: Passed on to :class:`SharedWhisperSTTService` (and
+                ``enable_eager_end_of_turn``: report a held transcript as an eager end
+                of turn).
         """
         super().__init__(**kwargs)
         self._quiet = QuietDetector(quiet_secs)
         self._confirm_secs = confirm_secs
+        self._confirm_on_verdict = confirm_on_verdict
         self._speculation: Speculation | None = None
         # Transcribed and past the VAD stop, waiting for confirm_secs of quiet.
         self._held: Speculation | None = None
@@ -165,19 +187,25 @@ class SpeculativeWhisperSTTService(SharedWhisperSTTService):
         if level == "loud" and speculation is not None:
             speculation.talked_over = True
             if speculation is self._held:
-                self._discard_held()
+                await self._discard_held()
         elif level == "quiet" and (self._user_speaking or self._rerun_when_quiet):
             await self._speculate()
         elif self._held is not None and self._quiet.quiet_for >= self._confirm_secs:
             await self._push(self._held)
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
-        """Track the VAD; the parent handles the rest."""
+        """Track the VAD and the agent's verdict; the parent handles the rest."""
+        if (
+            isinstance(frame, UserTurnInferenceCompletedFrame)
+            and self._confirm_on_verdict
+            and self._held is not None
+        ):
+            await self._push(self._held)  # a whole request: the turn is confirmed now
         if isinstance(frame, VADUserStartedSpeakingFrame) and self._speculation is not None:
             # The caller carries on: whatever is being transcribed is not the whole turn.
             self._speculation.talked_over = True
             if self._held is not None:
-                self._discard_held()
+                await self._discard_held()
         await super().process_frame(frame, direction)
 
     async def _handle_user_started_speaking(self, frame: VADUserStartedSpeakingFrame) -> None:
@@ -241,12 +269,18 @@ class SpeculativeWhisperSTTService(SharedWhisperSTTService):
         """Push a finished transcript now, or hold it until the quiet confirms the turn."""
         if self._quiet.quiet_for >= self._confirm_secs:
             await self._push(speculation)
-        else:
-            self._held = speculation
+            return
+        self._held = speculation
+        text = " ".join(
+            f.text.strip() for f in speculation.frames or [] if isinstance(f, TranscriptionFrame)
+        )
+        if text:
+            await self._push_eager_end_of_turn(text, user_id=self._user_id)
 
-    def _discard_held(self) -> None:
+    async def _discard_held(self) -> None:
         """The caller spoke on in the confirm window: transcribe again with what follows."""
         logger.debug(f"{self}: caller spoke on; held transcript discarded: {self._held}")
+        await self._cancel_eager_end_of_turn()
         self._held = None
         self._speculation = None
         self.stats.discarded += 1
@@ -256,6 +290,7 @@ class SpeculativeWhisperSTTService(SharedWhisperSTTService):
 
     async def _push(self, speculation: Speculation) -> None:
         """Hand a confirmed transcript on and forget the audio it covers."""
+        self._clear_eager_end_of_turn()
         self._held = None
         self._speculation = None
         covered = speculation.end - self._buffer_start

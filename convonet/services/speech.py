@@ -78,6 +78,8 @@ def create_stt(provider: SttProvider, settings: Settings, models: EmbeddedModels
             return SpeculativeWhisperSTTService(
                 quiet_secs=settings.speculative_stt_quiet_secs,
                 confirm_secs=settings.turn_confirm_secs,
+                enable_eager_end_of_turn=settings.prepare_reply,
+                confirm_on_verdict=settings.turn_confirm_by_agent,
                 **whisper,
             )
         return SharedWhisperSTTService(**whisper)

@@ -22,6 +22,7 @@ from pipecat.turns.user_stop import (
 )
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
+from convonet.services.eager_turn import EagerSmartTurnStopStrategy
 from convonet.settings import Settings
 
 if TYPE_CHECKING:
@@ -80,6 +81,8 @@ def turn_stop_strategy(settings: Settings, models: "EmbeddedModels") -> BaseUser
         session=models.smart_turn,
         params=SmartTurnParams(stop_secs=settings.smart_turn_max_silence_secs),
     )
+    if settings.prepare_reply:
+        return EagerSmartTurnStopStrategy(turn_analyzer=analyzer)
     return TurnAnalyzerUserTurnStopStrategy(turn_analyzer=analyzer)
 
 

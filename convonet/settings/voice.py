@@ -62,6 +62,19 @@ class VoiceSettings(BaseModel):
         description="Quiet after speech before a speculative transcript is released: a pause "
         "shorter than this never ends a turn (0 releases it as soon as it is ready).",
     )
+    prepare_reply: bool = Field(
+        default=True,
+        description="Prepare the reply (agent and the TTS's first clause) while the confirm "
+        "window runs, and speak it when the turn is confirmed; dropped if the caller goes "
+        "on. Tools that change anything wait for the confirmation. With a paid LLM, a "
+        "dropped preparation still costs its tokens.",
+    )
+    turn_confirm_by_agent: bool = Field(
+        default=True,
+        description="With PREPARE_REPLY: end the turn before the confirm window is over when "
+        "the agent judged the caller's words a whole request (the offline model: one it "
+        "understood and needs nothing more for). Models that give no verdict wait.",
+    )
     tts_first_clause: bool = Field(
         default=True,
         description="Send a reply's first clause (up to a comma) to the TTS on its own.",

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from functools import wraps
 from types import ModuleType
-from typing import Any, TypeVar, get_type_hints
+from typing import Any, TypeVar, get_type_hints, overload
 
 from loguru import logger
 from mcp.server.fastmcp import Context, FastMCP
+from mcp.types import ToolAnnotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from convonet.errors import DataUnavailableError
@@ -95,10 +96,29 @@ def _with_caller(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[A
     return run
 
 
-def tool(fn: ToolFunction) -> ToolFunction:
-    """Mark ``fn`` as an MCP tool of its module (see the module docstring)."""
-    setattr(fn, _MARK, True)
-    return fn
+@overload
+def tool(fn: ToolFunction, /) -> ToolFunction: ...
+
+
+@overload
+def tool(*, read_only: bool) -> Callable[[ToolFunction], ToolFunction]: ...
+
+
+def tool(
+    fn: ToolFunction | None = None, /, *, read_only: bool = False
+) -> ToolFunction | Callable[[ToolFunction], ToolFunction]:
+    """Mark ``fn`` as an MCP tool of its module (see the module docstring).
+
+    Used bare (``@tool``) or as ``@tool(read_only=True)`` for a tool that changes nothing:
+    MCP clients see its ``readOnlyHint``, and the agent may run it before the caller's turn
+    is confirmed (:mod:`convonet.agents.speculation`).
+    """
+
+    def mark(fn: ToolFunction) -> ToolFunction:
+        setattr(fn, _MARK, ToolAnnotations(readOnlyHint=True) if read_only else True)
+        return fn
+
+    return mark if fn is None else mark(fn)
 
 
 def module_tools(module: ModuleType) -> list[Callable[..., Awaitable[Any]]]:
@@ -113,4 +133,6 @@ def module_tools(module: ModuleType) -> list[Callable[..., Awaitable[Any]]]:
 def register_module(mcp: FastMCP, module: ModuleType) -> None:
     """Add every tool of ``module`` to ``mcp``."""
     for fn in module_tools(module):
-        mcp.add_tool(_with_caller(fn) if _wants_caller(fn) else fn)
+        mark = getattr(fn, _MARK)
+        annotations = mark if isinstance(mark, ToolAnnotations) else None
+        mcp.add_tool(_with_caller(fn) if _wants_caller(fn) else fn, annotations=annotations)

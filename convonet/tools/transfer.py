@@ -64,7 +64,7 @@ async def transfer_to_agent(
     }
 
 
-@tool
+@tool(read_only=True)
 async def get_available_departments(
     call: Caller,
 ) -> dict[str, Any]:

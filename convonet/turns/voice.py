@@ -6,8 +6,10 @@ Agent Monitor's recorder, Prometheus, Sentry). A voice turn passes these moments
 
 user stopped speaking (VAD stop time minus ``stop_secs``, the same rule as pipecat's
 ``UserBotLatencyObserver``) → VAD stop → final transcription → the user's context reaches
-the agent → first agent token → first sentence handed to TTS → first TTS audio → bot
-started speaking → bot stopped speaking (or the caller interrupted, or hung up).
+the agent (for an answer prepared during the confirm window: the turn's confirmation,
+when the prepared answer is released) → first agent token → first sentence handed to TTS →
+first TTS audio → bot started speaking → bot stopped speaking (or the caller interrupted,
+or hung up).
 
 Pipecat's ``TurnTrackingObserver`` does not fit: it ends a turn on a timer after the bot
 stops speaking and carries no stage moments; the turn here ends as soon as the agent, TTS
@@ -27,6 +29,7 @@ from pipecat.frames.frames import (
     BotStoppedSpeakingFrame,
     CancelFrame,
     ClientConnectedFrame,
+    EagerEndOfTurnCancelFrame,
     EndFrame,
     Frame,
     InterruptionFrame,
@@ -36,6 +39,7 @@ from pipecat.frames.frames import (
     TTSAudioRawFrame,
     TTSStoppedFrame,
     TTSTextFrame,
+    UserStoppedSpeakingFrame,
     VADUserStoppedSpeakingFrame,
 )
 from pipecat.observers.base_observer import BaseObserver, FramePushed
@@ -94,6 +98,8 @@ class VoiceTurnTracker(BaseObserver):
         self._turns = 0
         self._greeted = False
         self._ended = False
+        # The agent is preparing an answer for a turn that is not confirmed yet.
+        self._speculating = False
 
     def wants_audio(self, data: FramePushed) -> bool:
         """Whether an audio push matters here: only the TTS's own audio (its first of a turn).
@@ -119,9 +125,17 @@ class VoiceTurnTracker(BaseObserver):
             self._on_user(frame, at)
         elif isinstance(frame, LLMContextFrame):
             # The user aggregator sends the turn to the agent (only that first push is
-            # observed; CallerAudioEnd may sit between the two).
+            # observed; CallerAudioEnd may sit between the two). A speculative one (the
+            # turn not confirmed yet) counts from the confirmation, if it comes.
             if isinstance(source, LLMUserAggregator):
-                self._on_agent_start(at)
+                self._speculating = frame.speculation
+                if not frame.speculation:
+                    self._on_agent_start(at)
+        elif isinstance(frame, UserStoppedSpeakingFrame) and self._speculating:
+            self._speculating = False  # it confirms the prepared answer
+            self._on_agent_start(at)
+        elif isinstance(frame, EagerEndOfTurnCancelFrame):
+            self._speculating = False
         elif isinstance(source, LangGraphProcessor) and isinstance(
             frame, LLMTextFrame | AgentTurnFrame
         ):
@@ -132,8 +146,10 @@ class VoiceTurnTracker(BaseObserver):
             self._on_tts(frame, at)
         elif isinstance(frame, BotStartedSpeakingFrame | BotStoppedSpeakingFrame):
             self._on_bot(frame, at)
-        elif isinstance(frame, InterruptionFrame) and self._active is not None:
-            self._on_interruption(self._active, at)
+        elif isinstance(frame, InterruptionFrame):
+            self._speculating = False
+            if self._active is not None:
+                self._on_interruption(self._active, at)
         elif isinstance(frame, ClientConnectedFrame) and not self._greeted:
             self._greeted = True
             self._active = _Open("greeting", 0, TurnTimes(connected_at=at))

@@ -9,6 +9,7 @@ from langchain_core.messages import AIMessage
 from langchain_core.tools import tool
 from langgraph.graph import START, MessagesState, StateGraph
 from pipecat.frames.frames import (
+    EagerEndOfTurnCancelFrame,
     EndWorkerFrame,
     ErrorFrame,
     InterruptionFrame,
@@ -17,6 +18,9 @@ from pipecat.frames.frames import (
     LLMFullResponseStartFrame,
     LLMTextFrame,
     MetricsFrame,
+    TTSSpeakFrame,
+    UserStoppedSpeakingFrame,
+    UserTurnInferenceCompletedFrame,
 )
 from pipecat.metrics.metrics import ProcessingMetricsData, TTFBMetricsData
 from pipecat.pipeline.worker import PipelineParams
@@ -29,7 +33,7 @@ from convonet.agents.factory import AgentFactory
 from convonet.agents.graph import build_agent_graph
 from convonet.agents.offline import OfflineAgentModel
 from convonet.agents.turn import DEFAULT_APOLOGY, TIMEOUT_APOLOGY, AgentOutcome
-from convonet.processors.frames import AgentTurnFrame
+from convonet.processors.frames import AgentTurnFrame, SpeechPreviewFrame
 from convonet.processors.langgraph_processor import LangGraphProcessor
 from convonet.settings import Settings
 from tests.fakes.chat_models import SlowStreamingChatModel
@@ -188,3 +192,53 @@ async def test_transfer_request_is_in_the_turn_outcome_not_a_second_rtvi_path() 
         "extension": "2001",
         "status": "requested",
     }
+
+
+def _speculative(text: str) -> LLMContextFrame:
+    context = LLMContext(messages=[{"role": "user", "content": text}])
+    return LLMContextFrame(context=context, speculation=True)
+
+
+async def test_a_prepared_reply_is_held_until_the_turn_is_confirmed() -> None:
+    graph = AgentFactory(Settings()).graph("offline")
+    frames = [
+        _speculative("hello"),
+        SleepFrame(sleep=0.3),
+        TTSSpeakFrame("Connecting you now."),  # passing through: never held behind the reply
+        SleepFrame(sleep=0.1),
+        UserStoppedSpeakingFrame(),
+    ]
+
+    down, up = await run_test(_processor(graph), frames_to_send=frames)
+
+    kinds = [type(f) for f in down]
+    confirmed = kinds.index(UserStoppedSpeakingFrame)
+    assert kinds.index(TTSSpeakFrame) < confirmed
+    assert kinds.index(LLMFullResponseStartFrame) > confirmed, kinds
+    assert kinds.index(AgentTurnFrame) > confirmed
+    assert _texts(down) == "Hello! How can I help you today?"
+    # The text went ahead for the TTS to prepare; the model judged the request whole.
+    previews = [f for f in down if isinstance(f, SpeechPreviewFrame)]
+    assert previews[0].reply_start and previews[-1].reply_end
+    assert "".join(p.text for p in previews) == "Hello! How can I help you today?"
+    assert kinds.index(SpeechPreviewFrame) < confirmed
+    assert any(isinstance(f, UserTurnInferenceCompletedFrame) for f in up)
+
+
+async def test_a_withdrawn_preparation_says_nothing() -> None:
+    graph = AgentFactory(Settings()).graph("offline")
+    frames = [_speculative("goodbye"), SleepFrame(sleep=0.3), EagerEndOfTurnCancelFrame()]
+
+    down, _ = await run_test(_processor(graph), frames_to_send=frames)
+
+    assert _texts(down) == "" and not any(isinstance(f, AgentTurnFrame) for f in down), down
+    assert not any(isinstance(f, EndWorkerFrame) for f in down), "the goodbye never happened"
+
+
+async def test_a_request_the_model_did_not_understand_waits_for_the_window() -> None:
+    graph = AgentFactory(Settings()).graph("offline")
+    frames = [_speculative("my phone number is five five five"), SleepFrame(sleep=0.3)]
+
+    _, up = await run_test(_processor(graph), frames_to_send=frames)
+
+    assert not any(isinstance(f, UserTurnInferenceCompletedFrame) for f in up)

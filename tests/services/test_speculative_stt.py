@@ -6,11 +6,17 @@ from typing import Any
 
 import pytest
 from pipecat.frames.frames import (
+    EagerEndOfTurnCancelFrame,
+    EagerTranscriptionFrame,
     Frame,
     TranscriptionFrame,
+    TTSSpeakFrame,
+    UserTurnInferenceCompletedFrame,
     VADUserStartedSpeakingFrame,
     VADUserStoppedSpeakingFrame,
 )
+from pipecat.pipeline.pipeline import Pipeline
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.tests.utils import run_test
 
 from convonet.bench.speech import Turn, silence, speak, speech_end_secs, synthesize
@@ -193,3 +199,61 @@ async def test_a_long_first_half_is_kept_whole_when_the_caller_goes_on(
     assert len(heard) == 1, heard
     spoken = speech_end_secs(first) + speech_end_secs(second)
     assert float(heard[0].split()[0]) >= spoken, heard
+
+
+class AgentVerdict(FrameProcessor):
+    """Stands in for the agent: judges every eager transcript a whole request, upstream."""
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        await super().process_frame(frame, direction)
+        await self.push_frame(frame, direction)
+        if isinstance(frame, EagerTranscriptionFrame):
+            await self.push_frame(UserTurnInferenceCompletedFrame(), FrameDirection.UPSTREAM)
+
+
+def _order(frames) -> list[str]:  # type: ignore[no-untyped-def]
+    kinds = (TranscriptionFrame, EagerTranscriptionFrame, EagerEndOfTurnCancelFrame)
+    return [type(f).__name__ for f in frames if isinstance(f, kinds)]
+
+
+async def test_a_held_transcript_is_reported_as_an_eager_end_of_turn(
+    models: EmbeddedModels,
+) -> None:
+    stt = whisper(models, InstantWhisper, confirm_secs=0.55, enable_eager_end_of_turn=True)
+    first, second = synthesize("Add milk"), synthesize("and eggs to my list.")
+
+    down, _ = await run_test(
+        stt, frames_to_send=paused(first, second, pause_secs=0.45), start_timeout=5.0
+    )
+
+    # The first half was offered early, withdrawn when the caller went on, and only the
+    # whole sentence was committed.
+    assert _order(down) == [
+        "EagerTranscriptionFrame",
+        "EagerEndOfTurnCancelFrame",
+        "EagerTranscriptionFrame",
+        "TranscriptionFrame",
+    ], _order(down)
+
+
+@pytest.mark.parametrize(("confirm_on_verdict", "early"), [(True, True), (False, False)])
+async def test_the_agents_verdict_confirms_a_held_turn_before_the_window_ends(
+    models: EmbeddedModels, confirm_on_verdict: bool, early: bool
+) -> None:
+    stt = whisper(
+        models,
+        InstantWhisper,
+        confirm_secs=1.5,
+        enable_eager_end_of_turn=True,
+        confirm_on_verdict=confirm_on_verdict,
+    )
+    marker = TTSSpeakFrame("end of the test's audio")
+    frames = [*utterance(synthesize("What time is it?")), *paced(silence(0.4)), marker]
+
+    down, _ = await run_test(Pipeline([stt, AgentVerdict()]), frames_to_send=frames)
+
+    # 0.25 + 0.4 s of quiet in all: inside the 1.5 s window only the verdict releases it
+    # (otherwise the end of the call does, after the marker).
+    kinds = [type(f) for f in down]
+    assert TranscriptionFrame in kinds, kinds
+    assert (kinds.index(TranscriptionFrame) < kinds.index(TTSSpeakFrame)) is early, kinds

@@ -2,13 +2,16 @@
 
 The caller's audio (Piper speech) is paced in real time through the STT service and the
 user aggregator, as a transport would deliver it; what reaches the agent is the
-``LLMContextFrame`` the aggregator pushes at the end of each turn.
+user message the aggregator writes into the conversation at the end of each turn.
 """
+
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pytest
 from pipecat.audio.vad.silero import SileroVADAnalyzer
 from pipecat.audio.vad.vad_analyzer import VADParams
-from pipecat.frames.frames import Frame, InputAudioRawFrame, LLMContextFrame
+from pipecat.frames.frames import Frame, InputAudioRawFrame
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.processors.aggregators.llm_context import LLMContext
 from pipecat.processors.aggregators.llm_response_universal import (
@@ -37,11 +40,25 @@ def paced(pcm: bytes) -> list[Frame]:
     return frames
 
 
-async def user_turns(models: EmbeddedModels, pcm: bytes, **settings: object) -> list[str]:
-    """What the agent is asked, turn by turn, when a caller says ``pcm``."""
+@dataclass
+class TurnsRun:
+    """What came out of the user aggregator, and the conversation it wrote."""
+
+    down: Sequence[Frame]
+    context: LLMContext
+
+    @property
+    def asked(self) -> list[str]:
+        """What the agent is asked, turn by turn: the user messages of the conversation."""
+        return [str(m["content"]) for m in self.context.get_messages() if m.get("role") == "user"]
+
+
+async def run_turns(models: EmbeddedModels, pcm: bytes, **settings: object) -> TurnsRun:
+    """A caller saying ``pcm`` to the STT and the user aggregator (no agent behind them)."""
     config = Settings(_env_file=None, **settings)  # type: ignore[arg-type]
+    context = LLMContext()
     user, _assistant = LLMContextAggregatorPair(
-        LLMContext(),
+        context,
         user_params=LLMUserAggregatorParams(
             vad_analyzer=SileroVADAnalyzer(params=VADParams(stop_secs=config.vad_stop_secs)),
             user_turn_strategies=user_turn_strategies(config, models),
@@ -55,11 +72,12 @@ async def user_turns(models: EmbeddedModels, pcm: bytes, **settings: object) -> 
         frames_to_send=paced(pcm + silence(2.0)),
         start_timeout=5.0,
     )
-    return [
-        str(frame.context.get_messages()[-1]["content"])
-        for frame in down
-        if isinstance(frame, LLMContextFrame)
-    ]
+    return TurnsRun(down, context)
+
+
+async def user_turns(models: EmbeddedModels, pcm: bytes, **settings: object) -> list[str]:
+    """What the agent is asked, turn by turn, when a caller says ``pcm``."""
+    return (await run_turns(models, pcm, **settings)).asked
 
 
 @pytest.mark.parametrize(

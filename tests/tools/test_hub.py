@@ -10,6 +10,7 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.prebuilt import ToolNode
 
 from convonet.agents.context import AgentContext
+from convonet.agents.speculation import is_read_only
 from convonet.settings import Settings
 from convonet.storage import migrate
 from convonet.storage.db import Database
@@ -66,6 +67,8 @@ async def test_stdio_todo_server_acts_as_the_caller(tmp_path: Path) -> None:
         assert sorted(t.name for t in tools) == [
             "complete_todo", "create_todo", "delete_todo", "get_todos", "update_todo"
         ]  # fmt: skip
+        # Only the read reaches the agent marked read-only (MCP's readOnlyHint).
+        assert [t.name for t in tools if is_read_only(t)] == ["get_todos"]
         node = ToolNode(tools, handle_tool_errors=True)
         with tool_log() as log:
             created = await _run(node, "create_todo", {"title": "stdio works"}, user_id)

@@ -10,6 +10,7 @@ from pipecat.frames.frames import (
     BotStoppedSpeakingFrame,
     CancelFrame,
     ClientConnectedFrame,
+    EagerEndOfTurnCancelFrame,
     EndFrame,
     Frame,
     InterruptionFrame,
@@ -19,6 +20,7 @@ from pipecat.frames.frames import (
     TTSAudioRawFrame,
     TTSStoppedFrame,
     TTSTextFrame,
+    UserStoppedSpeakingFrame,
     VADUserStoppedSpeakingFrame,
 )
 from pipecat.observers.base_observer import FramePushed
@@ -245,3 +247,46 @@ def test_frames_from_other_processors_and_repeats_are_ignored() -> None:
     (turn,) = script.records
     assert turn.times.first_audio_at is not None
     assert turn.times.first_audio_at > (turn.times.first_token_at or 0)
+
+
+def _speculative_turn(script: Script, text: str) -> None:
+    """The caller stops; the aggregator sends a speculative context (the turn not confirmed)."""
+    vad = VADUserStoppedSpeakingFrame(stop_secs=0.2, timestamp=script.now + STEP)
+    script.push(script.user, script.agent, vad)
+    context = LLMContextFrame(context=LLMContext(), speculation=True)
+    script.push(script.user, script.audio_end, context)
+
+
+def test_a_prepared_answer_counts_from_the_turns_confirmation() -> None:
+    script = Script()
+    script.greeting()
+    _speculative_turn(script, "What time is it?")
+    script.push(script.stt, script.user, TranscriptionFrame("What time is it?", "u1", "now"))
+    confirmed = script.push(script.user, script.agent, UserStoppedSpeakingFrame())
+    script.answer("It's noon.")
+    script.push(script.tts, script.out, TTSStoppedFrame())
+    script.push(script.out, script.user, BotStoppedSpeakingFrame())
+
+    greeting, turn = script.records
+    assert greeting.kind == "greeting"
+    assert turn.user_text == "What time is it?" and turn.end_reason == "completed"
+    assert turn.times.agent_start_at == confirmed  # not when the preparation started
+    assert turn.times.stt_final_at is not None and turn.times.stt_final_at < confirmed
+
+
+def test_a_withdrawn_preparation_leaves_no_turn_behind() -> None:
+    script = Script()
+    script.greeting()
+    _speculative_turn(script, "Add milk")
+    script.push(script.user, script.agent, EagerEndOfTurnCancelFrame())
+    # The caller went on; the whole sentence is the one turn, answered normally.
+    stopped = script.user_turn("Add milk and eggs to my list.")
+    script.answer("Added.")
+    script.push(script.tts, script.out, TTSStoppedFrame())
+    script.push(script.out, script.user, BotStoppedSpeakingFrame())
+
+    greeting, turn = script.records
+    assert greeting.kind == "greeting"
+    assert turn.index == 1 and turn.end_reason == "completed", script.records
+    assert turn.user_text == "Add milk and eggs to my list."
+    assert turn.times.user_stopped_at == pytest.approx(stopped)

@@ -48,11 +48,14 @@ class Decision:
         reply: What to say (when no tool is called).
         tool: The tool to call.
         args: Its arguments.
+        understood: Whether the caller's words made a whole request (False when the reply
+            asks for more or did not understand: they may not have finished speaking).
     """
 
     reply: str = ""
     tool: str | None = None
     args: dict[str, Any] = field(default_factory=dict)
+    understood: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +131,8 @@ def complete(
         assert intent.tool is not None
         return Decision(tool=intent.tool, args=intent.build(slots, now))
     if answers and answers[-1][1] is missing:
-        return Decision(reply=f"{phrasing.NOT_UNDERSTOOD} {missing.question}")
-    return Decision(reply=missing.question)
+        return Decision(reply=f"{phrasing.NOT_UNDERSTOOD} {missing.question}", understood=False)
+    return Decision(reply=missing.question, understood=False)
 
 
 def _switches(waiting: Pending, chosen: Intent | None, heard: Heard, now: datetime) -> bool:
@@ -160,7 +163,7 @@ def decide(spoken: Sequence[Spoken], tool_names: frozenset[str], now: datetime) 
         waiting = None
     if is_unintelligible(text):
         question = f" {waiting.answers[-1][1].question}" if waiting else ""
-        return Decision(reply=phrasing.DIDNT_CATCH + question)
+        return Decision(reply=phrasing.DIDNT_CATCH + question, understood=False)
     heard = Heard.of(text, now)
     chosen, usable = choose(candidates(heard), tool_names)
     if waiting is not None:
@@ -169,7 +172,7 @@ def decide(spoken: Sequence[Spoken], tool_names: frozenset[str], now: datetime) 
         if not _switches(waiting, chosen if usable else None, heard, now):
             return complete(waiting.intent, waiting.request, waiting.answers, now)
     if chosen is None:
-        return Decision(reply=phrasing.fallback(tool_names))
+        return Decision(reply=phrasing.fallback(tool_names), understood=False)
     if not usable:
         return Decision(reply=phrasing.missing_tool(chosen.tool))
     if chosen.tool is None:

@@ -30,6 +30,7 @@ from langchain_core.tools import BaseTool
 from pydantic import Field
 
 from convonet.agents.offline import dialog, phrasing
+from convonet.agents.speculation import USER_TURN_COMPLETE_KEY
 
 # A system message line carrying the caller's local time, e.g. from the agent context.
 CLOCK_PREFIX = "Current local time:"
@@ -50,6 +51,11 @@ def _text(message: BaseMessage) -> str:
     if isinstance(content, str):
         return content
     return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
+
+
+def _reply(text: str, *, understood: bool) -> AIMessage:
+    """A spoken reply with the model's verdict on whether the caller's turn was complete."""
+    return AIMessage(content=text, response_metadata={USER_TURN_COMPLETE_KEY: understood})
 
 
 def _spoken(messages: Sequence[BaseMessage]) -> list[dialog.Spoken]:
@@ -112,13 +118,13 @@ class OfflineAgentModel(BaseChatModel):
         now = self.local_now(messages)
         last = messages[-1] if messages else None
         if isinstance(last, ToolMessage):
-            return AIMessage(content=self._phrase_tool_result(messages, last, now))
+            return _reply(self._phrase_tool_result(messages, last, now), understood=True)
         if not isinstance(last, HumanMessage):
             # Nothing the caller said reached us (an empty or blank turn).
-            return AIMessage(content=phrasing.DIDNT_CATCH)
+            return _reply(phrasing.DIDNT_CATCH, understood=False)
         decision = dialog.decide(_spoken(messages), self.tool_names, now.replace(tzinfo=None))
         if decision.tool is None:
-            return AIMessage(content=decision.reply)
+            return _reply(decision.reply, understood=decision.understood)
         call_id = f"call_{uuid.uuid4().hex[:12]}"
         return AIMessage(
             content="", tool_calls=[{"name": decision.tool, "args": decision.args, "id": call_id}]
@@ -169,8 +175,11 @@ class OfflineAgentModel(BaseChatModel):
             )
             return
         # Word by word, like a real model streams, so TTS can start on the first sentence.
+        # Every chunk carries the verdict, so it is known from the first word on.
         for word in re.findall(r"\S+\s*", str(message.content)):
-            yield ChatGenerationChunk(message=AIMessageChunk(content=word))
+            yield ChatGenerationChunk(
+                message=AIMessageChunk(content=word, response_metadata=message.response_metadata)
+            )
 
     def _stream(
         self,

@@ -264,7 +264,7 @@ async def register_patient(
     return {"patient": patient_json(patient)}
 
 
-@tool
+@tool(read_only=True)
 async def get_patient(
     call: Caller,
     patient_id: PatientId = None,
@@ -337,7 +337,7 @@ async def book_appointment(
     return {"appointment": appointment_json(appointment, zone)}
 
 
-@tool
+@tool(read_only=True)
 async def get_appointments(
     call: Caller,
     patient_id: Annotated[

@@ -198,7 +198,7 @@ async def start_mortgage_application(
     return {"application": application_json(app), "documents": documents_json(app)}
 
 
-@tool
+@tool(read_only=True)
 async def get_mortgage_application(
     call: Caller,
     application_id: AppId = None,
@@ -244,7 +244,7 @@ async def update_mortgage_application(
     return {"application": application_json(app)}
 
 
-@tool
+@tool(read_only=True)
 async def calculate_mortgage_payment(
     loan_amount: Annotated[float, Field(description="Amount (or price) in USD, more than 0")],
     annual_rate: Rate = 6.5,
@@ -258,7 +258,7 @@ async def calculate_mortgage_payment(
     return payment_plan(amount, down, annual_rate, term_years)
 
 
-@tool
+@tool(read_only=True)
 async def estimate_affordability(
     annual_income: Annotated[float, Field(description="Gross yearly income in USD")],
     monthly_debts: Annotated[float, Field(description="Monthly debt payments, USD")] = 0,
@@ -274,7 +274,7 @@ async def estimate_affordability(
     return affordability(income, debts, down, annual_rate, term_years)
 
 
-@tool
+@tool(read_only=True)
 async def list_required_documents(
     call: Caller,
     application_id: AppId = None,

@@ -38,7 +38,7 @@ async def _service(call: Caller) -> AsyncIterator[ReservationService]:
         raise ToolError(str(error)) from error
 
 
-@tool
+@tool(read_only=True)
 async def check_availability(
     call: Caller,
     date: DateArg,
@@ -70,7 +70,7 @@ async def create_reservation(
         return {"reservation": service.as_json(reservation)}
 
 
-@tool
+@tool(read_only=True)
 async def get_reservation(
     call: Caller,
     confirmation_code: Code = None,

@@ -192,7 +192,7 @@ async def create_calendar_event(
     return {"event": event_json(event, zone)}
 
 
-@tool
+@tool(read_only=True)
 async def get_calendar_events(
     call: Caller,
     start_date: Day = None,

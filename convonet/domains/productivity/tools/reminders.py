@@ -114,7 +114,7 @@ async def create_reminder(
     return {"reminder": reminder_json(reminder, zone)}
 
 
-@tool
+@tool(read_only=True)
 async def get_reminders(
     call: Caller,
     include_past: Annotated[bool, Field(description="Also list past or dismissed ones")] = False,

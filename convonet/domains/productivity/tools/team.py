@@ -188,7 +188,7 @@ async def create_team(
     return {"team": team_json(team)}
 
 
-@tool
+@tool(read_only=True)
 async def get_teams(call: Caller) -> dict[str, Any]:
     """List the teams the caller belongs to, with the caller's role in each."""
     session, user = call.session, call.user
@@ -197,7 +197,7 @@ async def get_teams(call: Caller) -> dict[str, Any]:
     return {"teams": teams}
 
 
-@tool
+@tool(read_only=True)
 async def get_team_members(
     call: Caller,
     team_id: TeamId = None,
@@ -310,7 +310,7 @@ async def change_member_role(
     return {"team": team_json(team), "member": member_json(member, target)}
 
 
-@tool
+@tool(read_only=True)
 async def search_users(
     call: Caller,
     query: Annotated[

@@ -136,7 +136,7 @@ async def create_todo(
     )
 
 
-@tool
+@tool(read_only=True)
 async def get_todos(
     call: Caller,
     status: Literal["open", "completed", "all"] = "open",

@@ -1,0 +1,151 @@
+"""Smart-turn that answers the STT's eager end of turn while the confirm window runs.
+
+With a confirm window (``TURN_CONFIRM_SECS``) the speculative Whisper STT has the turn's
+transcript ~0.2 s before it may release it: the caller could still go on after a pause.
+Waiting idle wastes that time, and the agent plus Piper's first clause take another
+~0.1 s after the release. Pipecat 1.14 has the machinery to spend the wait: the STT
+reports an *eager* end of turn (``EagerTranscriptionFrame``), a stop strategy starts a
+speculative inference on a provisional context, the LLM holds its response in a
+``SpeculationGate``, and the turn end either confirms it (``UserStoppedSpeakingFrame``
+releases it, no second inference) or withdraws it (``EagerEndOfTurnCancelFrame``).
+
+Pipecat's :class:`~pipecat.turns.user_stop.EagerUserTurnStopStrategy` pairs that with
+turn detection inside the STT service. Here the turn decision stays smart-turn's (and
+the confirm window's), so :class:`EagerSmartTurnStopStrategy` adds the same speculation
+rules to :class:`TurnAnalyzerUserTurnStopStrategy`:
+
+- it speculates only when smart-turn has already rated the turn finished (an unfinished
+  one waits for more speech or smart-turn's silence limit, so answering early would
+  usually be wasted);
+- the turn end keeps the response when the committed transcript matches the eager one
+  (pipecat's ``NormalizedMatch``: case and punctuation aside), else withdraws it and
+  runs the agent again on what was committed;
+- a speculation nothing resolves is withdrawn after ``speculation_timeout`` seconds.
+"""
+
+import asyncio
+from typing import Any
+
+from loguru import logger
+from pipecat.frames.frames import (
+    EagerEndOfTurnCancelFrame,
+    EagerTranscriptionFrame,
+    Frame,
+    TranscriptionFrame,
+)
+from pipecat.turns.types import ProcessFrameResult, UserTurnSpeculation
+from pipecat.turns.user_stop import (
+    EagerMatchPolicy,
+    NormalizedMatch,
+    TurnAnalyzerUserTurnStopStrategy,
+)
+
+# Far longer than any confirm window: only a lost frame leaves a speculation unresolved.
+SPECULATION_TIMEOUT_SECS = 3.0
+
+
+class EagerSmartTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
+    """:class:`TurnAnalyzerUserTurnStopStrategy` that answers eager ends of turn."""
+
+    def __init__(
+        self,
+        *,
+        match_policy: EagerMatchPolicy | None = None,
+        speculation_timeout: float = SPECULATION_TIMEOUT_SECS,
+        **kwargs: Any,
+    ) -> None:
+        """Create the strategy.
+
+        Args:
+            match_policy: When the committed transcript still matches the eager one.
+            speculation_timeout: Seconds before an unresolved speculation is withdrawn.
+            **kwargs: Passed on (``turn_analyzer`` is required).
+        """
+        super().__init__(**kwargs)
+        self._match_policy = match_policy or NormalizedMatch()
+        self._speculation_timeout = speculation_timeout
+        self._speculation: UserTurnSpeculation | None = None
+        self._timer: asyncio.Task[None] | None = None
+        # Every transcript committed in this turn; the user message is all of them.
+        self._committed: list[str] = []
+
+    async def process_frame(self, frame: Frame) -> ProcessFrameResult:
+        """Speculate on an eager transcript, forget a withdrawn one; then smart-turn."""
+        if isinstance(frame, TranscriptionFrame):
+            # Before the parent, which may end the turn on this very transcript.
+            self._committed.append(frame.text.strip())
+        elif isinstance(frame, EagerTranscriptionFrame):
+            await self._speculate(frame.text)
+        elif isinstance(frame, EagerEndOfTurnCancelFrame):
+            await self._take_speculation()
+        return await super().process_frame(frame)
+
+    async def trigger_user_turn_stopped(self, *, enable_user_speaking_frames: bool | None = None):
+        """End the turn, keeping the speculative response if it answers what was said."""
+        speculation = await self._take_speculation()
+        if speculation is None:
+            await super().trigger_user_turn_stopped(
+                enable_user_speaking_frames=enable_user_speaking_frames
+            )
+            return
+        committed = self._turn_text()
+        if self._match_policy.matches(speculation.text, committed):
+            logger.debug(f"{self}: eager end of turn confirmed: [{committed}]")
+            await self.trigger_user_turn_finalized(
+                enable_user_speaking_frames=enable_user_speaking_frames,
+                confirms_speculation=True,
+            )
+            return
+        logger.debug(
+            f"{self}: eager end of turn missed ([{speculation.text}] vs [{committed}]); "
+            "answering the committed transcript"
+        )
+        await self.trigger_user_turn_speculation_cancelled()
+        await super().trigger_user_turn_stopped(
+            enable_user_speaking_frames=enable_user_speaking_frames
+        )
+
+    async def _reset(self) -> None:
+        speculation = await self._take_speculation()
+        self._committed = []
+        await super()._reset()
+        if speculation is not None:
+            # The turn ended some other way (an interruption, the stop watchdog): nothing
+            # else will withdraw the held response.
+            await self.trigger_user_turn_speculation_cancelled()
+
+    async def cleanup(self) -> None:
+        """Stop the speculation timer with the call."""
+        await self._take_speculation()
+        await super().cleanup()
+
+    def _turn_text(self, eager: str = "") -> str:
+        return " ".join(part for part in (*self._committed, eager.strip()) if part)
+
+    async def _speculate(self, text: str) -> None:
+        if not self._turn_complete:
+            return  # smart-turn heard an unfinished sentence: the turn is not ending yet
+        await self._take_speculation()
+        speculation = UserTurnSpeculation(text=self._turn_text(text))
+        self._speculation = speculation
+        self._timer = self.task_manager.create_task(
+            self._expire(speculation), f"{self}::speculation_timeout"
+        )
+        logger.debug(f"{self}: answering eager end of turn: [{speculation.text}]")
+        await self.trigger_user_turn_inference_triggered(speculation=speculation)
+
+    async def _expire(self, speculation: UserTurnSpeculation) -> None:
+        await asyncio.sleep(self._speculation_timeout)
+        self._timer = None  # this timer fired; nothing to cancel
+        if self._speculation is speculation:
+            logger.debug(f"{self}: eager end of turn unresolved; withdrawn")
+            self._speculation = None
+            await self.trigger_user_turn_speculation_cancelled()
+
+    async def _take_speculation(self) -> UserTurnSpeculation | None:
+        """The speculation in flight, if any, with its timer stopped (the one way out)."""
+        speculation, self._speculation = self._speculation, None
+        if self._timer is not None:
+            timer, self._timer = self._timer, None
+            await self.task_manager.cancel_task(timer)
+        return speculation
