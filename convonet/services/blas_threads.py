@@ -1,13 +1,14 @@
 """One thread for numpy's OpenBLAS in a server process.
 
 numpy's bundled OpenBLAS starts a worker thread per extra core when it is imported and splits
-every large enough matrix product over them. The one such product on a call's path is the
-mel filter bank in smart-turn's Whisper features (once per VAD stop), and after it OpenBLAS's
-worker keeps spinning, waiting for more work. On the 2-core benchmark machine that cost
-~90 ms of CPU per inference on top of the ~63 ms the inference itself took (152 against 63
-ms of process CPU per inference, measured with ``/proc`` per-thread times), and the spinning
-thread competes with every call's event loop. With calls running side by side the cores
-are better spent on other calls than on splitting one small product.
+every large enough matrix product over them. The ones on a call's path are mel filter banks:
+in smart-turn's Whisper features (once per VAD stop) and, with the embedded STT, in
+faster-whisper's (each transcription). After each, OpenBLAS's worker keeps spinning, waiting
+for more work. On the 2-core benchmark machine a smart-turn inference cost ~195 ms of process
+CPU that way against ~70 ms with one thread (faster-whisper's features for 3 s of audio: 132
+against 3.3 ms), with the same wall time, and the spinning thread competed with every call's
+event loop. With calls running side by side the cores are better spent on other calls than
+on splitting one small product.
 
 ``OPENBLAS_NUM_THREADS=1`` in the environment does the same, but only if it is set before
 numpy is imported; :func:`limit_blas_threads` works at any time, through OpenBLAS's own
