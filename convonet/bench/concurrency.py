@@ -20,6 +20,7 @@ from convonet.bench.fakes.deepgram import FakeDeepgramSTT, FakeDeepgramTTS
 from convonet.bench.report import summarize, summarize_stages
 from convonet.bench.servers import Fleet, machine_busy_secs, tree_usage
 from convonet.bench.speech import synthesize, turns
+from convonet.bench.threads import thread_cpu, thread_split
 from convonet.bench.turns import STAGES, TurnRecord, open_call, speak_turn, wait_until_quiet
 
 API_KEY = "convonet-bench-key"
@@ -123,7 +124,7 @@ async def run_phase(
     """``sessions`` simultaneous calls of ``count`` turns each; the phase's summary."""
     for turn in turns(count):
         await asyncio.to_thread(synthesize, turn.text)
-    idle = tree_usage(fleet.pids)
+    idle, threads_before = tree_usage(fleet.pids), thread_cpu(fleet.pids)
     tts_since = len(providers.tts.connections)
     peak, stop = [idle.rss_mib], asyncio.Event()
     sampler = asyncio.create_task(_sample_memory(fleet.pids, peak, stop))
@@ -139,7 +140,7 @@ async def run_phase(
     busy = machine_busy_secs() - busy
     stop.set()
     await sampler
-    used = tree_usage(fleet.pids)
+    used, threads_after = tree_usage(fleet.pids), thread_cpu(fleet.pids)
     summary = _summary(runs, sessions, providers.tts_secs_sent(tts_since))
     server_cores = (used.cpu_secs - idle.cpu_secs) / wall
     summary["cpu"] = {
@@ -150,6 +151,8 @@ async def run_phase(
         "bench_process_cores": round(client_cpu / wall, 2),
         "machine_busy_cores": round(busy / wall, 2),
         "other_cores": round(max(0.0, busy / wall - server_cores - client_cpu / wall), 2),
+        # The servers' event loops against their other threads (smart-turn) and the MCP tools.
+        "threads": thread_split(threads_before, threads_after),
     }
     summary["memory"] = {
         "server_idle_mib": round(idle.rss_mib, 1),

@@ -26,6 +26,7 @@ from uvicorn.config import STARTUP_FAILURE
 from convonet import __version__
 from convonet.lifecycle.drain import Drain
 from convonet.security.serving import uvicorn_options
+from convonet.services.blas_threads import one_blas_thread
 from convonet.settings import Settings
 
 
@@ -94,6 +95,9 @@ class DrainingServer(uvicorn.Server):
 def serve(settings: Settings, host: str, port: int, log_level: str, workers: int) -> None:
     """Run the server until interrupted (blocking)."""
     check_workers(settings, workers)
+    # Calls run side by side: numpy's OpenBLAS splitting smart-turn's one matrix product
+    # over both cores cost more than twice the inference's CPU (see the module).
+    one_blas_thread()
     logger.info(f"Convonet {__version__} serving on http://{host}:{port} ({workers} worker(s))")
     # uvloop and httptools: the C event loop and HTTP parser (uvicorn's "auto" picks them too
     # when installed; named here so a missing one is an error, not a silent slowdown).

@@ -5,6 +5,12 @@ caller's audio goes to the agent and not on to STT (no transcripts, so no agent 
 ``BridgeOutputProcessor`` sits right before the transport's output: while the agent is on,
 the bot's own audio is dropped and the agent's audio is played to the caller instead.
 See :class:`~convonet.transfer.bridge.AudioBridge`.
+
+Both run in pipecat's direct mode: a frame is handled in the task of the processor that
+pushed it, with no input queue and task of their own. Every 20 ms of the caller's audio and
+every chunk of the bot's passes them, and all they do is forward or drop it. The one wait,
+sending the caller's audio to the agent while bridged, now holds the transport's audio task
+instead of this processor's own, which was just as serial.
 """
 
 from pipecat.frames.frames import Frame, InputAudioRawFrame, OutputAudioRawFrame
@@ -18,6 +24,7 @@ class BridgeInputProcessor(FrameProcessor):
 
     def __init__(self, bridge: AudioBridge, **kwargs: object) -> None:
         """Create the input end of ``bridge``."""
+        kwargs.setdefault("enable_direct_mode", True)
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._bridge = bridge
 
@@ -35,6 +42,7 @@ class BridgeOutputProcessor(FrameProcessor):
 
     def __init__(self, bridge: AudioBridge, **kwargs: object) -> None:
         """Create the output end of ``bridge``."""
+        kwargs.setdefault("enable_direct_mode", True)
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._bridge = bridge
 

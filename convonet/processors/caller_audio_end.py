@@ -11,6 +11,9 @@ The bot's audio is the same at the other end: the output transport, once it has 
 (40 ms) to the caller, pushes it on downstream "in case anyone else needs it", through the
 assistant aggregator and the pipeline's and the worker's sinks, none of which reads audio.
 Observers still see each chunk's push out of the transport.
+
+Both run in pipecat's direct mode: a frame is handled in the task of the processor that
+pushed it, with no input queue and task of their own, since all they do is drop or forward.
 """
 
 from typing import ClassVar
@@ -23,6 +26,11 @@ class AudioEnd(FrameProcessor):
     """Consumes downstream frames of type ``ends`` (set by each subclass); forwards the rest."""
 
     ends: ClassVar[type[Frame]]
+
+    def __init__(self, **kwargs: object) -> None:
+        """Create the processor in direct mode (it never waits on anything)."""
+        kwargs.setdefault("enable_direct_mode", True)
+        super().__init__(**kwargs)  # type: ignore[arg-type]
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Drop downstream ``ends`` frames; forward the rest."""

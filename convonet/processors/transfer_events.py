@@ -8,6 +8,10 @@ call's transfer. It is the one path from transfer state to the caller's client, 
 hands each change to the call's :class:`~convonet.transfer.call.CallTransfer` (context,
 history) when one is given. A Redis outage does not end the call: the processor resubscribes
 once Redis is back.
+
+It runs in pipecat's direct mode (no input queue and task of its own): it only forwards what
+passes it, the agent's text on its way to TTS, and its own listener task pushes the
+messages.
 """
 
 import asyncio
@@ -47,8 +51,9 @@ class TransferEventsProcessor(FrameProcessor):
             events: The process's transfer-events subscription.
             session_id: The call whose transfer changes are relayed.
             on_change: Also called with each change, after the client was told.
-            **kwargs: Passed to :class:`FrameProcessor`.
+            **kwargs: Passed to :class:`FrameProcessor` (direct mode unless given).
         """
+        kwargs.setdefault("enable_direct_mode", True)
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._events = events
         self._session_id = session_id

@@ -11,6 +11,12 @@ The words are added to the call's ``LLMContext`` directly, before the transfer s
 with an ``LLMMessagesAppendFrame`` (pipecat's usual way): the transfer writes the agent's
 context from that conversation as soon as it starts, and a frame still queued at the user
 aggregator would leave the caller's request out of it (seen in a test run).
+
+It runs in pipecat's direct mode: a frame is handled in the task of the processor that pushed
+it (the STT), with no input queue and task of its own, because every 20 ms of the caller's
+audio passes it. The transfer start (a database read and a Redis write) is therefore awaited
+in the STT's task; it happens at most once or twice a call. Unlike with a queue of its own,
+an interruption no longer cancels a transfer start half way.
 """
 
 from collections.abc import Awaitable, Callable
@@ -41,8 +47,9 @@ class TransferPhraseProcessor(FrameProcessor):
         Args:
             start: Starts the transfer for an ask; returns what the bot says about it.
             context: The call's conversation, which the caller's request joins.
-            **kwargs: Passed to :class:`FrameProcessor`.
+            **kwargs: Passed to :class:`FrameProcessor` (direct mode unless given).
         """
+        kwargs.setdefault("enable_direct_mode", True)
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._start = start
         self._context = context

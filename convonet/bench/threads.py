@@ -1,0 +1,65 @@
+"""Where a server process's CPU goes by thread: its event loop against everything else.
+
+py-spy's sampling misses about half of the event-loop thread's CPU on the benchmark machine,
+so its profile overstates work done on other threads (smart-turn's model). The kernel's own
+per-thread accounting does not miss anything: ``/proc/<pid>/task/<pid>/stat`` is the main
+thread (uvicorn's event loop: every call's frames, VAD, serializers, sockets), and
+``/proc/<pid>/stat`` is the whole process, threads that have already exited included
+(smart-turn runs each call's inferences on a thread of its own, which ends with the call).
+The process's child processes (the MCP tool servers) are counted separately.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from convonet.bench.servers import _TICKS, tree_usage
+
+
+@dataclass(frozen=True)
+class ThreadCpu:
+    """CPU seconds used so far by server processes, split by where they ran.
+
+    Attributes:
+        event_loop_secs: The servers' main threads.
+        other_threads_secs: Their other threads, live or exited.
+        subprocesses_secs: Their child processes, all descendants.
+    """
+
+    event_loop_secs: float
+    other_threads_secs: float
+    subprocesses_secs: float
+
+
+def _cpu_secs(stat_path: Path) -> float | None:
+    """User plus system CPU seconds from a ``/proc`` stat file, or None if it is gone."""
+    try:
+        text = stat_path.read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def thread_cpu(pids: Sequence[int]) -> ThreadCpu:
+    """The CPU split of the server processes ``pids`` (and their children) right now."""
+    main = other = own = 0.0
+    for pid in pids:
+        total = _cpu_secs(Path(f"/proc/{pid}/stat"))
+        loop = _cpu_secs(Path(f"/proc/{pid}/task/{pid}/stat"))
+        if total is None or loop is None:
+            continue
+        main += loop
+        other += total - loop
+        own += total
+    subprocesses = max(0.0, tree_usage(pids).cpu_secs - own)
+    return ThreadCpu(main, other, subprocesses)
+
+
+def thread_split(before: ThreadCpu, after: ThreadCpu) -> Mapping[str, float]:
+    """CPU seconds of each part between two snapshots, for a phase's JSON."""
+    return {
+        "event_loop_secs": round(after.event_loop_secs - before.event_loop_secs, 2),
+        "other_threads_secs": round(after.other_threads_secs - before.other_threads_secs, 2),
+        "subprocesses_secs": round(after.subprocesses_secs - before.subprocesses_secs, 2),
+    }
