@@ -43,7 +43,9 @@ DOMAIN = Domain(
 _TOOLS = '''"""{title} tools (1): replace ``{tool}`` with the domain's real tools.
 
 Each tool is a module-level ``async def`` decorated with ``@tool``; a first parameter
-annotated ``Caller`` receives the database session and the signed-in caller.
+annotated ``Caller`` receives the database session and the signed-in caller. A tool that
+changes nothing is ``@tool(read_only=True)``: the agent may run it while the caller's turn
+is still being confirmed; any other tool call waits for the confirmation.
 """
 
 from typing import Any
@@ -51,7 +53,7 @@ from typing import Any
 from convonet.tools.framework import Caller, tool
 
 
-@tool
+@tool(read_only=True)
 async def {tool}(call: Caller) -> dict[str, Any]:
     """Say whether the {title} desk is ready for the caller, and in which timezone."""
     return {{"domain": "{name}", "caller": call.user.name, "timezone": call.user.timezone}}
