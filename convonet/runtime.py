@@ -96,11 +96,14 @@ class Runtime:
         except TimeoutError:
             raise ModelsNotReadyError("the tool servers are still starting") from None
 
-    async def warm_up(self) -> None:
-        """Load the models, then run the agent once the tools are in (server start-up)."""
+    async def _load(self) -> None:
         await self.models.load()
         if self.tools is not None:
             await self.tools.ready.wait()
+
+    async def warm_up(self) -> None:
+        """Load the models, then run the agent once the tools are in (server start-up)."""
+        await self._load()
         await self.agents.warm_up()
 
     async def ensure_ready(self, timeout_secs: float = 60.0) -> None:
@@ -111,9 +114,7 @@ class Runtime:
         """
         try:
             async with asyncio.timeout(timeout_secs):
-                await self.models.load()
-                if self.tools is not None:
-                    await self.tools.ready.wait()
+                await self._load()
         except TimeoutError:
             raise ModelsNotReadyError("the server is still starting; try again shortly") from None
 

@@ -124,7 +124,8 @@ async def run_phase(
     """``sessions`` simultaneous calls of ``count`` turns each; the phase's summary."""
     for turn in turns(count):
         await asyncio.to_thread(synthesize, turn.text)
-    idle, threads_before = tree_usage(fleet.pids), thread_cpu(fleet.pids)
+    idle = tree_usage(fleet.pids)
+    threads_before = thread_cpu(fleet.pids, idle)
     tts_since = len(providers.tts.connections)
     peak, stop = [idle.rss_mib], asyncio.Event()
     sampler = asyncio.create_task(_sample_memory(fleet.pids, peak, stop))
@@ -140,7 +141,8 @@ async def run_phase(
     busy = machine_busy_secs() - busy
     stop.set()
     await sampler
-    used, threads_after = tree_usage(fleet.pids), thread_cpu(fleet.pids)
+    used = tree_usage(fleet.pids)
+    threads_after = thread_cpu(fleet.pids, used)
     summary = _summary(runs, sessions, providers.tts_secs_sent(tts_since))
     server_cores = (used.cpu_secs - idle.cpu_secs) / wall
     summary["cpu"] = {

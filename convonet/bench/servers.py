@@ -179,14 +179,23 @@ class Usage:
     processes: int
 
 
-def _stat(pid: int) -> tuple[int, float] | None:
-    """(parent pid, CPU seconds) of ``pid``, or None if it is gone."""
+def read_stat(path: Path) -> tuple[int, float] | None:
+    """(parent pid, user + system CPU seconds) from a ``/proc`` stat file; None if it is gone.
+
+    The file of a process (``/proc/<pid>/stat``) or of one of its threads
+    (``/proc/<pid>/task/<tid>/stat``).
+    """
     try:
-        text = Path(f"/proc/{pid}/stat").read_text()
+        text = path.read_text()
     except OSError:
         return None
     fields = text[text.rindex(")") + 2 :].split()
     return int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def _stat(pid: int) -> tuple[int, float] | None:
+    """(parent pid, CPU seconds) of ``pid``, or None if it is gone."""
+    return read_stat(Path(f"/proc/{pid}/stat"))
 
 
 def rss_mib(pid: int) -> float:

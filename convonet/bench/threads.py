@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from convonet.bench.servers import _TICKS, tree_usage
+from convonet.bench.servers import Usage, read_stat
 
 
 @dataclass(frozen=True)
@@ -31,29 +31,24 @@ class ThreadCpu:
     subprocesses_secs: float
 
 
-def _cpu_secs(stat_path: Path) -> float | None:
-    """User plus system CPU seconds from a ``/proc`` stat file, or None if it is gone."""
-    try:
-        text = stat_path.read_text()
-    except OSError:
-        return None
-    fields = text[text.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / _TICKS
+def thread_cpu(pids: Sequence[int], tree: Usage) -> ThreadCpu:
+    """The CPU split of the server processes ``pids`` right now.
 
-
-def thread_cpu(pids: Sequence[int]) -> ThreadCpu:
-    """The CPU split of the server processes ``pids`` (and their children) right now."""
+    Args:
+        pids: The server processes.
+        tree: Their :func:`~convonet.bench.servers.tree_usage`, read just before (children
+            included), so ``/proc`` is not walked a second time.
+    """
     main = other = own = 0.0
     for pid in pids:
-        total = _cpu_secs(Path(f"/proc/{pid}/stat"))
-        loop = _cpu_secs(Path(f"/proc/{pid}/task/{pid}/stat"))
+        total = read_stat(Path(f"/proc/{pid}/stat"))
+        loop = read_stat(Path(f"/proc/{pid}/task/{pid}/stat"))
         if total is None or loop is None:
             continue
-        main += loop
-        other += total - loop
-        own += total
-    subprocesses = max(0.0, tree_usage(pids).cpu_secs - own)
-    return ThreadCpu(main, other, subprocesses)
+        main += loop[1]
+        other += total[1] - loop[1]
+        own += total[1]
+    return ThreadCpu(main, other, max(0.0, tree.cpu_secs - own))
 
 
 def thread_split(before: ThreadCpu, after: ThreadCpu) -> Mapping[str, float]:

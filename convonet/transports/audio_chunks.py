@@ -20,6 +20,7 @@ waiting) are joined. The price left is at the start of speech, which the VAD hea
 from pipecat.frames.frames import InputAudioRawFrame
 
 from convonet.services.speculative_stt import QuietDetector
+from convonet.settings import Settings
 
 # Quiet after speech handed on frame by frame: it covers every rule that ends a turn in that
 # quiet (the VAD stop at 0.2 s, the 0.55 s confirm window, smart-turn's 1 s limit).
@@ -74,3 +75,9 @@ class AudioChunker:
             return None
         audio, self._audio = bytes(self._audio), bytearray()
         return InputAudioRawFrame(audio, rate, channels)
+
+
+def caller_chunker(settings: Settings) -> AudioChunker | None:
+    """The chunker a call's serializer uses, or None when ``CALLER_AUDIO_CHUNK_SECS`` is 0."""
+    secs = settings.caller_audio_chunk_secs
+    return AudioChunker(secs) if secs > 0 else None

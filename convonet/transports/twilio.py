@@ -35,7 +35,7 @@ from convonet.session import CallSession
 from convonet.settings import Settings
 from convonet.transfer.context import spoken_messages
 from convonet.transfer.phone import PhoneLeg
-from convonet.transports.audio_chunks import AudioChunker
+from convonet.transports.audio_chunks import caller_chunker
 from convonet.transports.guard import GuardedTwilioSerializer
 from convonet.transports.twilio_auth import TwilioSignature
 
@@ -148,8 +148,7 @@ def create_twilio_serializer(settings: Settings, start: StreamStart) -> GuardedT
             resampler_clear_after_secs=None,
         ),
     )
-    if settings.caller_audio_chunk_secs > 0:
-        serializer.chunker = AudioChunker(settings.caller_audio_chunk_secs)
+    serializer.chunker = caller_chunker(settings)
     return serializer
 
 

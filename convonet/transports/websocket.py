@@ -18,7 +18,7 @@ from convonet.runtime import Runtime
 from convonet.session import CallSession
 from convonet.storage.outage import REASONS, outage_of
 from convonet.transfer.browser import BrowserLeg
-from convonet.transports.audio_chunks import AudioChunker
+from convonet.transports.audio_chunks import caller_chunker
 from convonet.transports.guard import GuardedProtobufSerializer
 
 router = APIRouter(tags=["voice"])
@@ -33,8 +33,7 @@ def create_websocket_transport(
     """Build pipecat's FastAPI websocket transport with the guarded protobuf serializer."""
     settings = runtime.settings
     serializer = GuardedProtobufSerializer(max_bytes=settings.max_ws_message_bytes)
-    if settings.caller_audio_chunk_secs > 0:
-        serializer.chunker = AudioChunker(settings.caller_audio_chunk_secs)
+    serializer.chunker = caller_chunker(settings)
     transport = FastAPIWebsocketTransport(
         websocket=websocket,
         params=FastAPIWebsocketParams(
