@@ -40,6 +40,7 @@ TIMEOUT_APOLOGY = "Sorry, that took too long. Let's try again."
 TRANSFER_TOOL = "transfer_to_agent"
 
 TextSink = Callable[[str], Awaitable[None]]
+VerdictSink = Callable[[bool], Awaitable[None]]
 
 
 @dataclass
@@ -114,6 +115,7 @@ async def run_agent_turn(
     timeout_secs: float,
     apology: str = DEFAULT_APOLOGY,
     on_text: TextSink | None = None,
+    on_verdict: VerdictSink | None = None,
 ) -> AgentOutcome:
     """Answer the last message of ``messages``; never raises for agent failures.
 
@@ -124,6 +126,9 @@ async def run_agent_turn(
         timeout_secs: Upper bound on the whole turn (model and tool calls).
         apology: Said when the agent fails (not for timeouts: :data:`TIMEOUT_APOLOGY`).
         on_text: Awaited with each spoken piece as it arrives (streaming), apologies included.
+        on_verdict: Awaited once with the model's verdict on whether the caller's words made
+            a whole request, as soon as a message carries one (a tool call's message
+            included, so a held tool call need not wait out the confirm window).
 
     Returns:
         The outcome; on a timeout or failure the apology with ``error`` set.
@@ -133,6 +138,13 @@ async def run_agent_turn(
     """
     outcome = AgentOutcome(started_at=time.time())
     tools: list[ToolMessage] = []
+
+    async def judge(verdict: bool) -> None:
+        # The first verdict counts: the model judged the caller's words before any tool ran.
+        if outcome.user_turn_complete is None:
+            outcome.user_turn_complete = verdict
+            if on_verdict is not None:
+                await on_verdict(verdict)
 
     async def say(text: str) -> None:
         if not outcome.text:
@@ -144,7 +156,7 @@ async def run_agent_turn(
     with tool_log() as log:
         try:
             async with asyncio.timeout(timeout_secs):
-                await _stream(graph, context, messages, outcome, tools, say)
+                await _stream(graph, context, messages, outcome, tools, say, judge)
         except TimeoutError:
             outcome.timed_out = True
             outcome.error = f"agent turn exceeded {timeout_secs:g}s"
@@ -169,6 +181,7 @@ async def _stream(
     outcome: AgentOutcome,
     tools: list[ToolMessage],
     say: TextSink,
+    judge: VerdictSink,
 ) -> None:
     async for chunk, metadata in graph.astream(
         initial_state(messages), context=context, stream_mode="messages"
@@ -179,12 +192,13 @@ async def _stream(
         if not isinstance(chunk, AIMessage) or not isinstance(metadata, dict):
             continue
         outcome.llm_used = chunk.response_metadata.get(LLM_METADATA_KEY) or outcome.llm_used
-        verdict = chunk.response_metadata.get(USER_TURN_COMPLETE_KEY)
-        if isinstance(verdict, bool):
-            outcome.user_turn_complete = verdict
         # Chunks of a streaming model, or whole messages of one that does not stream.
         # Only assistant nodes speak; .text covers strings and content blocks (Claude).
         if str(metadata.get("langgraph_node", "")).endswith(ASSISTANT_SUFFIX) and (
             text := chunk.text
         ):
             await say(text)
+        # After the words, so a prepared reply's text is on its way before the turn ends.
+        verdict = chunk.response_metadata.get(USER_TURN_COMPLETE_KEY)
+        if isinstance(verdict, bool):
+            await judge(verdict)

@@ -159,6 +159,13 @@ class LangGraphProcessor(FrameProcessor):
                 await self.stop_ttfb_metrics()
             await self.push_frame(LLMTextFrame(text))
 
+        async def judge(whole: bool) -> None:
+            if whole and self._gate.is_speculating:
+                # The caller's words made a whole request: the STT need not wait out the
+                # rest of its confirm window (pipecat's semantic completeness). Sent as soon
+                # as the model says so, a held tool call's included.
+                await self.push_frame(UserTurnInferenceCompletedFrame(), FrameDirection.UPSTREAM)
+
         await self.push_frame(LLMFullResponseStartFrame())
         await self.start_processing_metrics()
         await self.start_ttfb_metrics()
@@ -171,15 +178,10 @@ class LangGraphProcessor(FrameProcessor):
                     timeout_secs=self._turn_timeout_secs,
                     apology=self._apology,
                     on_text=speak,
+                    on_verdict=judge,
                 )
             if self._gate.is_speculating:
                 await self._push_ungated(SpeechPreviewFrame(reply_end=True))
-                if outcome.user_turn_complete:
-                    # The caller's words made a whole request: the STT need not wait out
-                    # the rest of its confirm window (pipecat's semantic completeness).
-                    await self.push_frame(
-                        UserTurnInferenceCompletedFrame(), FrameDirection.UPSTREAM
-                    )
         finally:  # also on cancellation (barge-in, withdrawal): the response always ends
             await self.stop_ttfb_metrics()
             await self.stop_processing_metrics()

@@ -51,6 +51,31 @@ async def test_a_tool_that_changes_something_waits_for_the_confirmation() -> Non
     assert calls and outcome.ends_call, outcome
 
 
+async def test_a_held_tool_call_reports_the_verdict_before_it_runs() -> None:
+    calls.clear()
+    confirmed = asyncio.Event()
+    verdicts: list[bool] = []
+
+    async def judged(whole: bool) -> None:
+        verdicts.append(whole)
+        assert calls == [], "the verdict comes before the held call runs"
+        confirmed.set()  # as the pipeline does: the verdict ends the turn, which confirms
+
+    with speculative(confirmed):
+        outcome = await asyncio.wait_for(
+            run_agent_turn(
+                _graph(),
+                AgentContext(session_id="s"),
+                [HumanMessage("goodbye")],
+                timeout_secs=5,
+                on_verdict=judged,
+            ),
+            2,
+        )
+
+    assert verdicts == [True] and calls and outcome.ends_call, outcome
+
+
 async def test_a_withdrawn_run_never_calls_the_tool() -> None:
     calls.clear()
     task = await _turn("goodbye", asyncio.Event())

@@ -202,7 +202,7 @@ def _speculative(text: str) -> LLMContextFrame:
 async def test_a_prepared_reply_is_held_until_the_turn_is_confirmed() -> None:
     graph = AgentFactory(Settings()).graph("offline")
     frames = [
-        _speculative("hello"),
+        _speculative("hello, how are you"),
         SleepFrame(sleep=0.3),
         TTSSpeakFrame("Connecting you now."),  # passing through: never held behind the reply
         SleepFrame(sleep=0.1),
@@ -233,6 +233,26 @@ async def test_a_withdrawn_preparation_says_nothing() -> None:
 
     assert _texts(down) == "" and not any(isinstance(f, AgentTurnFrame) for f in down), down
     assert not any(isinstance(f, EndWorkerFrame) for f in down), "the goodbye never happened"
+
+
+async def test_a_held_tool_call_ends_the_turn_at_once_but_runs_only_when_confirmed() -> None:
+    created: list[str] = []
+
+    @tool("create_todo")
+    def fake_create_todo(title: str, priority: str = "medium") -> str:
+        """Add a to-do (records that it ran)."""
+        created.append(title)
+        return json.dumps({"id": 1, "title": title})
+
+    graph = build_agent_graph(OfflineAgentModel(), {"general": [fake_create_todo]})
+    frames = [_speculative("add buy milk to my to-do list"), SleepFrame(sleep=0.3)]
+
+    down, up = await run_test(_processor(graph), frames_to_send=frames)
+
+    # The model's verdict went upstream while the call waited for the confirmation, which
+    # never came here: so the to-do was never created and nothing was said.
+    assert any(isinstance(f, UserTurnInferenceCompletedFrame) for f in up)
+    assert created == [] and _texts(down) == ""
 
 
 async def test_a_request_the_model_did_not_understand_waits_for_the_window() -> None:

@@ -9,7 +9,7 @@ caller's original request; replaying the request and each answer rebuilds the sl
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -38,6 +38,26 @@ _QUESTION_LIKE = re.compile(
 )
 _CONTROL_TOOLS = frozenset({"end_call", "transfer_to_agent"})
 _MIN_PREFIX_WORDS = 4
+# Words that trail off: a comma, a conjunction, an article, a preposition or a filler last.
+# The request read so far may be whole ("Add milk,"), but the caller is likely still
+# speaking. A wrong guess costs only the confirm window's wait.
+_TRAILS_OFF = re.compile(
+    r"(?:,|\b(?:and|or|but|so|then|because|the|a|an|my|your|to|with|for|of|in|at|from|"
+    r"about|into|um+|uh+|er+|like))\W*$",
+    re.IGNORECASE,
+)
+# A greeting alone ("Hello."): answered, but callers usually go on with their request.
+_OPENER_ONLY = re.compile(
+    r"^(?:hi|hello|hey|hiya|howdy|good (?:morning|afternoon|evening)|greetings)(?: there)?"
+    r"[\s.!?]*$",
+    re.IGNORECASE,
+)
+
+
+def _may_go_on(text: str) -> bool:
+    """Whether the caller is likely still speaking after ``text`` (see the patterns above)."""
+    text = text.strip()
+    return bool(_TRAILS_OFF.search(text) or _OPENER_ONLY.match(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +169,9 @@ def _switches(waiting: Pending, chosen: Intent | None, heard: Heard, now: dateti
 def decide(spoken: Sequence[Spoken], tool_names: frozenset[str], now: datetime) -> Decision:
     """The next move after the caller's last words.
 
+    A move on words that trail off, or on a greeting alone, is never judged a whole
+    request, so the caller gets the turn's full confirm window to go on.
+
     Args:
         spoken: The conversation as spoken, oldest first; the last entry is the caller's.
         tool_names: The tools the model may call.
@@ -158,6 +181,15 @@ def decide(spoken: Sequence[Spoken], tool_names: frozenset[str], now: datetime) 
         A reply or a tool call.
     """
     text = spoken[-1][1] if spoken and spoken[-1][0] == "human" else ""
+    decision = _decide(text, spoken, tool_names, now)
+    if decision.understood and _may_go_on(text):
+        return replace(decision, understood=False)
+    return decision
+
+
+def _decide(
+    text: str, spoken: Sequence[Spoken], tool_names: frozenset[str], now: datetime
+) -> Decision:
     waiting = pending(spoken)
     if waiting is not None and waiting.intent.tool not in tool_names:
         waiting = None

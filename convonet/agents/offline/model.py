@@ -127,7 +127,11 @@ class OfflineAgentModel(BaseChatModel):
             return _reply(decision.reply, understood=decision.understood)
         call_id = f"call_{uuid.uuid4().hex[:12]}"
         return AIMessage(
-            content="", tool_calls=[{"name": decision.tool, "args": decision.args, "id": call_id}]
+            content="",
+            tool_calls=[{"name": decision.tool, "args": decision.args, "id": call_id}],
+            # The verdict goes with the call: a held tool call (a new to-do) can then run
+            # before the confirm window ends, as a prepared reply can.
+            response_metadata={USER_TURN_COMPLETE_KEY: decision.understood},
         )
 
     @staticmethod
@@ -171,6 +175,7 @@ class OfflineAgentModel(BaseChatModel):
                             "index": 0,
                         }
                     ],
+                    response_metadata=message.response_metadata,
                 )
             )
             return

@@ -15,6 +15,7 @@ from convonet.agents.offline.evaluate import ALL_TOOLS
 from convonet.agents.offline.intents import INTENTS, QUESTIONS
 from convonet.agents.offline.model import clock_line
 from convonet.agents.offline.phrasing import DIDNT_CATCH, DROPPED, NOT_UNDERSTOOD
+from convonet.agents.speculation import USER_TURN_COMPLETE_KEY
 
 NOW = datetime(2026, 5, 4, 10, 0)
 MODEL = OfflineAgentModel(now=lambda: NOW).with_tools(ALL_TOOLS)
@@ -182,3 +183,36 @@ async def test_follow_up_through_the_agent_graph() -> None:
     call = state["messages"][len(history)]
     assert call.tool_calls[0]["args"] == {"title": "call mom", "remind_at": "2026-05-05T09:00"}
     assert state["messages"][-1].content == "Reminder set for tomorrow at 9 AM: call mom."
+
+
+def _verdict(text: str) -> bool | None:
+    return MODEL.decide([HumanMessage(text)]).response_metadata.get(USER_TURN_COMPLETE_KEY)
+
+
+def test_a_tool_call_carries_the_verdict_that_the_request_was_whole() -> None:
+    reply = MODEL.decide([HumanMessage("Add buy milk to my to-do list.")])
+    assert reply.tool_calls and reply.tool_calls[0]["name"] == "create_todo"
+    assert reply.response_metadata[USER_TURN_COMPLETE_KEY] is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Add milk,",
+        "Add milk and",
+        "What time is it in",
+        "What is the, um",
+        "Add eggs to my",
+        "Hello.",
+        "Hi there!",
+    ],
+)
+def test_words_that_trail_off_or_only_greet_are_not_a_whole_request(text: str) -> None:
+    assert _verdict(text) is False
+
+
+@pytest.mark.parametrize(
+    "text", ["Add milk.", "What time is it?", "Thanks, that is helpful.", "Hello, how are you?"]
+)
+def test_finished_words_are_a_whole_request(text: str) -> None:
+    assert _verdict(text) is True
