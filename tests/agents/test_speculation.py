@@ -51,29 +51,31 @@ async def test_a_tool_that_changes_something_waits_for_the_confirmation() -> Non
     assert calls and outcome.ends_call, outcome
 
 
-async def test_a_held_tool_call_reports_the_verdict_before_it_runs() -> None:
+async def test_the_verdict_comes_with_the_reply_after_a_held_call() -> None:
     calls.clear()
     confirmed = asyncio.Event()
-    verdicts: list[bool] = []
+    verdicts: list[tuple[bool, list[str]]] = []
 
     async def judged(whole: bool) -> None:
-        verdicts.append(whole)
-        assert calls == [], "the verdict comes before the held call runs"
-        confirmed.set()  # as the pipeline does: the verdict ends the turn, which confirms
+        verdicts.append((whole, list(calls)))
 
     with speculative(confirmed):
-        outcome = await asyncio.wait_for(
+        task = asyncio.create_task(
             run_agent_turn(
                 _graph(),
                 AgentContext(session_id="s"),
                 [HumanMessage("goodbye")],
                 timeout_secs=5,
                 on_verdict=judged,
-            ),
-            2,
+            )
         )
+        await asyncio.sleep(0.3)
+        assert verdicts == [], "no verdict may end the turn before a held call is confirmed"
+        confirmed.set()
+        outcome = await asyncio.wait_for(task, 5)
 
-    assert verdicts == [True] and calls and outcome.ends_call, outcome
+    # Reported once, as soon as the reply's first words carried it, after the call ran.
+    assert verdicts == [(True, [verdicts[0][1][0]])] and outcome.ends_call, verdicts
 
 
 async def test_a_withdrawn_run_never_calls_the_tool() -> None:

@@ -235,7 +235,7 @@ async def test_a_withdrawn_preparation_says_nothing() -> None:
     assert not any(isinstance(f, EndWorkerFrame) for f in down), "the goodbye never happened"
 
 
-async def test_a_held_tool_call_ends_the_turn_at_once_but_runs_only_when_confirmed() -> None:
+async def test_a_held_tool_call_waits_for_the_window_and_runs_only_when_confirmed() -> None:
     created: list[str] = []
 
     @tool("create_todo")
@@ -249,9 +249,9 @@ async def test_a_held_tool_call_ends_the_turn_at_once_but_runs_only_when_confirm
 
     down, up = await run_test(_processor(graph), frames_to_send=frames)
 
-    # The model's verdict went upstream while the call waited for the confirmation, which
-    # never came here: so the to-do was never created and nothing was said.
-    assert any(isinstance(f, UserTurnInferenceCompletedFrame) for f in up)
+    # No verdict ends the turn early for a call that cannot be taken back, and the
+    # confirmation never came here: so the to-do was never created and nothing was said.
+    assert not any(isinstance(f, UserTurnInferenceCompletedFrame) for f in up)
     assert created == [] and _texts(down) == ""
 
 

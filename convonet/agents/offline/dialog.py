@@ -54,7 +54,7 @@ _OPENER_ONLY = re.compile(
 )
 
 
-def _may_go_on(text: str) -> bool:
+def may_go_on(text: str) -> bool:
     """Whether the caller is likely still speaking after ``text`` (see the patterns above)."""
     text = text.strip()
     return bool(_TRAILS_OFF.search(text) or _OPENER_ONLY.match(text))
@@ -182,7 +182,7 @@ def decide(spoken: Sequence[Spoken], tool_names: frozenset[str], now: datetime) 
     """
     text = spoken[-1][1] if spoken and spoken[-1][0] == "human" else ""
     decision = _decide(text, spoken, tool_names, now)
-    if decision.understood and _may_go_on(text):
+    if decision.understood and may_go_on(text):
         return replace(decision, understood=False)
     return decision
 

@@ -118,7 +118,9 @@ class OfflineAgentModel(BaseChatModel):
         now = self.local_now(messages)
         last = messages[-1] if messages else None
         if isinstance(last, ToolMessage):
-            return _reply(self._phrase_tool_result(messages, last, now), understood=True)
+            asked = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
+            whole = asked is None or not dialog.may_go_on(_text(asked))
+            return _reply(self._phrase_tool_result(messages, last, now), understood=whole)
         if not isinstance(last, HumanMessage):
             # Nothing the caller said reached us (an empty or blank turn).
             return _reply(phrasing.DIDNT_CATCH, understood=False)
@@ -129,9 +131,9 @@ class OfflineAgentModel(BaseChatModel):
         return AIMessage(
             content="",
             tool_calls=[{"name": decision.tool, "args": decision.args, "id": call_id}],
-            # The verdict goes with the call: a held tool call (a new to-do) can then run
-            # before the confirm window ends, as a prepared reply can.
-            response_metadata={USER_TURN_COMPLETE_KEY: decision.understood},
+            # No verdict goes with a call: a held call (a new to-do) waits out the whole
+            # confirm window, since a caller cut off there cannot take it back. With one, a
+            # paused "Add milk, ... and eggs" became a to-do for milk alone (1 run in 3).
         )
 
     @staticmethod
@@ -175,7 +177,6 @@ class OfflineAgentModel(BaseChatModel):
                             "index": 0,
                         }
                     ],
-                    response_metadata=message.response_metadata,
                 )
             )
             return
