@@ -14,9 +14,13 @@ turn detection inside the STT service. Here the turn decision stays smart-turn's
 the confirm window's), so :class:`EagerSmartTurnStopStrategy` adds the same speculation
 rules to :class:`TurnAnalyzerUserTurnStopStrategy`:
 
-- it speculates only when smart-turn has already rated the turn finished (an unfinished
-  one waits for more speech or smart-turn's silence limit, so answering early would
-  usually be wasted);
+- it speculates whatever smart-turn rated the stop. When smart-turn heard the sentence
+  unfinished but the agent, answering ahead, judges the words a whole request
+  (``UserTurnInferenceCompletedFrame``), the two disagree: the turn then ends when the
+  STT's confirm window releases the transcript (the caller has been quiet that long),
+  not at smart-turn's longer silence limit, and never earlier. The strategy tells the
+  STT so with a :class:`TurnDisputedFrame`, so the verdict does not release the held
+  transcript early as it does when the two agree;
 - the turn end keeps the response when the committed transcript matches the eager one
   (pipecat's ``NormalizedMatch``: case and punctuation aside), else withdraws it and
   runs the agent again on what was committed;
@@ -24,6 +28,7 @@ rules to :class:`TurnAnalyzerUserTurnStopStrategy`:
 """
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 from loguru import logger
@@ -31,8 +36,11 @@ from pipecat.frames.frames import (
     EagerEndOfTurnCancelFrame,
     EagerTranscriptionFrame,
     Frame,
+    SystemFrame,
     TranscriptionFrame,
+    UserTurnInferenceCompletedFrame,
 )
+from pipecat.processors.frame_processor import FrameDirection
 from pipecat.turns.types import ProcessFrameResult, UserTurnSpeculation
 from pipecat.turns.user_stop import (
     EagerMatchPolicy,
@@ -42,6 +50,16 @@ from pipecat.turns.user_stop import (
 
 # Far longer than any confirm window: only a lost frame leaves a speculation unresolved.
 SPECULATION_TIMEOUT_SECS = 3.0
+
+
+@dataclass
+class TurnDisputedFrame(SystemFrame):
+    """Upstream: smart-turn heard the held transcript's sentence as unfinished.
+
+    The reply is prepared all the same, but only the confirm window may end the turn: the
+    agent's verdict must not release the transcript early
+    (:class:`~convonet.services.speculative_stt.SpeculativeWhisperSTTService`).
+    """
 
 
 class EagerSmartTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
@@ -66,6 +84,10 @@ class EagerSmartTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
         self._speculation_timeout = speculation_timeout
         self._speculation: UserTurnSpeculation | None = None
         self._timer: asyncio.Task[None] | None = None
+        # Whether smart-turn rated the speculation's stop unfinished, and whether the agent
+        # has since judged its words a whole request.
+        self._disputed = False
+        self._judged_whole = False
         # Every transcript committed in this turn; the user message is all of them.
         self._committed: list[str] = []
 
@@ -78,7 +100,25 @@ class EagerSmartTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
             await self._speculate(frame.text)
         elif isinstance(frame, EagerEndOfTurnCancelFrame):
             await self._take_speculation()
-        return await super().process_frame(frame)
+        elif isinstance(frame, UserTurnInferenceCompletedFrame) and self._speculation:
+            self._judged_whole = True  # the agent's verdict, on its way up to the STT
+        result = await super().process_frame(frame)
+        if isinstance(frame, (TranscriptionFrame, UserTurnInferenceCompletedFrame)):
+            await self._maybe_end_disputed_turn()
+        return result
+
+    async def _maybe_end_disputed_turn(self) -> None:
+        """End a turn smart-turn heard unfinished once its words are whole and confirmed.
+
+        Confirmed means the STT released the transcript the reply was prepared from, which
+        it does only after its confirm window of quiet for a disputed turn.
+        """
+        speculation = self._speculation
+        if speculation is None or not (self._disputed and self._judged_whole):
+            return
+        if self._match_policy.matches(speculation.text, self._turn_text()):
+            logger.debug(f"{self}: smart-turn said unfinished, the words are whole: turn ends")
+            await self.trigger_user_turn_stopped()
 
     async def trigger_user_turn_stopped(self, *, enable_user_speaking_frames: bool | None = None):
         """End the turn, keeping the speculative response if it answers what was said."""
@@ -123,11 +163,12 @@ class EagerSmartTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
         return " ".join(part for part in (*self._committed, eager.strip()) if part)
 
     async def _speculate(self, text: str) -> None:
-        if not self._turn_complete:
-            return  # smart-turn heard an unfinished sentence: the turn is not ending yet
         await self._take_speculation()
         speculation = UserTurnSpeculation(text=self._turn_text(text))
         self._speculation = speculation
+        self._disputed = not self._turn_complete
+        if self._disputed:
+            await self.push_frame(TurnDisputedFrame(), FrameDirection.UPSTREAM)
         self._timer = self.task_manager.create_task(
             self._expire(speculation), f"{self}::speculation_timeout"
         )
@@ -145,6 +186,7 @@ class EagerSmartTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
     async def _take_speculation(self) -> UserTurnSpeculation | None:
         """The speculation in flight, if any, with its timer stopped (the one way out)."""
         speculation, self._speculation = self._speculation, None
+        self._disputed = self._judged_whole = False
         if self._timer is not None:
             timer, self._timer = self._timer, None
             await self.task_manager.cancel_task(timer)

@@ -26,6 +26,8 @@ While a transcript is held, the service reports it as pipecat's *eager end of tu
 With ``confirm_on_verdict`` the release also comes as soon as the agent, answering ahead,
 judges that the words made a whole request: the turn decision then comes from what was
 said, and the window is left for words that do not (a fragment, a half-given request).
+Not when smart-turn heard the sentence unfinished (:class:`~convonet.services.eager_turn.
+TurnDisputedFrame`): then only the window releases it, and the turn ends there.
 """
 
 from collections.abc import AsyncGenerator
@@ -48,6 +50,7 @@ from pipecat.frames.frames import (
 from pipecat.processors.frame_processor import FrameDirection
 from pipecat.turns.eager_end_of_turn_mixin import EagerEndOfTurnSTTServiceMixin
 
+from convonet.services.eager_turn import TurnDisputedFrame
 from convonet.services.embedded import SharedWhisperSTTService
 
 # A 20 ms frame is loud when its RMS reaches this share of the utterance's loudest frame
@@ -108,11 +111,14 @@ class Speculation:
     Attributes:
         end: Absolute byte offset in the call's audio where it stops.
         talked_over: The caller spoke after it started: it must not be pushed.
+        disputed: Smart-turn heard its sentence unfinished: only the confirm window may
+            release it, not the agent's verdict.
         frames: Its result, once transcribed (None while Whisper runs).
     """
 
     end: int
     talked_over: bool = False
+    disputed: bool = False
     frames: list[Frame] | None = None
     _task: Any = field(default=None, repr=False)
 
@@ -195,10 +201,13 @@ class SpeculativeWhisperSTTService(EagerEndOfTurnSTTServiceMixin, SharedWhisperS
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
         """Track the VAD and the agent's verdict; the parent handles the rest."""
+        if isinstance(frame, TurnDisputedFrame) and self._held is not None:
+            self._held.disputed = True
         if (
             isinstance(frame, UserTurnInferenceCompletedFrame)
             and self._confirm_on_verdict
             and self._held is not None
+            and not self._held.disputed
         ):
             await self._push(self._held)  # a whole request: the turn is confirmed now
         if isinstance(frame, VADUserStartedSpeakingFrame) and self._speculation is not None:

@@ -5,16 +5,27 @@ The caller's Piper speech goes through the speculative STT and the user aggregat
 the agent would get: speculative contexts, withdrawals and the turn's confirmation.
 """
 
+import pytest
 from pipecat.frames.frames import (
     EagerEndOfTurnCancelFrame,
+    Frame,
     LLMContextFrame,
+    TTSSpeakFrame,
     UserStoppedSpeakingFrame,
+    UserTurnInferenceCompletedFrame,
 )
+from pipecat.pipeline.pipeline import Pipeline
+from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
+from pipecat.tests.utils import run_test
 
-from convonet.bench.speech import Turn, speak
+from convonet.bench.speech import Turn, silence, speak
 from convonet.bench.wer import normalize
+from convonet.services.eager_turn import TurnDisputedFrame
 from convonet.services.models import EmbeddedModels
-from tests.services.test_turn_taking import run_turns
+from convonet.services.speech import create_stt
+from convonet.services.turn_taking import SharedSmartTurnAnalyzer
+from convonet.settings import Settings
+from tests.services.test_turn_taking import paced, run_turns, user_aggregator
 
 
 async def test_a_finished_sentence_is_answered_from_the_speculation(
@@ -31,3 +42,48 @@ async def test_a_finished_sentence_is_answered_from_the_speculation(
     assert normalize(run.asked[0]) == "what time is it", run.asked
     prepared = contexts[0].context.get_messages()[-1]["content"]
     assert normalize(str(prepared)) == "what time is it"
+
+
+class AgentJudgesWhole(FrameProcessor):
+    """Stands in for the agent: judges every prepared request whole (upstream verdict)."""
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        await super().process_frame(frame, direction)
+        await self.push_frame(frame, direction)
+        if isinstance(frame, LLMContextFrame) and frame.speculation:
+            await self.push_frame(UserTurnInferenceCompletedFrame(), FrameDirection.UPSTREAM)
+
+
+@pytest.mark.parametrize("judged_whole", [True, False])
+async def test_words_judged_whole_end_a_turn_smart_turn_heard_unfinished_at_the_window(
+    models: EmbeddedModels, monkeypatch: pytest.MonkeyPatch, judged_whole: bool
+) -> None:
+    # Smart-turn hears the sentence unfinished; its silence limit is far away (3 s).
+    monkeypatch.setattr(
+        SharedSmartTurnAnalyzer,
+        "_predict_endpoint",
+        lambda self, audio: {"prediction": 0, "probability": 0.05},
+    )
+    config = Settings(_env_file=None, smart_turn_max_silence_secs=3.0)  # type: ignore[call-arg]
+    stages: list[FrameProcessor] = [
+        create_stt("whisper", config, models),
+        user_aggregator(config, models),
+    ]
+    if judged_whole:
+        stages.append(AgentJudgesWhole())
+    marker = TTSSpeakFrame("1.5 s after the end of speech")
+    frames = [*paced(speak(Turn("What time is it?"))), *paced(silence(1.5)), marker]
+
+    down, up = await run_test(
+        Pipeline(stages), frames_to_send=[*frames, *paced(silence(3.0))], start_timeout=5.0
+    )
+
+    kinds = [type(f) for f in down]
+    assert TurnDisputedFrame in [type(f) for f in up], "the STT was told smart-turn disagrees"
+    # With the words judged whole the turn ends once the confirm window released the
+    # transcript, from the one prepared inference; without, at smart-turn's silence limit.
+    ended_early = kinds.index(UserStoppedSpeakingFrame) < kinds.index(TTSSpeakFrame)
+    assert ended_early is judged_whole, kinds
+    if judged_whole:
+        contexts = [f for f in down if isinstance(f, LLMContextFrame)]
+        assert [c.speculation for c in contexts] == [True], contexts

@@ -20,6 +20,7 @@ from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.tests.utils import run_test
 
 from convonet.bench.speech import Turn, silence, speak, speech_end_secs, synthesize
+from convonet.services.eager_turn import TurnDisputedFrame
 from convonet.services.models import EmbeddedModels
 from convonet.services.speculative_stt import QuietDetector, SpeculativeWhisperSTTService
 from tests.services.test_turn_taking import paced
@@ -211,6 +212,15 @@ class AgentVerdict(FrameProcessor):
             await self.push_frame(UserTurnInferenceCompletedFrame(), FrameDirection.UPSTREAM)
 
 
+class DisputedVerdict(AgentVerdict):
+    """As the stop strategy and agent do when smart-turn heard the sentence unfinished."""
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        if isinstance(frame, EagerTranscriptionFrame):
+            await self.push_frame(TurnDisputedFrame(), FrameDirection.UPSTREAM)
+        await super().process_frame(frame, direction)
+
+
 def _order(frames) -> list[str]:  # type: ignore[no-untyped-def]
     kinds = (TranscriptionFrame, EagerTranscriptionFrame, EagerEndOfTurnCancelFrame)
     return [type(f).__name__ for f in frames if isinstance(f, kinds)]
@@ -236,9 +246,13 @@ async def test_a_held_transcript_is_reported_as_an_eager_end_of_turn(
     ], _order(down)
 
 
-@pytest.mark.parametrize(("confirm_on_verdict", "early"), [(True, True), (False, False)])
+@pytest.mark.parametrize(
+    ("confirm_on_verdict", "agent", "early"),
+    [(True, AgentVerdict, True), (False, AgentVerdict, False), (True, DisputedVerdict, False)],
+    ids=["verdict", "verdict-off", "disputed"],
+)
 async def test_the_agents_verdict_confirms_a_held_turn_before_the_window_ends(
-    models: EmbeddedModels, confirm_on_verdict: bool, early: bool
+    models: EmbeddedModels, confirm_on_verdict: bool, agent: type[AgentVerdict], early: bool
 ) -> None:
     stt = whisper(
         models,
@@ -250,10 +264,10 @@ async def test_the_agents_verdict_confirms_a_held_turn_before_the_window_ends(
     marker = TTSSpeakFrame("end of the test's audio")
     frames = [*utterance(synthesize("What time is it?")), *paced(silence(0.4)), marker]
 
-    down, _ = await run_test(Pipeline([stt, AgentVerdict()]), frames_to_send=frames)
+    down, _ = await run_test(Pipeline([stt, agent()]), frames_to_send=frames)
 
     # 0.25 + 0.4 s of quiet in all: inside the 1.5 s window only the verdict releases it
-    # (otherwise the end of the call does, after the marker).
+    # (otherwise the end of the call does, after the marker); never a disputed turn's.
     kinds = [type(f) for f in down]
     assert TranscriptionFrame in kinds, kinds
     assert (kinds.index(TranscriptionFrame) < kinds.index(TTSSpeakFrame)) is early, kinds

@@ -16,6 +16,7 @@ from pipecat.pipeline.pipeline import Pipeline
 from pipecat.processors.aggregators.llm_context import LLMContext
 from pipecat.processors.aggregators.llm_response_universal import (
     LLMContextAggregatorPair,
+    LLMUserAggregator,
     LLMUserAggregatorParams,
 )
 from pipecat.tests.utils import SleepFrame, run_test
@@ -53,12 +54,12 @@ class TurnsRun:
         return [str(m["content"]) for m in self.context.get_messages() if m.get("role") == "user"]
 
 
-async def run_turns(models: EmbeddedModels, pcm: bytes, **settings: object) -> TurnsRun:
-    """A caller saying ``pcm`` to the STT and the user aggregator (no agent behind them)."""
-    config = Settings(_env_file=None, **settings)  # type: ignore[arg-type]
-    context = LLMContext()
+def user_aggregator(
+    config: Settings, models: EmbeddedModels, context: LLMContext | None = None
+) -> LLMUserAggregator:
+    """The call's user aggregator: Silero VAD and the configured turn strategies."""
     user, _assistant = LLMContextAggregatorPair(
-        context,
+        context or LLMContext(),
         user_params=LLMUserAggregatorParams(
             vad_analyzer=SileroVADAnalyzer(params=VADParams(stop_secs=config.vad_stop_secs)),
             user_turn_strategies=user_turn_strategies(config, models),
@@ -66,9 +67,16 @@ async def run_turns(models: EmbeddedModels, pcm: bytes, **settings: object) -> T
             user_turn_stop_timeout=60.0,
         ),
     )
+    return user
+
+
+async def run_turns(models: EmbeddedModels, pcm: bytes, **settings: object) -> TurnsRun:
+    """A caller saying ``pcm`` to the STT and the user aggregator (no agent behind them)."""
+    config = Settings(_env_file=None, **settings)  # type: ignore[arg-type]
+    context = LLMContext()
     stt = create_stt("whisper", config, models)
     down, _ = await run_test(
-        Pipeline([stt, user]),
+        Pipeline([stt, user_aggregator(config, models, context)]),
         frames_to_send=paced(pcm + silence(2.0)),
         start_timeout=5.0,
     )
