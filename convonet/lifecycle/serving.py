@@ -10,13 +10,9 @@ One process (``--workers 1``, the Kubernetes shape: one process per pod) drains 
 (:mod:`convonet.lifecycle.drain`): :class:`DrainingServer` refuses new calls, lets live ones
 end, and only then lets uvicorn shut down, so the process exits 0 with no call cut. Several workers
 run under uvicorn's own supervisor and stop the plain uvicorn way (live calls are cut).
-
-Each server process also sets its garbage collector's young-generation threshold
-(``GC_GEN0_THRESHOLD``), once, before its app is built: :func:`tune_gc`.
 """
 
 import asyncio
-import gc
 import signal
 import socket
 from types import FrameType
@@ -24,7 +20,6 @@ from typing import Any
 
 import click
 import uvicorn
-from fastapi import FastAPI
 from loguru import logger
 from uvicorn.config import STARTUP_FAILURE
 
@@ -46,31 +41,6 @@ def check_workers(settings: Settings, workers: int) -> None:
             f"--workers {workers} needs REDIS_URL and DATABASE_URL: the workers must share "
             "sessions and data (the embedded Redis and SQLite belong to one process)"
         )
-
-
-def tune_gc(settings: Settings) -> None:
-    """Apply ``GC_GEN0_THRESHOLD`` to this process's garbage collector (unset: no change).
-
-    A call allocates many short-lived objects per audio frame (frames, tasks, futures); at
-    Python's default of 700 the young generation is collected hundreds of times a second
-    under load, and every tenth collection of it also scans the older one.
-    """
-    if settings.gc_gen0_threshold is None:
-        return
-    _, gen1, gen2 = gc.get_threshold()
-    gc.set_threshold(settings.gc_gen0_threshold, gen1, gen2)
-
-
-def create_worker_app() -> FastAPI:
-    """The app factory uvicorn calls for ``--workers`` > 1: this worker's GC tuning, then the app.
-
-    Runs in each worker process, which reads its settings from the environment.
-    """
-    from convonet.server import create_app
-
-    settings = Settings()
-    tune_gc(settings)
-    return create_app(settings)
 
 
 class DrainingServer(uvicorn.Server):
@@ -140,12 +110,10 @@ def serve(settings: Settings, host: str, port: int, log_level: str, workers: int
         **uvicorn_options(settings),
     }
     if workers > 1:  # each worker process builds its own app from the environment
-        factory = f"{__name__}:{create_worker_app.__name__}"
-        uvicorn.run(factory, factory=True, workers=workers, **options)
+        uvicorn.run("convonet.server:create_app", factory=True, workers=workers, **options)
         return
     from convonet.server import create_app
 
-    tune_gc(settings)
     app = create_app(settings)
     server = DrainingServer(uvicorn.Config(app, **options), app)
     server.run()

@@ -37,13 +37,6 @@ class OperationsSettings(BaseModel):
         description="Server processes `convonet serve` runs (more than one needs REDIS_URL "
         "and DATABASE_URL); about one per core.",
     )
-    gc_gen0_threshold: int | None = Field(
-        default=None,
-        ge=1,
-        description="Allocations between two young-generation collections of Python's "
-        "garbage collector in each `convonet serve` process (Python's own: 700); higher "
-        "means fewer collections and fewer full ones. Unset: Python's default.",
-    )
     vad_batched: bool = Field(
         default=True,
         description="Run every call's Silero VAD windows through one batched inference "
