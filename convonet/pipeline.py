@@ -201,7 +201,9 @@ def _processors(session: CallSession, runtime: Runtime, parts: _Parts) -> list[F
     user_aggregator, assistant_aggregator = LLMContextAggregatorPair(
         parts.context, user_params=_user_params(settings, runtime.models)
     )
-    stt = parts.stt or create_call_stt(session.stt, settings, runtime.models, on_fallback)
+    stt = parts.stt or create_call_stt(
+        session.stt, settings, runtime.models, on_fallback, runtime.speech_http
+    )
     tts = parts.tts or create_call_tts(
         session.tts, settings, runtime.models, session.bot.voice, on_fallback
     )

@@ -20,6 +20,7 @@ from convonet.monitor.recorder import TurnRecorder
 from convonet.observability.metrics import AppMetrics
 from convonet.services.models import EmbeddedModels
 from convonet.services.speech import check_stt, check_tts
+from convonet.services.speech_http import SpeechHttp
 from convonet.session import CallSession, Channel, new_session_id
 from convonet.settings import Settings
 from convonet.storage import migrate
@@ -47,6 +48,7 @@ class Runtime:
         metrics: This app's Prometheus metrics (its own registry).
         drain: Shutdown state: once draining, new calls are refused and readiness is false.
         transfer_events: This process's one subscription to transfer changes.
+        speech_http: The HTTP client every call's cloud STT shares (closed with the runtime).
     """
 
     settings: Settings
@@ -60,6 +62,7 @@ class Runtime:
     live: LiveSessions = field(default_factory=LiveSessions)
     metrics: AppMetrics = field(default_factory=AppMetrics)
     drain: Drain = field(default_factory=Drain)
+    speech_http: SpeechHttp = field(default_factory=SpeechHttp)
     transfer_events: TransferEvents = field(init=False)
 
     def __post_init__(self) -> None:
@@ -260,6 +263,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     finally:
         if runtime is not None:
             await runtime.transfer_events.aclose()
+            await runtime.speech_http.aclose()
         await monitor.aclose()
         if tools_task is not None:
             stop_tools.set()

@@ -180,6 +180,11 @@ def overhead(turns: int, out: Path) -> None:
 @click.option("--workers", default=1, show_default=True, help="Server processes.")
 @click.option("--stt-latency-ms", default=150.0, show_default=True, help="Fake STT latency.")
 @click.option("--tts-latency-ms", default=150.0, show_default=True, help="Fake TTS latency.")
+@click.option(
+    "--caller-deflate",
+    is_flag=True,
+    help="Callers offer permessage-deflate, as browsers do (WS_COMPRESSION decides).",
+)
 @_set_option
 @click.option(
     "--redis-url",

@@ -78,9 +78,17 @@ def rtvi_message(message: dict[str, Any]) -> bytes:
 class Caller:
     """One caller on ``ws_url`` (use as ``async with Caller(url) as caller``)."""
 
-    def __init__(self, ws_url: str, sample_rate: int = 16000) -> None:
+    def __init__(self, ws_url: str, sample_rate: int = 16000, *, deflate: bool = False) -> None:
+        """Set up (nothing connects until ``async with``).
+
+        Args:
+            ws_url: The call's websocket URL.
+            sample_rate: The caller's audio rate.
+            deflate: Offer permessage-deflate, as browsers do (the server may decline it).
+        """
         self.ws_url = ws_url
         self.sample_rate = sample_rate
+        self.deflate = deflate
         self.heard = Heard()
         self._changed = asyncio.Event()
         self._queue: list[_Utterance] = []
@@ -92,7 +100,8 @@ class Caller:
     async def __aenter__(self) -> Self:
         from websockets.asyncio.client import connect
 
-        self._ws = await connect(self.ws_url, max_size=MAX_MESSAGE_BYTES, compression=None)
+        compression = "deflate" if self.deflate else None
+        self._ws = await connect(self.ws_url, max_size=MAX_MESSAGE_BYTES, compression=compression)
         self._tasks = [asyncio.create_task(self._read()), asyncio.create_task(self._stream())]
         about = {"library": "convonet-bench", "library_version": __version__}
         await self._ws.send(
@@ -109,6 +118,11 @@ class Caller:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+    @property
+    def compressed(self) -> bool:
+        """Whether the server accepted permessage-deflate (once connected)."""
+        return bool(self._ws is not None and self._ws.protocol.extensions)
 
     async def close(self) -> None:
         """Hang up."""

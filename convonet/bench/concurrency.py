@@ -90,13 +90,15 @@ class SessionRun:
     error: str | None = None
 
 
-async def _session(url: str, pin: str, count: int, delay: float, seed: int) -> SessionRun:
+async def _session(
+    url: str, pin: str, count: int, delay: float, seed: int, deflate: bool
+) -> SessionRun:
     run = SessionRun()
     rng = random.Random(seed)
     await asyncio.sleep(delay)
     try:
         ws_url = await open_call(url, pin, stt="deepgram", tts="deepgram", llm="offline")
-        async with Caller(ws_url) as caller:
+        async with Caller(ws_url, deflate=deflate) as caller:
             await wait_until_quiet(caller, timeout=60)
             for turn in turns(count):
                 await asyncio.sleep(rng.uniform(*PAUSE_SECS))
@@ -119,9 +121,17 @@ async def _sample_memory(pids: Sequence[int], peak: list[float], stop: asyncio.E
 
 
 async def run_phase(
-    fleet: Fleet, providers: Providers, sessions: int, count: int, pin: str
+    fleet: Fleet,
+    providers: Providers,
+    sessions: int,
+    count: int,
+    pin: str,
+    deflate: bool = False,
 ) -> dict[str, Any]:
-    """``sessions`` simultaneous calls of ``count`` turns each; the phase's summary."""
+    """``sessions`` simultaneous calls of ``count`` turns each; the phase's summary.
+
+    ``deflate``: the callers offer permessage-deflate, as browsers do.
+    """
     for turn in turns(count):
         await asyncio.to_thread(synthesize, turn.text)
     idle = tree_usage(fleet.pids)
@@ -133,7 +143,7 @@ async def run_phase(
     urls = fleet.urls
     runs = await asyncio.gather(
         *(
-            _session(urls[i % len(urls)], pin, count, i * STAGGER_SECS, seed=i)
+            _session(urls[i % len(urls)], pin, count, i * STAGGER_SECS, seed=i, deflate=deflate)
             for i in range(sessions)
         )
     )

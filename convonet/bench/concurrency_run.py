@@ -37,6 +37,7 @@ class Options:
         tts_latency_ms: Fake TTS latency (text to first audio).
         pin: Voice PIN the callers sign in with.
         overrides: Further settings for the servers (environment variables).
+        caller_deflate: The callers offer permessage-deflate, as browsers do.
     """
 
     sessions: tuple[int, ...]
@@ -50,6 +51,7 @@ class Options:
     tts_latency_ms: float
     pin: str
     overrides: dict[str, str] = field(default_factory=dict)
+    caller_deflate: bool = False
 
 
 async def _phase(
@@ -57,7 +59,7 @@ async def _phase(
 ) -> dict[str, Any]:
     click.echo(f"  {sessions} session(s) x {opts.turns} turns ...")
     await asyncio.sleep(COOLDOWN_SECS)
-    return await run_phase(fleet, providers, sessions, opts.turns, opts.pin)
+    return await run_phase(fleet, providers, sessions, opts.turns, opts.pin, opts.caller_deflate)
 
 
 async def _search(
@@ -91,7 +93,9 @@ async def run_concurrency(opts: Options) -> dict[str, Any]:
     try:
         await asyncio.to_thread(fleet.start)
         click.echo(f"{opts.workers} server process(es) ready; baseline: one session")
-        baseline = await run_phase(fleet, providers, 1, opts.baseline_turns, opts.pin)
+        baseline = await run_phase(
+            fleet, providers, 1, opts.baseline_turns, opts.pin, opts.caller_deflate
+        )
         baseline["within_target"] = True
         if opts.search:
             phases = await _search(fleet, providers, baseline, opts)
@@ -118,6 +122,7 @@ async def run_concurrency(opts: Options) -> dict[str, Any]:
             "tts": f"fake Deepgram, {opts.tts_latency_ms:g} ms to first audio",
             "agent": "offline",
             "search": opts.search,
+            "caller_deflate": opts.caller_deflate,
             "overrides": opts.overrides,
         },
         "baseline": baseline,

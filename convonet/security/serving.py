@@ -14,6 +14,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for ``uvicorn.run``/``uvicorn.Config`` besides host and port."""
     return {
         "ws_max_size": settings.max_ws_message_bytes,
+        "ws_per_message_deflate": settings.ws_compression,
         "proxy_headers": False,
         "server_header": False,
     }

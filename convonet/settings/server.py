@@ -59,6 +59,11 @@ class ServerSettings(BaseModel):
         default=None, description="LLM used when a session names none; offline when unset."
     )
     max_ws_message_bytes: int = Field(default=256 * 1024, ge=1024)
+    ws_compression: bool = Field(
+        default=False,
+        description="Accept permessage-deflate on the server's websockets (browsers offer "
+        "it). Off: call audio barely compresses and deflating it costs the server CPU.",
+    )
     greeting_grace_secs: float = Field(
         default=0.6,
         ge=0.0,
