@@ -27,6 +27,9 @@ from convonet.services.turn_taking import SharedSmartTurnAnalyzer
 from convonet.settings import Settings
 from tests.services.test_turn_taking import paced, run_turns, user_aggregator
 
+# Real models racing real-time audio on a shared 2-core machine (the conftest's one rerun).
+pytestmark = pytest.mark.slow
+
 
 async def test_a_finished_sentence_is_answered_from_the_speculation(
     models: EmbeddedModels,

@@ -23,6 +23,10 @@ from convonet.services.whisper_fit import (
 from tests.services.test_speculative_stt import utterance
 from tests.services.test_turn_taking import paced
 
+# Real Whisper on Piper speech, which varies from one synthesis to the next: tiny.en
+# mishears a word now and then ("Add milk" as "I'm Oak" once, under load).
+pytestmark = pytest.mark.slow
+
 SAID = [
     "Hello, what can you do for me today?",
     "Add milk, and eggs to my to-do list.",
