@@ -127,8 +127,7 @@ async def run_agent_turn(
         apology: Said when the agent fails (not for timeouts: :data:`TIMEOUT_APOLOGY`).
         on_text: Awaited with each spoken piece as it arrives (streaming), apologies included.
         on_verdict: Awaited once with the model's verdict on whether the caller's words made
-            a whole request, as soon as a message carries one (a tool call's message
-            included, so a held tool call need not wait out the confirm window).
+            a whole request, as soon as a message carries one (the first one counts).
 
     Returns:
         The outcome; on a timeout or failure the apology with ``error`` set.
@@ -140,7 +139,8 @@ async def run_agent_turn(
     tools: list[ToolMessage] = []
 
     async def judge(verdict: bool) -> None:
-        # The first verdict counts: the model judged the caller's words before any tool ran.
+        # The first verdict counts: it judged the caller's words; later ones (a reply after a
+        # tool) only repeat it.
         if outcome.user_turn_complete is None:
             outcome.user_turn_complete = verdict
             if on_verdict is not None:

@@ -163,7 +163,7 @@ class LangGraphProcessor(FrameProcessor):
             if whole and self._gate.is_speculating:
                 # The caller's words made a whole request: the STT need not wait out the
                 # rest of its confirm window (pipecat's semantic completeness). Sent as soon
-                # as the model says so, a held tool call's included.
+                # as a message carries it, not at the end of the run.
                 await self.push_frame(UserTurnInferenceCompletedFrame(), FrameDirection.UPSTREAM)
 
         await self.push_frame(LLMFullResponseStartFrame())

@@ -70,6 +70,7 @@ class EagerSmartTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
         *,
         match_policy: EagerMatchPolicy | None = None,
         speculation_timeout: float = SPECULATION_TIMEOUT_SECS,
+        words_decide_disputes: bool = True,
         **kwargs: Any,
     ) -> None:
         """Create the strategy.
@@ -77,11 +78,14 @@ class EagerSmartTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
         Args:
             match_policy: When the committed transcript still matches the eager one.
             speculation_timeout: Seconds before an unresolved speculation is withdrawn.
+            words_decide_disputes: End a turn smart-turn heard unfinished at the confirm
+                window when the agent judged its words whole (``TURN_CONFIRM_BY_AGENT``).
             **kwargs: Passed on (``turn_analyzer`` is required).
         """
         super().__init__(**kwargs)
         self._match_policy = match_policy or NormalizedMatch()
         self._speculation_timeout = speculation_timeout
+        self._words_decide_disputes = words_decide_disputes
         self._speculation: UserTurnSpeculation | None = None
         self._timer: asyncio.Task[None] | None = None
         # Whether smart-turn rated the speculation's stop unfinished, and whether the agent
@@ -114,7 +118,9 @@ class EagerSmartTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
         it does only after its confirm window of quiet for a disputed turn.
         """
         speculation = self._speculation
-        if speculation is None or not (self._disputed and self._judged_whole):
+        if speculation is None or not self._words_decide_disputes:
+            return
+        if not (self._disputed and self._judged_whole):
             return
         if self._match_policy.matches(speculation.text, self._turn_text()):
             logger.debug(f"{self}: smart-turn said unfinished, the words are whole: turn ends")

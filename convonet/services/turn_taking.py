@@ -82,7 +82,9 @@ def turn_stop_strategy(settings: Settings, models: "EmbeddedModels") -> BaseUser
         params=SmartTurnParams(stop_secs=settings.smart_turn_max_silence_secs),
     )
     if settings.prepare_reply:
-        return EagerSmartTurnStopStrategy(turn_analyzer=analyzer)
+        return EagerSmartTurnStopStrategy(
+            turn_analyzer=analyzer, words_decide_disputes=settings.turn_confirm_by_agent
+        )
     return TurnAnalyzerUserTurnStopStrategy(turn_analyzer=analyzer)
 
 

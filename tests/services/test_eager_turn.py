@@ -57,9 +57,17 @@ class AgentJudgesWhole(FrameProcessor):
             await self.push_frame(UserTurnInferenceCompletedFrame(), FrameDirection.UPSTREAM)
 
 
-@pytest.mark.parametrize("judged_whole", [True, False])
+@pytest.mark.parametrize(
+    ("judged_whole", "by_agent", "ends_early"),
+    [(True, True, True), (False, True, False), (True, False, False)],
+    ids=["judged-whole", "no-verdict", "setting-off"],
+)
 async def test_words_judged_whole_end_a_turn_smart_turn_heard_unfinished_at_the_window(
-    models: EmbeddedModels, monkeypatch: pytest.MonkeyPatch, judged_whole: bool
+    models: EmbeddedModels,
+    monkeypatch: pytest.MonkeyPatch,
+    judged_whole: bool,
+    by_agent: bool,
+    ends_early: bool,
 ) -> None:
     # Smart-turn hears the sentence unfinished; its silence limit is far away (3 s).
     monkeypatch.setattr(
@@ -67,7 +75,9 @@ async def test_words_judged_whole_end_a_turn_smart_turn_heard_unfinished_at_the_
         "_predict_endpoint",
         lambda self, audio: {"prediction": 0, "probability": 0.05},
     )
-    config = Settings(_env_file=None, smart_turn_max_silence_secs=3.0)  # type: ignore[call-arg]
+    config = Settings(
+        _env_file=None, smart_turn_max_silence_secs=3.0, turn_confirm_by_agent=by_agent
+    )  # type: ignore[call-arg]
     stages: list[FrameProcessor] = [
         create_stt("whisper", config, models),
         user_aggregator(config, models),
@@ -84,9 +94,10 @@ async def test_words_judged_whole_end_a_turn_smart_turn_heard_unfinished_at_the_
     kinds = [type(f) for f in down]
     assert TurnDisputedFrame in [type(f) for f in up], "the STT was told smart-turn disagrees"
     # With the words judged whole the turn ends once the confirm window released the
-    # transcript, from the one prepared inference; without, at smart-turn's silence limit.
+    # transcript, from the one prepared inference; without a verdict, or with the setting
+    # off, at smart-turn's silence limit.
     ended_early = kinds.index(UserStoppedSpeakingFrame) < kinds.index(TTSSpeakFrame)
-    assert ended_early is judged_whole, kinds
-    if judged_whole:
+    assert ended_early is ends_early, kinds
+    if ends_early:
         contexts = [f for f in down if isinstance(f, LLMContextFrame)]
         assert [c.speculation for c in contexts] == [True], contexts

@@ -193,8 +193,11 @@ async def test_a_long_first_half_is_kept_whole_when_the_caller_goes_on(
     second = synthesize("about the party.")
     assert speech_end_secs(first) > 2.5  # longer than the pre-roll kept while nobody speaks
 
-    # As in a call, the VAD reports the second half 0.2 s after its first loud frame.
-    heard = await _pushed(stt, paused(first, second, pause_secs=0.45, vad_lag_secs=0.2))
+    # As in a call, the VAD reports the second half 0.2 s after its first loud frame. A
+    # 0.35 s pause: the level check hears ~0.1 s more (a fading last word, a soft "about"
+    # that varies with each Piper synthesis), and a 0.45 s one was once heard past the
+    # 0.55 s window under CI's load, which is a different test (the window's).
+    heard = await _pushed(stt, paused(first, second, pause_secs=0.35, vad_lag_secs=0.2))
 
     # One transcript, of audio that holds both halves (nothing trimmed while it was held).
     assert len(heard) == 1, heard
