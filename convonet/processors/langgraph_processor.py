@@ -125,15 +125,15 @@ class LangGraphProcessor(FrameProcessor):
         self._confirmation = asyncio.Event()
         if not self._gate.is_speculating:
             self._confirmation.set()
-            await self._finish(await self._answer(frame, self._confirmation))
+            await self._answer_and_finish(frame, self._confirmation)
             return
         # Answered aside, so frames queued behind it (a transfer line, the end of the call)
         # are not stuck until the turn is confirmed.
         self._speculation = self.create_task(
-            self._answer_ahead(frame, self._confirmation), f"{self}::speculation"
+            self._answer_and_finish(frame, self._confirmation), f"{self}::speculation"
         )
 
-    async def _answer_ahead(self, frame: LLMContextFrame, confirmation: asyncio.Event) -> None:
+    async def _answer_and_finish(self, frame: LLMContextFrame, confirmation: asyncio.Event) -> None:
         await self._finish(await self._answer(frame, confirmation))
 
     async def _settle_speculation(self, *, keep_confirmed: bool) -> None:
