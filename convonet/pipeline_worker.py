@@ -19,6 +19,7 @@ observer that says so through a ``wants_audio(data)`` method (our turn tracker).
 observer still gets everything.
 """
 
+import asyncio
 import functools
 from typing import Any
 
@@ -29,6 +30,7 @@ from pipecat.pipeline.worker import IdleFrameObserver, PipelineWorker
 from pipecat.pipeline.worker_observer import WorkerObserver
 from pipecat.processors.frameworks.rtvi.observer import RTVIObserver
 from pipecat.transports.base_output import BaseOutputTransport
+from pipecat.utils.asyncio.task_manager import BaseTaskManager
 
 
 @functools.cache
@@ -71,11 +73,41 @@ def ignores_audio(observer: BaseObserver, data: FramePushed) -> bool:
 class LeanWorkerObserver(WorkerObserver):
     """:class:`WorkerObserver` that skips observers which ignore an event anyway."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        """Create the observer (arguments as :class:`WorkerObserver`)."""
+        super().__init__(**kwargs)
+        # The queues of the observers that handle on_process_frame, worked out once per
+        # change of observers: every processor calls on_process_frame for every frame.
+        self._process_queues: list[asyncio.Queue[Any]] | None = None
+
+    def add_observer(self, observer: BaseObserver) -> None:
+        """Add an observer (as pipecat does)."""
+        super().add_observer(observer)
+        self._process_queues = None
+
+    async def remove_observer(self, observer: BaseObserver) -> None:
+        """Remove an observer (as pipecat does)."""
+        await super().remove_observer(observer)
+        self._process_queues = None
+
+    async def setup(self, task_manager: BaseTaskManager) -> None:
+        """Set up the observers' proxies (as pipecat does)."""
+        await super().setup(task_manager)
+        self._process_queues = None
+
     async def on_process_frame(self, data: FrameProcessed) -> None:
         """Queue a processed frame only for observers that handle ``on_process_frame``."""
-        for proxy in (self._proxies or {}).values():
-            if handles(type(proxy.observer), "on_process_frame"):
-                await proxy.queue.put(data)
+        queues = self._process_queues
+        if queues is None:
+            if self._proxies is None:  # before setup: no proxies to queue for yet
+                return
+            queues = self._process_queues = [
+                proxy.queue
+                for proxy in self._proxies.values()
+                if handles(type(proxy.observer), "on_process_frame")
+            ]
+        for queue in queues:
+            await queue.put(data)
 
     async def on_push_frame(self, data: FramePushed) -> None:
         """Queue an audio push only for observers that may use it; other frames as pipecat.

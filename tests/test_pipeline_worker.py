@@ -40,10 +40,12 @@ class _Everything(BaseObserver):
         super().__init__()
         self.processed: list[str] = []
         self.pushed: list[str] = []
+        self.changed = asyncio.Event()
 
     async def on_process_frame(self, data: FrameProcessed) -> None:
         if isinstance(data.frame, TextFrame):
             self.processed.append(data.frame.text)
+            self.changed.set()
 
     async def on_push_frame(self, data: FramePushed) -> None:
         if isinstance(data.frame, TextFrame):
@@ -87,6 +89,38 @@ async def test_each_observer_hears_what_it_handles_through_a_real_pipeline() -> 
     # Every processor processed each text frame, and every push reached both observers.
     assert everything.processed.count("one") >= 2 and everything.processed.count("two") >= 2
     assert everything.pushed.count("one") >= 2 and pushes_only.pushed == everything.pushed
+
+
+async def test_observers_added_or_removed_mid_call_hear_processed_frames_from_then_on() -> None:
+    """The lean observer works out who handles processed frames once; a change redoes it."""
+    first, later = _Everything(), _Everything()
+    worker = LeanPipelineWorker(
+        Pipeline([IdentityFilter()]),
+        params=PipelineParams(),
+        observers=[first],
+        idle_timeout_secs=None,
+    )
+    runner = WorkerRunner(handle_sigint=False)
+    await runner.add_workers(worker)
+    run = asyncio.create_task(runner.run())
+
+    async def processed(observer: _Everything, text: str) -> None:
+        async with asyncio.timeout(10):
+            while text not in observer.processed:
+                observer.changed.clear()
+                await observer.changed.wait()
+
+    await worker.queue_frames([TextFrame("before")])
+    await processed(first, "before")
+    worker.add_observer(later)
+    await worker.queue_frames([TextFrame("added")])
+    await processed(later, "added")
+    await worker.remove_observer(first)
+    await worker.queue_frames([TextFrame("removed"), EndFrame()])
+    await asyncio.wait_for(run, timeout=10)
+
+    assert "removed" in later.processed
+    assert "added" in first.processed and "removed" not in first.processed
 
 
 class _Audio(BaseObserver):

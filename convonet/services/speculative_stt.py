@@ -91,7 +91,9 @@ class QuietDetector:
         samples = np.frombuffer(audio, dtype=np.int16).astype(np.float32)
         if samples.size == 0:
             return ""
-        rms = float(np.sqrt(np.mean(samples * samples)))
+        # One dot product: ~5x cheaper than np.mean's Python wrapper on a 20-60 ms frame,
+        # and this runs on every caller frame (the audio chunker uses it too).
+        rms = (float(samples.dot(samples)) / samples.size) ** 0.5
         if rms >= max(LOUD_FLOOR_RMS, LOUD_RATIO * self.peak_rms):
             self.peak_rms = max(self.peak_rms, rms)
             self.quiet_for = 0.0

@@ -56,13 +56,17 @@ class SpeechHttp:
             await client.aclose()
 
 
-def build_deepgram_stt(http: SpeechHttp, *, api_key: str, base_url: str) -> "DeepgramSTTService":
-    """Pipecat's Deepgram STT service, its SDK client on ``http``'s shared HTTP client.
+def build_deepgram_stt(
+    http: SpeechHttp, *, api_key: str, base_url: str, send_secs: float
+) -> "DeepgramSTTService":
+    """Convonet's Deepgram STT service, its SDK client on ``http``'s shared HTTP client.
 
     Args:
         http: The process's shared HTTP client.
         api_key: Deepgram API key.
         base_url: Deepgram base URL ("" for Deepgram's own).
+        send_secs: Least audio per websocket message (see
+            :class:`~convonet.services.deepgram_stt.JoinedDeepgramSTTService`).
 
     Returns:
         A fresh service for one call.
@@ -70,13 +74,18 @@ def build_deepgram_stt(http: SpeechHttp, *, api_key: str, base_url: str) -> "Dee
     from deepgram import AsyncDeepgramClient
     from pipecat.services.deepgram import stt as module
 
+    from convonet.services.deepgram_stt import JoinedDeepgramSTTService
+
+    def build() -> "DeepgramSTTService":
+        return JoinedDeepgramSTTService(api_key=api_key, base_url=base_url, send_secs=send_secs)
+
     original = getattr(module, CLIENT_NAME, None)
     if original is not AsyncDeepgramClient:
         logger.warning(
             "pipecat's Deepgram STT no longer builds its client through "
             f"{module.__name__}.{CLIENT_NAME}: each call makes its own HTTP client"
         )
-        return module.DeepgramSTTService(api_key=api_key, base_url=base_url)
+        return build()
 
     shared = http.client
 
@@ -85,6 +94,6 @@ def build_deepgram_stt(http: SpeechHttp, *, api_key: str, base_url: str) -> "Dee
 
     setattr(module, CLIENT_NAME, with_shared_client)
     try:
-        return module.DeepgramSTTService(api_key=api_key, base_url=base_url)
+        return build()
     finally:
         setattr(module, CLIENT_NAME, original)

@@ -30,6 +30,14 @@ class VoiceSettings(BaseModel):
         "The quiet right after speech, where the turn is decided, is never joined; the VAD "
         "hears the start of speech up to this much less 20 ms later.",
     )
+    stt_send_chunk_secs: float = Field(
+        default=0.1,
+        ge=0.0,
+        le=0.5,
+        description="A cloud STT's websocket (Deepgram) gets the caller's audio in messages "
+        "of at least this long (0: one message per frame). What is held is sent at the VAD "
+        "stop, before the request for the final transcript, so only interim results wait.",
+    )
 
     # --- latency: turn model, speculative STT, first clause (issue 11) ------------------
     turn_stop: Literal["smart_turn", "speech_timeout"] = Field(
