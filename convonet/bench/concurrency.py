@@ -164,7 +164,11 @@ async def run_phase(
         "machine_busy_cores": round(busy / wall, 2),
         "other_cores": round(max(0.0, busy / wall - server_cores - client_cpu / wall), 2),
         # The servers' event loops against their other threads (smart-turn) and the MCP tools.
-        "threads": thread_split(threads_before, threads_after),
+        "threads": (split := thread_split(threads_before, threads_after)),
+        # Share of the phase each event loop was ready to run but had no core: a full machine.
+        "event_loop_wait_share": round(
+            split["event_loop_wait_secs"] / (wall * max(1, len(fleet.pids))), 2
+        ),
     }
     summary["memory"] = {
         "server_idle_mib": round(idle.rss_mib, 1),

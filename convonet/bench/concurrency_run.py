@@ -151,9 +151,10 @@ def _row(phase: dict[str, Any]) -> str:
     audio, cpu, per_session = phase["audio"], phase["cpu"], phase["memory"]["per_session_mib"]
     failed = f"{phase['failed_turns']}/{phase['turns']}+{phase['failed_sessions']}s"
     dropped = "-" if audio["dropped_pct"] is None else f"{audio['dropped_pct']:.1f}"
+    waited = f"{100 * cpu.get('event_loop_wait_share', 0.0):.0f}%"
     return (
         f"  {phase['sessions']:>8}  {cells[0]:>7}  {cells[1]:>7}  {cells[2]:>7}  {failed:>9}  "
-        f"{cpu['server_cores']:>6.2f}  {cpu['other_cores']:>5.2f}  {per_session:>7.1f}"
+        f"{cpu['server_cores']:>6.2f}  {cpu['other_cores']:>5.2f}  {waited:>8}  {per_session:>7.1f}"
         f"  {dropped:>7}  {audio['gaps']:>4}  {'yes' if phase['within_target'] else 'NO':>6}"
     )
 
@@ -164,9 +165,12 @@ def _fmt(value: float | None) -> str:
 
 def print_concurrency(result: dict[str, Any]) -> None:
     """One row per phase: voice-to-voice, failures, CPU, memory, audio."""
-    click.echo("\nconcurrency (voice-to-voice in ms; cores averaged over the phase)")
     click.echo(
-        "  sessions      p50      p95      max     failed   server  other  MiB/ses"
+        "\nconcurrency (voice-to-voice in ms; cores averaged over the phase; loop wait: share "
+        "of the phase the event loops were ready but had no core)"
+    )
+    click.echo(
+        "  sessions      p50      p95      max     failed   server  other  loopwait  MiB/ses"
         "  dropped  gaps  target"
     )
     for phase in (result["baseline"], *result["phases"]):

@@ -7,6 +7,11 @@ thread (uvicorn's event loop: every call's frames, VAD, serializers, sockets), a
 ``/proc/<pid>/stat`` is the whole process, threads that have already exited included
 (smart-turn runs each call's inferences on a thread of its own, which ends with the call).
 The process's child processes (the MCP tool servers) are counted separately.
+
+CPU used is not the whole story under load: a thread that is ready to run may wait for a
+core. ``/proc/<pid>/task/<pid>/schedstat`` counts that run-queue wait for the event loop, so
+a phase tells whether its loop was short of CPU (the machine was full) or merely busy.
+Waiting for the GIL is not in it (that thread sleeps on a lock, it is not runnable).
 """
 
 from collections.abc import Mapping, Sequence
@@ -24,11 +29,23 @@ class ThreadCpu:
         event_loop_secs: The servers' main threads.
         other_threads_secs: Their other threads, live or exited.
         subprocesses_secs: Their child processes, all descendants.
+        event_loop_wait_secs: Time the main threads were ready to run but waited for a core
+            (0 where the kernel keeps no scheduler statistics).
     """
 
     event_loop_secs: float
     other_threads_secs: float
     subprocesses_secs: float
+    event_loop_wait_secs: float = 0.0
+
+
+def run_queue_wait_secs(path: Path) -> float:
+    """Seconds a thread has waited for a core, from its ``schedstat`` file (0 if absent)."""
+    try:
+        fields = path.read_text().split()
+    except OSError:
+        return 0.0
+    return int(fields[1]) / 1e9 if len(fields) >= 2 else 0.0
 
 
 def thread_cpu(pids: Sequence[int], tree: Usage) -> ThreadCpu:
@@ -39,7 +56,7 @@ def thread_cpu(pids: Sequence[int], tree: Usage) -> ThreadCpu:
         tree: Their :func:`~convonet.bench.servers.tree_usage`, read just before (children
             included), so ``/proc`` is not walked a second time.
     """
-    main = other = own = 0.0
+    main = other = own = wait = 0.0
     for pid in pids:
         total = read_stat(Path(f"/proc/{pid}/stat"))
         loop = read_stat(Path(f"/proc/{pid}/task/{pid}/stat"))
@@ -48,7 +65,8 @@ def thread_cpu(pids: Sequence[int], tree: Usage) -> ThreadCpu:
         main += loop[1]
         other += total[1] - loop[1]
         own += total[1]
-    return ThreadCpu(main, other, max(0.0, tree.cpu_secs - own))
+        wait += run_queue_wait_secs(Path(f"/proc/{pid}/task/{pid}/schedstat"))
+    return ThreadCpu(main, other, max(0.0, tree.cpu_secs - own), wait)
 
 
 def thread_split(before: ThreadCpu, after: ThreadCpu) -> Mapping[str, float]:
@@ -57,4 +75,5 @@ def thread_split(before: ThreadCpu, after: ThreadCpu) -> Mapping[str, float]:
         "event_loop_secs": round(after.event_loop_secs - before.event_loop_secs, 2),
         "other_threads_secs": round(after.other_threads_secs - before.other_threads_secs, 2),
         "subprocesses_secs": round(after.subprocesses_secs - before.subprocesses_secs, 2),
+        "event_loop_wait_secs": round(after.event_loop_wait_secs - before.event_loop_wait_secs, 2),
     }
