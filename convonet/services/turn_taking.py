@@ -11,8 +11,11 @@ and eggs to my list" therefore no longer splits the turn, without a longer VAD s
 ``USER_SPEECH_TIMEOUT_SECS`` after the VAD stop.
 """
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
+from loguru import logger
 from pipecat.audio.turn.smart_turn.base_smart_turn import BaseSmartTurn, SmartTurnParams
 from pipecat.audio.turn.smart_turn.local_smart_turn_v3 import LocalSmartTurnAnalyzerV3
 from pipecat.turns.user_stop import (
@@ -58,16 +61,44 @@ class SharedSmartTurnAnalyzer(LocalSmartTurnAnalyzerV3):
     The per-call state (audio buffer, silence counter, worker thread) stays per analyzer.
     """
 
-    def __init__(self, *, session: "InferenceSession", params: SmartTurnParams) -> None:
+    def __init__(
+        self, *, session: "InferenceSession", params: SmartTurnParams, thread_nice: int = 0
+    ) -> None:
         """Create the analyzer.
 
         Args:
             session: The shared smart-turn ONNX session.
             params: Its timing (``stop_secs`` is the silence that ends a turn regardless).
+            thread_nice: How much lower than the process the model's thread is scheduled.
         """
         BaseSmartTurn.__init__(self, params=params)
         self._log_data = False
         self._session = session
+        self._thread_nice = thread_nice
+
+    @property
+    def _model_executor(self) -> ThreadPoolExecutor:
+        """The model's thread (pipecat's), started at ``thread_nice`` below the process."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(
+                max_workers=1, initializer=lower_thread_priority, initargs=(self._thread_nice,)
+            )
+        return self._executor
+
+
+def lower_thread_priority(nice: int) -> None:
+    """Make the calling thread ``nice`` steps less urgent than it is (Linux: nice is per thread).
+
+    Why: under load the model's ~50-70 ms bursts compete for the cores with the event loop
+    that carries every call's audio and timers; the loop should win, and the one turn
+    waiting for its verdict can wait.
+    """
+    if nice <= 0:
+        return
+    try:
+        os.nice(nice)
+    except OSError as error:  # not permitted, or no such notion here: run at normal priority
+        logger.warning(f"smart-turn thread keeps its priority: {error}")
 
 
 def turn_stop_strategy(settings: Settings, models: "EmbeddedModels") -> BaseUserTurnStopStrategy:
@@ -80,6 +111,7 @@ def turn_stop_strategy(settings: Settings, models: "EmbeddedModels") -> BaseUser
     analyzer = SharedSmartTurnAnalyzer(
         session=models.smart_turn,
         params=SmartTurnParams(stop_secs=settings.smart_turn_max_silence_secs),
+        thread_nice=settings.smart_turn_thread_nice,
     )
     if settings.prepare_reply:
         return EagerSmartTurnStopStrategy(

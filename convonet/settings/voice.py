@@ -51,6 +51,15 @@ class VoiceSettings(BaseModel):
         le=5.0,
         description="Silence after which a turn ends even if the model says unfinished.",
     )
+    smart_turn_thread_nice: int = Field(
+        default=3,
+        ge=0,
+        le=19,
+        description="The smart-turn model's thread runs this many nice steps below the "
+        "server (Linux): when the cores are short, the event loop carrying every call's "
+        "audio goes first and the one turn waiting for the model waits. 10 nearly removes "
+        "the audio gaps of an overloaded server but delays its turn ends by seconds.",
+    )
     speculative_stt: bool = Field(
         default=True,
         description="Whisper starts at the first quiet after speech instead of at VAD "

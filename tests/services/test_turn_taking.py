@@ -5,6 +5,8 @@ user aggregator, as a transport would deliver it; what reaches the agent is the
 user message the aggregator writes into the conversation at the end of each turn.
 """
 
+import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,7 +27,7 @@ from convonet.bench.speech import Turn, silence, speak
 from convonet.bench.wer import normalize
 from convonet.services.models import EmbeddedModels
 from convonet.services.speech import create_stt
-from convonet.services.turn_taking import user_turn_strategies
+from convonet.services.turn_taking import SharedSmartTurnAnalyzer, user_turn_strategies
 from convonet.settings import Settings
 
 RATE = 16000
@@ -125,3 +127,21 @@ async def test_a_finished_sentence_ends_the_turn_well_before_the_silence_limit(
     )
 
     assert len(asked) == 1 and "time" in asked[0].lower(), asked
+
+
+@pytest.mark.parametrize("nice", [0, 10])
+def test_the_smart_turn_thread_runs_below_the_server_by_its_nice(
+    models: EmbeddedModels, nice: int
+) -> None:
+    strategy = user_turn_strategies(
+        Settings(_env_file=None, smart_turn_thread_nice=nice),
+        models,  # type: ignore[call-arg]
+    ).stop[0]
+    analyzer = strategy._turn_analyzer  # type: ignore[attr-defined]
+    assert isinstance(analyzer, SharedSmartTurnAnalyzer)
+    executor = analyzer._model_executor
+    try:
+        thread = executor.submit(threading.get_native_id).result(timeout=10)
+        assert os.getpriority(os.PRIO_PROCESS, thread) == os.getpriority(os.PRIO_PROCESS, 0) + nice
+    finally:
+        executor.shutdown()
