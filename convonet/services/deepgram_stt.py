@@ -1,10 +1,11 @@
 """Pipecat's Deepgram streaming STT, sending the caller's audio in fewer, larger messages.
 
 Why: pipecat's ``DeepgramSTTService`` sends every audio frame it gets as one websocket
-message. Each send goes through the SDK's socket, ``websockets``' framing and a drain: on the
-concurrency benchmark that was ~11-15% of a server's event loop, the largest cost after
-pipecat's own frame handling and the caller's socket. Joining ``send_secs`` of audio into
-one message divides it.
+message, and each send goes through the SDK's socket, ``websockets``' framing (a fresh mask
+per message) and a write. In py-spy the STT and TTS sockets together were 11-15% of a
+server's event loop on the concurrency benchmark; the sends' own share is smaller: joining
+them into 0.1 s messages saved 0.4-1.5 ms of CPU per second of caller audio in isolation
+(``docs/benchmarks.md``).
 
 What it must not cost: the final transcript. Pipecat asks Deepgram for it (``Finalize``) when
 the VAD hears the caller stop; whatever audio is still held is sent right before that

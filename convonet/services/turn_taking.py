@@ -12,6 +12,7 @@ and eggs to my list" therefore no longer splits the turn, without a longer VAD s
 """
 
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -93,7 +94,8 @@ def lower_thread_priority(nice: int) -> None:
     that carries every call's audio and timers; the loop should win, and the one turn
     waiting for its verdict can wait.
     """
-    if nice <= 0:
+    # Elsewhere nice belongs to the whole process: the server itself would be lowered.
+    if nice <= 0 or not sys.platform.startswith("linux"):
         return
     try:
         os.nice(nice)
