@@ -92,13 +92,12 @@ def create_stt(
             )
         return SharedWhisperSTTService(**whisper)
     if provider == "deepgram":
-        from convonet.services.deepgram_stt import JoinedDeepgramSTTService
-
-        key, url = _key(settings, "deepgram"), settings.deepgram_stt_url
-        send_secs = settings.stt_send_chunk_secs
-        if http is not None:
-            return build_deepgram_stt(http, api_key=key, base_url=url, send_secs=send_secs)
-        return JoinedDeepgramSTTService(api_key=key, base_url=url, send_secs=send_secs)
+        return build_deepgram_stt(
+            http,
+            api_key=_key(settings, "deepgram"),
+            base_url=settings.deepgram_stt_url,
+            send_secs=settings.stt_send_chunk_secs,
+        )
     raise UnknownProviderError(f"unknown STT provider {provider!r}")
 
 
