@@ -1,6 +1,8 @@
 """Tools every bot has, whatever its domain: the clock and ending the call.
 
 They are plain LangChain tools (no database, no MCP server): they act on the call itself.
+Both are coroutines although neither awaits anything: LangChain runs a plain function tool
+in the default thread pool when the agent runs async, a thread hop per call for a clock read.
 """
 
 import json
@@ -16,7 +18,7 @@ END_CALL_TOOL = "end_call"
 
 
 @tool
-def get_current_datetime(  # noqa: D417 - runtime is injected, not an LLM argument
+async def get_current_datetime(  # noqa: D417 - runtime is injected, not an LLM argument
     what: Literal["date", "time", "both"], runtime: ToolRuntime[AgentContext]
 ) -> str:
     """Get the current date and/or time in the caller's timezone.
@@ -41,7 +43,7 @@ mark_read_only(get_current_datetime)  # reading the clock changes nothing
 
 
 @tool(END_CALL_TOOL)
-def end_call(reason: str = "caller said goodbye") -> str:
+async def end_call(reason: str = "caller said goodbye") -> str:
     """End the call politely after saying goodbye. Use only when the caller wants to hang up.
 
     Args:

@@ -1,6 +1,9 @@
 """The agent graph: routing, the tool loop, and the session tools."""
 
+import asyncio
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
@@ -8,6 +11,7 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from convonet.agents.context import AgentContext
 from convonet.agents.factory import AgentFactory
 from convonet.agents.router import choose_domain
+from convonet.agents.turn import run_agent_turn
 from convonet.conversation.chat import TextConversation
 from convonet.runtime import open_runtime
 from convonet.settings import Settings
@@ -23,6 +27,32 @@ async def test_tool_loop_runs_the_clock_and_answers() -> None:
     assert kinds == [HumanMessage, AIMessage, ToolMessage, AIMessage]
     assert state["domain"] == "general"
     assert str(state["messages"][-1].content).startswith("It's ")
+
+
+async def test_a_tool_turn_never_leaves_the_event_loop_thread() -> None:
+    """A turn runs on the event loop alone.
+
+    Routers and session tools are coroutines: LangGraph and LangChain run plain functions in
+    the thread pool, a hop that costs a loaded server's event loop a turn each.
+    """
+    graph = AgentFactory(Settings()).graph("offline")
+    loop = asyncio.get_running_loop()
+    hops: list[Callable[..., Any]] = []
+    run_in_executor = loop.run_in_executor
+
+    def counting(executor: Any, func: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
+        hops.append(func)
+        return run_in_executor(executor, func, *args)
+
+    loop.run_in_executor = counting  # type: ignore[method-assign]
+    try:
+        for words in ("what time is it", "hello", "goodbye"):
+            context = AgentContext(session_id="s")
+            outcome = await run_agent_turn(graph, context, [HumanMessage(words)], timeout_secs=5)
+            assert outcome.error is None and outcome.text
+    finally:
+        del loop.run_in_executor
+    assert hops == []
 
 
 def test_router_pins_a_single_domain_and_falls_back_to_general() -> None:
