@@ -22,10 +22,11 @@ from convonet.crm import api as crm_api
 from convonet.crm.worker import running_worker
 from convonet.domains.registry import optional_modules
 from convonet.lifecycle import health
+from convonet.lifecycle.startup_heap import freeze_startup_heap
 from convonet.monitor import api as monitor_api
 from convonet.observability import routes as observability_routes
 from convonet.observability.sentry import init_sentry, shutdown_sentry
-from convonet.runtime import open_runtime
+from convonet.runtime import Runtime, open_runtime
 from convonet.security.access_log import strip_queries_from_access_log
 from convonet.security.body_guard import BodyGuardMiddleware
 from convonet.security.errors import install_error_handlers
@@ -46,6 +47,13 @@ from convonet.transports import (
 )
 
 STATIC_DIR = Path(__file__).parent / "static"
+
+
+async def _start(runtime: Runtime) -> None:
+    """Load the models and tools, then take the start-up heap out of the GC's full passes."""
+    await runtime.warm_up()
+    if runtime.settings.gc_freeze_at_start:
+        freeze_startup_heap()
 
 
 def _lifespan(
@@ -69,7 +77,7 @@ def _lifespan(
             app.state.runtime = runtime
             runtime.live.on_end(end_text_access(runtime.store))
             # Models load in the background so /healthz answers at once; /readyz waits.
-            loading = asyncio.create_task(runtime.warm_up())
+            loading = asyncio.create_task(_start(runtime))
             try:
                 yield
             finally:

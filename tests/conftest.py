@@ -1,6 +1,7 @@
 """Shared fixtures: settings for tests, an app on a free port, synthesized speech."""
 
 import asyncio
+import gc
 import os
 import socket
 import threading
@@ -145,6 +146,17 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 def live_server(live_app: LiveServer) -> str:
     """Base URL (``http://127.0.0.1:<port>``) of the shared running app."""
     return live_app.url
+
+
+@pytest.fixture(autouse=True)
+def _unfrozen_heap() -> Iterator[None]:
+    """Give the GC back what an app's start froze (``GC_FREEZE_AT_START``).
+
+    A test process starts many apps; each freeze would keep the earlier tests' garbage
+    cycles for the rest of the run.
+    """
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture
