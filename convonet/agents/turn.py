@@ -21,16 +21,10 @@ nothing half-finished behind to replay: the next turn starts from the spoken his
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-from uuid import UUID
 
-from langchain_core.callbacks import AsyncCallbackHandler
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, GenerationChunk, LLMResult
-from langgraph.constants import TAG_HIDDEN, TAG_NOSTREAM
-from langgraph.types import Command
 from loguru import logger
 
 from convonet.agents.context import AgentContext
@@ -47,7 +41,6 @@ TRANSFER_TOOL = "transfer_to_agent"
 
 TextSink = Callable[[str], Awaitable[None]]
 VerdictSink = Callable[[bool], Awaitable[None]]
-MessageSink = Callable[[BaseMessage, bool], Awaitable[None]]
 
 
 @dataclass
@@ -181,145 +174,6 @@ async def run_agent_turn(
     return outcome
 
 
-class _ModelListener(AsyncCallbackHandler):
-    """Hears the graph's chat models as they generate, and the tools' results.
-
-    Why not ``graph.astream(stream_mode="messages")``: streaming makes LangGraph run every
-    node as a task of its own beside a waiter task, 61 event-loop turns before the first
-    word of a clock answer against 44 this way (23 against 12 for a greeting), and on a
-    loaded server each turn of the loop costs up to milliseconds. The rules are that
-    stream's: a model run tagged ``nostream`` (the fallback chain's inner provider run) is
-    not heard, a model that did not stream is heard whole when it ends, and a message a
-    node returns is heard unless a model run was heard saying it.
-    """
-
-    run_inline = True  # awaited in the graph's own task, in order
-
-    def __init__(self, on_message: MessageSink, tools: list[ToolMessage]) -> None:
-        """Create the listener.
-
-        Args:
-            on_message: Awaited with each chunk (or whole message) and whether its node speaks.
-            tools: Gets every tool result, as the tool node returns it.
-        """
-        self._on_message = on_message
-        self._tools = tools
-        self._runs: dict[UUID, _ModelRun] = {}
-        self._nodes: dict[UUID, bool] = {}  # graph node runs: whether the node speaks
-        self._heard: set[str] = set()  # ids of messages heard, or given to the graph
-
-    # Having these two makes the handler a LangChain streaming handler, for which chat
-    # models stream on ``ainvoke`` (LangGraph's message stream is heard the same way).
-    def tap_output_aiter(self, run_id: UUID, output: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        """Leave a streamed output as it is."""
-        return output
-
-    def tap_output_iter(self, run_id: UUID, output: Iterator[Any]) -> Iterator[Any]:
-        """Leave a streamed output as it is."""
-        return output
-
-    async def on_chat_model_start(
-        self,
-        serialized: dict[str, Any],
-        messages: list[list[BaseMessage]],
-        *,
-        run_id: UUID,
-        tags: list[str] | None = None,
-        metadata: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        """Hear the run unless it is tagged ``nostream``."""
-        if metadata is not None and TAG_NOSTREAM not in (tags or ()):
-            node = str(metadata.get("langgraph_node", ""))
-            self._runs[run_id] = _ModelRun(speaks=node.endswith(ASSISTANT_SUFFIX))
-
-    async def on_llm_new_token(
-        self,
-        token: str | list[str | dict[str, Any]],
-        *,
-        chunk: GenerationChunk | ChatGenerationChunk | None = None,
-        run_id: UUID,
-        parent_run_id: UUID | None = None,
-        tags: list[str] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        """Pass a streamed chunk on."""
-        if (run := self._runs.get(run_id)) is not None and isinstance(chunk, ChatGenerationChunk):
-            run.streamed = True
-            await self._hear(chunk.message, run.speaks)
-
-    async def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
-        """Pass on the whole message of a model that did not stream."""
-        run = self._runs.pop(run_id, None)
-        if run is None or not response.generations:
-            return
-        for generation in response.generations[0][:1]:
-            if not isinstance(generation, ChatGeneration):
-                continue
-            if run.streamed:  # heard as chunks: only keep its node from saying it again
-                self._heard.add(generation.message.id or "")
-            else:
-                await self._hear(generation.message, run.speaks)
-
-    async def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        """Forget a failed run."""
-        self._runs.pop(run_id, None)
-
-    async def on_chain_start(
-        self,
-        serialized: dict[str, Any],
-        inputs: dict[str, Any],
-        *,
-        run_id: UUID,
-        tags: list[str] | None = None,
-        metadata: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        """Note a graph node's run (a node may answer without a model, and tools answer)."""
-        if metadata is None or TAG_HIDDEN in (tags or ()):
-            return
-        node = metadata.get("langgraph_node")
-        if node is not None and kwargs.get("name") == node:
-            self._nodes[run_id] = str(node).endswith(ASSISTANT_SUFFIX)
-            self._heard.update(m.id for m in _messages(inputs) if m.id is not None)
-
-    async def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        """Keep a node's tool results; hear its messages no model run was heard saying."""
-        speaks = self._nodes.pop(run_id, None)
-        if speaks is None:
-            return
-        for message in _messages(outputs):
-            if isinstance(message, ToolMessage):
-                self._tools.append(message)
-            elif message.id is None or message.id not in self._heard:
-                await self._hear(message, speaks)
-
-    async def _hear(self, message: BaseMessage, speaks: bool) -> None:
-        if message.id is not None:
-            self._heard.add(message.id)
-        await self._on_message(message, speaks)
-
-
-def _messages(value: Any) -> list[BaseMessage]:
-    """The messages a node got or returned (a state update, or a ``Command`` carrying one)."""
-    if isinstance(value, Command):
-        value = value.update
-    found = value.get("messages") if isinstance(value, dict) else None
-    if isinstance(found, BaseMessage):
-        return [found]
-    if isinstance(found, list):
-        return [m for m in found if isinstance(m, BaseMessage)]
-    return []
-
-
-@dataclass
-class _ModelRun:
-    """A chat model run being heard: whether its node speaks, whether it streamed yet."""
-
-    speaks: bool
-    streamed: bool = False
-
-
 async def _stream(
     graph: AgentGraph,
     context: AgentContext,
@@ -329,18 +183,22 @@ async def _stream(
     say: TextSink,
     judge: VerdictSink,
 ) -> None:
-    async def hear(message: BaseMessage, speaks: bool) -> None:
-        if not isinstance(message, AIMessage):
-            return
-        outcome.llm_used = message.response_metadata.get(LLM_METADATA_KEY) or outcome.llm_used
+    async for chunk, metadata in graph.astream(
+        initial_state(messages), context=context, stream_mode="messages"
+    ):
+        if isinstance(chunk, ToolMessage):
+            tools.append(chunk)
+            continue
+        if not isinstance(chunk, AIMessage) or not isinstance(metadata, dict):
+            continue
+        outcome.llm_used = chunk.response_metadata.get(LLM_METADATA_KEY) or outcome.llm_used
         # Chunks of a streaming model, or whole messages of one that does not stream.
         # Only assistant nodes speak; .text covers strings and content blocks (Claude).
-        if speaks and (text := message.text):
+        if str(metadata.get("langgraph_node", "")).endswith(ASSISTANT_SUFFIX) and (
+            text := chunk.text
+        ):
             await say(text)
         # After the words, so a prepared reply's text is on its way before the turn ends.
-        verdict = message.response_metadata.get(USER_TURN_COMPLETE_KEY)
+        verdict = chunk.response_metadata.get(USER_TURN_COMPLETE_KEY)
         if isinstance(verdict, bool):
             await judge(verdict)
-
-    listener = _ModelListener(hear, tools)
-    await graph.ainvoke(initial_state(messages), {"callbacks": [listener]}, context=context)
