@@ -26,6 +26,7 @@ from convonet.lifecycle.startup_heap import freeze_startup_heap
 from convonet.monitor import api as monitor_api
 from convonet.observability import routes as observability_routes
 from convonet.observability.sentry import init_sentry, shutdown_sentry
+from convonet.processors import lean_push
 from convonet.runtime import Runtime, open_runtime
 from convonet.security.access_log import strip_queries_from_access_log
 from convonet.security.body_guard import BodyGuardMiddleware
@@ -117,6 +118,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """
     settings = settings or Settings()
     init_sentry(settings)  # before the app exists, so its integrations wrap it
+    if settings.lean_frame_push:
+        lean_push.install()
+    else:
+        lean_push.uninstall()
     mcp = build_http_server(settings, lambda: app.state.runtime)
     app = FastAPI(
         title="Convonet",

@@ -55,6 +55,13 @@ class OperationsSettings(BaseModel):
         "every call on the process for ~0.25 s a few times a minute under load.",
     )
 
+    lean_frame_push: bool = Field(
+        default=True,
+        description="Push frames between pipecat processors without building the TRACE "
+        "log message when nobody logs at TRACE, and without calling push event handlers "
+        "nobody registered (a backport of pipecat PR #5184; on pipecat 1.14.0 only).",
+    )
+
     # --- reliability: drain and tool processes (issue 13) -----------------------------------
     drain_grace_secs: float = Field(
         default=120.0,
