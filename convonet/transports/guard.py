@@ -11,10 +11,10 @@ from typing import Any
 
 from loguru import logger
 from pipecat.frames.frames import CancelFrame, EndFrame, Frame, InputAudioRawFrame
-from pipecat.serializers.protobuf import ProtobufFrameSerializer
 from pipecat.serializers.twilio import TwilioFrameSerializer
 
 from convonet.transports.audio_chunks import AudioChunker
+from convonet.transports.fast_protobuf import AudioFastProtobufSerializer
 
 BadInputCallback = Callable[[str], Awaitable[None]]
 _VALID_RATES = frozenset({8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000})
@@ -77,8 +77,8 @@ class GuardedDeserializeMixin:
             await self.on_bad_input(reason)
 
 
-class GuardedProtobufSerializer(GuardedDeserializeMixin, ProtobufFrameSerializer):
-    """Pipecat's protobuf/RTVI serializer with the bad-input guard."""
+class GuardedProtobufSerializer(GuardedDeserializeMixin, AudioFastProtobufSerializer):
+    """Pipecat's protobuf/RTVI serializer with the bad-input guard (and its audio fast path)."""
 
     def __init__(self, *, max_bytes: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
