@@ -56,10 +56,12 @@ class OperationsSettings(BaseModel):
     )
 
     lean_frame_push: bool = Field(
-        default=True,
+        default=False,
         description="Push frames between pipecat processors without building the TRACE "
         "log message when nobody logs at TRACE, and without calling push event handlers "
-        "nobody registered (a backport of pipecat PR #5184; on pipecat 1.14.0 only).",
+        "nobody registered (a backport of pipecat PR #5184; on pipecat 1.14.0 only). Off: "
+        "with it on, a quiet single call's turn sometimes ended only at smart-turn's "
+        "silence limit (5 of 12 benchmark runs, 0 of 12 off), for a reason not yet found.",
     )
 
     # --- reliability: drain and tool processes (issue 13) -----------------------------------
