@@ -1,6 +1,7 @@
 """End to end over ``/ws``: real speech in, real transcription, agent, real speech out."""
 
 import asyncio
+import itertools
 import time
 
 import pytest
@@ -11,6 +12,9 @@ from convonet.storage.users import create_user
 from tests.conftest import LiveServer, connect
 from tests.fakes.speech import silence, synthesize, transcribe
 from tests.fakes.voice_client import Received, VoiceClient
+
+# Numbers the callers _new_caller makes (their emails and PINs).
+_CALLERS = itertools.count()
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
@@ -100,25 +104,32 @@ def _replies_after(received: Received, since: float) -> list[str]:
     ]
 
 
-async def _new_caller(live_app: LiveServer, email: str, pin: str) -> None:
-    """A user of their own, so other tests' to-dos don't crowd the read-back."""
+async def _new_caller(live_app: LiveServer) -> str:
+    """A user of their own, so other tests' to-dos don't crowd the read-back; returns the PIN.
+
+    Each call makes a new user: the slow-test rerun runs against the same server and
+    database, and the first attempt's user (email and PIN) is already there.
+    """
+    serial = next(_CALLERS)
+    pin = str(736251 + serial)
 
     async def create() -> None:
         async with live_app.runtime.db.session() as session:
             await create_user(
                 session,
                 pin_secret=live_app.runtime.settings.pin_hash_secret,
-                email=email,
+                email=f"robin{serial}@example.com",
                 name="Robin Milk",
                 pin=pin,
             )
 
     await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(create(), live_app.loop))
+    return pin
 
 
 async def test_spoken_todo_is_created_and_read_back(live_app: LiveServer) -> None:
-    await _new_caller(live_app, "robin@example.com", "736251")
-    ws_url, _ = await _connect(live_app, pin="736251")
+    pin = await _new_caller(live_app)
+    ws_url, _ = await _connect(live_app, pin=pin)
     async with VoiceClient(ws_url) as client:
         await client.wait_for(lambda r: len(r.rtvi("bot-stopped-speaking")) >= 1, timeout=15)
 
