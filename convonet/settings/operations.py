@@ -61,7 +61,7 @@ class OperationsSettings(BaseModel):
         "log message when nobody logs at TRACE, and without calling push event handlers "
         "nobody registered (a backport of pipecat PR #5184; on pipecat 1.14.0 only). Off: "
         "with it on, a quiet single call's turn sometimes ended only at smart-turn's "
-        "silence limit (5 of 12 benchmark runs, 0 of 12 off), for a reason not yet found.",
+        "silence limit (4 of 8 benchmark runs, 0 of 10 off), for a reason not yet found.",
     )
 
     # --- reliability: drain and tool processes (issue 13) -----------------------------------
