@@ -3,11 +3,11 @@
 A browser or SDK caller sends its microphone as one protobuf ``audio`` message per 20 ms, 50
 a second for the whole call. Pipecat's ``ProtobufFrameSerializer.deserialize`` handles every
 message type alike: it walks the message type's field descriptors in Python, builds a
-keyword dict and strips the id, name and pts out of it again. For a 20 ms audio message that
-is ~17 µs of its ~22 µs (the protobuf parse itself is ~1.3 µs) on the 2-core benchmark
-machine, about 35 ms of a 40 s call's event-loop CPU. :class:`AudioFastProtobufSerializer`
-builds the same :class:`InputAudioRawFrame` from the parsed message's fields directly and
-leaves every other message type to pipecat.
+keyword dict and strips the id, name and pts out of it again (the protobuf parse itself is
+~1.3 µs). :class:`AudioFastProtobufSerializer` builds the same :class:`InputAudioRawFrame`
+from the parsed message's fields directly and leaves every other message type to pipecat:
+8.5 → 4.7 µs per message through the guarded serializer on the quiet 2-core benchmark
+machine, ~8 ms of a 40 s call's event-loop CPU (``docs/benchmarks.md``, fifth session).
 """
 
 from pipecat.frames.frames import Frame, InputAudioRawFrame
