@@ -52,17 +52,23 @@ def pipecat_push_source_sha256() -> str:
     return hashlib.sha256(source.encode()).hexdigest()
 
 
+def _has_handlers(processor: FrameProcessor, event: str) -> bool:
+    """Whether anything is registered for ``event``.
+
+    Every processor declares both push events; few ever get a handler for them.
+    """
+    handler = processor._event_handlers.get(event)
+    return handler is not None and bool(handler.handlers)
+
+
 async def _push_frame(
     self: FrameProcessor, frame: Frame, direction: FrameDirection = FrameDirection.DOWNSTREAM
 ) -> None:
     """``FrameProcessor.push_frame``: the push, between its handlers if any are registered."""
-    # Every processor registers both events; few ever get a handler for them.
-    before = self._event_handlers.get("on_before_push_frame")
-    if before is not None and before.handlers:
+    if _has_handlers(self, "on_before_push_frame"):
         await self._call_event_handler("on_before_push_frame", frame)
     await _internal_push_frame(self, frame, direction)
-    after = self._event_handlers.get("on_after_push_frame")
-    if after is not None and after.handlers:
+    if _has_handlers(self, "on_after_push_frame"):
         await self._call_event_handler("on_after_push_frame", frame)
 
 

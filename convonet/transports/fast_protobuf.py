@@ -22,6 +22,7 @@ class AudioFastProtobufSerializer(ProtobufFrameSerializer):
         """Deserialize as pipecat does; audio messages without its generic field walk."""
         proto = frames_pb2.Frame.FromString(data)  # type: ignore[attr-defined]
         if proto.WhichOneof("frame") != "audio":
+            # Parsed twice, but these (RTVI client messages) are a handful per call.
             return await super().deserialize(data)
         audio = proto.audio
         frame = InputAudioRawFrame(
