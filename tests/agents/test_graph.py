@@ -55,6 +55,23 @@ async def test_a_tool_turn_never_leaves_the_event_loop_thread() -> None:
     assert hops == []
 
 
+def test_the_graph_routes_from_its_nodes_without_conditional_edges() -> None:
+    """Routing is the nodes' ``Command``: no conditional edge, each a traced runnable of its own.
+
+    The drawn graph still shows every way a turn can go.
+    """
+    graph = AgentFactory(Settings()).graph("offline")
+    assert dict(graph.builder.branches) == {}
+    edges = {(e.source, e.target) for e in graph.get_graph().edges}
+    assert {
+        ("__start__", "router"),
+        ("router", "general_assistant"),
+        ("general_assistant", "general_tools"),
+        ("general_tools", "general_assistant"),
+        ("general_assistant", "__end__"),
+    } <= edges
+
+
 def test_router_pins_a_single_domain_and_falls_back_to_general() -> None:
     available = frozenset({"general", "mortgage"})
     assert choose_domain("what time is it", ("mortgage",), available) == "mortgage"
