@@ -19,8 +19,9 @@ its test fails, so an upgrade is reviewed rather than patched blind.
 
 It is off unless ``LEAN_FRAME_PUSH`` is set: in the concurrency benchmark's quiet single
 call, a turn sometimes ended only at smart-turn's silence limit with it on (4 of 8 runs,
-against 0 of 10 with pipecat's push, 2026-12-06, fifth session). The push does the same
-things in the same order, so the likeliest reading is a timing race elsewhere that the
+against 0 of 10 with pipecat's push, 2026-12-06, fifth session, a Zen 3; on the Zen 4 of
+the sixth session it never happened in 18 runs). The push does the same things in the same
+order, so the likeliest reading is a timing race elsewhere that the
 quicker push exposes; until it is found, the saving is not worth the risk.
 """
 
