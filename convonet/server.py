@@ -13,6 +13,7 @@ from mcp.server.fastmcp import FastMCP
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from convonet import __version__
+from convonet.agents import lean_callbacks
 from convonet.api import agent as agent_api
 from convonet.api import call_center as call_center_api
 from convonet.api import call_center_views, landing
@@ -122,6 +123,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lean_push.install()
     else:
         lean_push.uninstall()
+    if settings.lean_agent_callbacks:
+        lean_callbacks.install()
+    else:
+        lean_callbacks.uninstall()
     mcp = build_http_server(settings, lambda: app.state.runtime)
     app = FastAPI(
         title="Convonet",
