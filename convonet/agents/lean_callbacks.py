@@ -3,7 +3,7 @@
 Why: on a loaded server an agent turn's time to its first word is the number of event-loop
 turns it spans times the length of a loop turn, which grows with every other call on the
 process (measured in the server at 50 sessions: a clock answer spanned 50 loop turns of
-p50 5.6 ms, up to 12 ms; ``docs/benchmarks.md``, sixth session). LangChain reports the end
+p50 5.6 ms, p90 13 ms; ``docs/benchmarks.md``, sixth session). LangChain reports the end
 of every chain (each graph node) and every model call through a ``@shielded`` method: a new
 task running the handlers, awaited through ``asyncio.shield`` so that cancelling the caller
 cannot cut the handlers short. That costs three loop turns per report even when every
