@@ -22,6 +22,7 @@ so, and its test fails, so an upgrade is reviewed rather than patched blind.
 import functools
 import hashlib
 import inspect
+import types
 from collections.abc import Callable, Coroutine, Generator
 from contextvars import Context, copy_context
 from typing import Any
@@ -65,6 +66,7 @@ def _runs_inline(handlers: list[BaseCallbackHandler], event: str) -> bool:
     )
 
 
+@types.coroutine
 def _finish(coroutine: Coroutine[Any, Any, Any], context: Context, waits_on: Any) -> Generator:
     """Drive a report that suspended after all, in this task (unreachable on the hashed source)."""
     while True:
@@ -78,16 +80,6 @@ def _finish(coroutine: Coroutine[Any, Any, Any], context: Context, waits_on: Any
             waits_on = context.run(step)
         except StopIteration as done:
             return done.value
-
-
-class _Resumed:
-    """Awaitable over :func:`_finish`."""
-
-    def __init__(self, steps: Generator) -> None:
-        self._steps = steps
-
-    def __await__(self) -> Generator:
-        return (yield from self._steps)
 
 
 def _lean(shielded: Any, event: str) -> Callable[..., Any]:
@@ -104,7 +96,7 @@ def _lean(shielded: Any, event: str) -> Callable[..., Any]:
             waits_on = context.run(coroutine.send, None)
         except StopIteration as done:
             return done.value
-        return await _Resumed(_finish(coroutine, context, waits_on))
+        return await _finish(coroutine, context, waits_on)
 
     return lean_report
 
