@@ -222,7 +222,12 @@ async def test_transient_failure_falls_back_to_the_next_provider(
         FakeAnthropic(fail=failure) as claude,  # type: ignore[arg-type]
         FakeOpenAI(script=time_script()) as fallback,
     ):
-        settings = make_settings(**claude_at(claude), **openai_at(fallback), llm_timeout_secs=0.4)
+        # Only the hang needs a short timeout; elsewhere a wide one keeps a busy machine's slow
+        # answer from the fallback provider from counting as a second failure.
+        timeout = 1.0 if failure == "hang" else 10.0
+        settings = make_settings(
+            **claude_at(claude), **openai_at(fallback), llm_timeout_secs=timeout
+        )
         state, spoken = await ask_time(graph_for("claude", settings, events), streaming=streaming)
 
     assert len(tool_messages(state)) == 1 and state["messages"][-1].text == ANSWER
