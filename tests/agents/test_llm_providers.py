@@ -279,10 +279,11 @@ async def test_refused_connection_falls_back() -> None:
 async def test_stall_after_the_first_chunk_is_raised_not_retried_elsewhere() -> None:
     events: list[ProviderEvent] = []
     async with (
-        FakeOpenAI(script=time_script(), chunk_delay=1.0) as slow,
+        FakeOpenAI(script=time_script(), chunk_delay=3.0) as slow,
         FakeGemini(script=time_script()) as gemini,
     ):
-        settings = make_settings(**openai_at(slow), **gemini_at(gemini), llm_timeout_secs=0.3)
+        # The first chunk must beat the timeout even on a busy machine; the second never does.
+        settings = make_settings(**openai_at(slow), **gemini_at(gemini), llm_timeout_secs=1.0)
         with pytest.raises(Exception) as raised:
             await ask_time(graph_for("openai", settings, events), streaming=True)
     assert classify_failure(raised.value) == "timeout"

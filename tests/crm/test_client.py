@@ -14,7 +14,7 @@ from tests.fakes.suitecrm import CLIENT_ID, CLIENT_SECRET, FakeSuiteCrm
 def _client(tmp_path: Path, url: str, secret: str = CLIENT_SECRET) -> SuiteCrmClient:
     settings = storage_settings(
         tmp_path, suitecrm_url=url, suitecrm_client_id=CLIENT_ID,
-        suitecrm_client_secret=secret, crm_timeout_secs=0.3,
+        suitecrm_client_secret=secret, crm_timeout_secs=1.0,
     )  # fmt: skip
     return SuiteCrmClient(settings)
 
@@ -33,7 +33,7 @@ async def test_errors_are_sorted_into_refused_and_retry_later(tmp_path: Path) ->
         crm.fail_next = [429]
         with pytest.raises(CrmUnavailableError, match="429"):
             await client.upsert("Contacts", "c-3", {"last_name": "Later"})
-        crm.delay_secs = 1.0
+        crm.delay_secs = 3.0  # well past the timeout, which a busy machine's answers stay under
         with pytest.raises(CrmUnavailableError, match="timed out"):
             await client.upsert("Contacts", "c-3", {"last_name": "Later"})
         await client.aclose()

@@ -86,7 +86,7 @@ async def test_stdio_todo_server_acts_as_the_caller(tmp_path: Path) -> None:
 
 
 async def test_a_slow_tool_times_out_and_is_recorded(tmp_path: Path) -> None:
-    settings = storage_settings(tmp_path, tool_timeout_secs=0.5)
+    settings = storage_settings(tmp_path, tool_timeout_secs=1.0)
     hub = ToolHub(settings, {"slow": ToolServerSpec(("-m", "tests.fakes.slow_tool_server"), "x")})
     async with running(hub):
         node = ToolNode(hub.tools_for("x"), handle_tool_errors=True)
@@ -95,11 +95,11 @@ async def test_a_slow_tool_times_out_and_is_recorded(tmp_path: Path) -> None:
             slow = await _run(node, "sleepy", {"seconds": 3}, "u1")
             broken = await _run(node, "broken", {}, "u1")
     assert quick.status != "error"
-    assert slow.status == "error" and "did not answer within 0.5s" in slow.text
+    assert slow.status == "error" and "did not answer within 1s" in slow.text
     assert broken.status == "error" and "the widget is broken" in broken.text
     assert [r.outcome for r in log.records] == ["ok", "timeout", "error"]
     assert log.timed_out
-    assert 450 < log.records[1].elapsed_ms < 2500
+    assert 950 < log.records[1].elapsed_ms < 2900
 
 
 async def test_a_tool_server_that_fails_to_start_leaves_the_hub_usable(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ def relay() -> Iterator[SentryRelay]:
 
 
 async def test_each_listener_gets_the_text_turn(tmp_path: Path, relay: SentryRelay) -> None:
-    settings = settings_for(tmp_path, tools_enabled=False, agent_turn_timeout_secs=0.3)
+    settings = settings_for(tmp_path, tools_enabled=False, agent_turn_timeout_secs=1.5)
     client = sentry_sdk.Client(dsn=relay.dsn(), default_integrations=False)
     async with open_runtime(settings) as runtime:
         session = runtime.new_session("text", user_id="u-42")
