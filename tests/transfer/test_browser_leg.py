@@ -9,6 +9,7 @@ agent hangs up; a caller hanging up while the agent's phone rings cancels that c
 phone leg's ``ringing`` and its caller-hung-up callback.
 """
 
+import contextlib
 import json
 import time
 import xml.etree.ElementTree as ET
@@ -91,15 +92,24 @@ async def test_a_browser_caller_is_bridged_to_the_agent_and_back(
             bot_lines = set(caller.received.texts("bot-output"))
             heard_before = len(caller.received.texts("user-transcription"))
 
+            # On a busy machine bridged audio trails the speaker: each side waits (up to 5 s)
+            # until it has as much audio as was said, so the last word is not cut off.
             spoke = time.monotonic()
-            await agent.speak(
-                synthesize("Hello, this is the billing team.", RATE) + silence(0.6, RATE)
-            )
-            heard = transcribe(caller.received.audio_bytes(since=spoke), caller.received.audio_rate)
+            greeting = synthesize("Hello, this is the billing team.", RATE)
+            await agent.speak(greeting + silence(0.6, RATE))
+            rate = caller.received.audio_rate
+            needed = len(greeting) * rate // RATE
+            with contextlib.suppress(TimeoutError):
+                await caller.wait_for(lambda r: len(r.audio_bytes(since=spoke)) >= needed, 5)
+            heard = transcribe(caller.received.audio_bytes(since=spoke), rate)
             assert "billing" in heard.lower(), heard
 
             said = time.monotonic()
-            await caller.speak(synthesize("My parcel never arrived.") + silence(0.8))
+            complaint = synthesize("My parcel never arrived.")
+            await caller.speak(complaint + silence(0.8))
+            needed = len(complaint) * RATE // caller.sample_rate
+            with contextlib.suppress(TimeoutError):
+                await agent.wait_for(lambda log: len(log.audio(since=said)) >= needed, within=5)
             agent_heard = transcribe(agent.log.audio(since=said), RATE)
             # Two of three content words: Whisper tiny once heard "my parts will never arrive".
             words = [w for w in ("parcel", "never", "arriv") if w in agent_heard.lower()]
