@@ -11,12 +11,14 @@ and eggs to my list" therefore no longer splits the turn, without a longer VAD s
 ``USER_SPEECH_TIMEOUT_SECS`` after the VAD stop.
 """
 
+import asyncio
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from loguru import logger
+from pipecat.audio.turn.base_turn_analyzer import EndOfTurnState
 from pipecat.audio.turn.smart_turn.base_smart_turn import BaseSmartTurn, SmartTurnParams
 from pipecat.audio.turn.smart_turn.local_smart_turn_v3 import LocalSmartTurnAnalyzerV3
 from pipecat.turns.user_stop import (
@@ -31,6 +33,7 @@ from convonet.settings import Settings
 
 if TYPE_CHECKING:
     from onnxruntime import InferenceSession
+    from pipecat.metrics.metrics import MetricsData
 
     from convonet.services.models import EmbeddedModels
 
@@ -55,7 +58,37 @@ def load_smart_turn_session() -> "InferenceSession":
     return ort.InferenceSession(str(path), sess_options=options)
 
 
-class SharedSmartTurnAnalyzer(LocalSmartTurnAnalyzerV3):
+class SilenceBoundedVerdict(BaseSmartTurn):
+    """Smart-turn whose verdict is not waited for longer than its own silence limit.
+
+    Why: pipecat's stop strategy awaits the verdict in the task that also reads the caller's
+    audio, so while the model's thread waits for a core (a loaded server: seconds), the
+    silence limit cannot fire either, and "only ``stop_secs`` of silence ends the turn
+    anyway" no longer holds. A verdict that comes later than that limit could only have
+    shortened a turn the limit had ended by then, so it is given up as "unfinished": the
+    task goes back to the queued audio, and the silence limit, counted on that audio, ends
+    the turn if the caller stayed quiet, or the VAD start cancels it if they went on.
+    """
+
+    async def analyze_end_of_turn(self) -> tuple[EndOfTurnState, "MetricsData | None"]:
+        """Pipecat's analysis within ``stop_secs``; nothing to judge returns at once.
+
+        Returns:
+            The verdict and its metrics, or ``INCOMPLETE`` and None without a verdict.
+        """
+        if not self._audio_buffer:
+            # The silence limit just cleared the turn: pipecat's own answer for an empty
+            # buffer, without queueing behind a verdict still running on the model's thread.
+            return EndOfTurnState.INCOMPLETE, None
+        try:
+            async with asyncio.timeout(self._params.stop_secs):
+                return await super().analyze_end_of_turn()
+        except TimeoutError:
+            logger.debug("smart-turn verdict later than {}s: unfinished", self._params.stop_secs)
+            return EndOfTurnState.INCOMPLETE, None
+
+
+class SharedSmartTurnAnalyzer(SilenceBoundedVerdict, LocalSmartTurnAnalyzerV3):
     """:class:`LocalSmartTurnAnalyzerV3` on an already loaded, process-wide ONNX session.
 
     The parent loads the model file in ``__init__``; every call would pay for that again.

@@ -9,6 +9,9 @@ them in a different order around that deadline, through pipecat's real user aggr
 turn controller and :class:`~convonet.services.eager_turn.EagerSmartTurnStopStrategy`; only
 the model is scripted (its verdict and how long it takes). A turn that waited instead for
 smart-turn's silence limit (1 s) fails.
+
+A verdict slower than that limit (a loaded server's model thread) must not hold the turn
+past it: :class:`~convonet.services.turn_taking.SilenceBoundedVerdict` gives it up.
 """
 
 import asyncio
@@ -16,7 +19,7 @@ import time
 
 import numpy as np
 import pytest
-from pipecat.audio.turn.smart_turn.base_smart_turn import BaseSmartTurn, SmartTurnParams
+from pipecat.audio.turn.smart_turn.base_smart_turn import SmartTurnParams
 from pipecat.frames.frames import (
     Frame,
     InputAudioRawFrame,
@@ -38,6 +41,7 @@ from pipecat.tests.utils import SleepFrame, run_test
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
 from convonet.services.eager_turn import EagerSmartTurnStopStrategy
+from convonet.services.turn_taking import SilenceBoundedVerdict
 
 RATE = 16000
 FRAME_SECS = 0.02
@@ -50,8 +54,8 @@ SILENCE_LIMIT_SECS = 1.0
 LATE_SECS = 0.45
 
 
-class ScriptedSmartTurn(BaseSmartTurn):
-    """Smart-turn with a scripted model: the sentence is finished, after ``delay`` seconds."""
+class ScriptedSmartTurn(SilenceBoundedVerdict):
+    """The app's smart-turn with a scripted model: finished, after ``delay`` seconds."""
 
     def __init__(self, delay: float) -> None:
         super().__init__(params=SmartTurnParams(stop_secs=SILENCE_LIMIT_SECS))
@@ -69,9 +73,11 @@ class Caller(FrameProcessor):
     generated at the times a case sets, from the ``StartFrame`` on.
     """
 
-    def __init__(self, transcript_after: float) -> None:
+    def __init__(self, transcript_after: float, resume_after: float | None = None) -> None:
         super().__init__()
         self._transcript_after = transcript_after
+        # Seconds after the VAD stop at which the caller goes on for another SPEECH_SECS.
+        self._resume_after = resume_after
         self.vad_stopped_at = 0.0
 
     async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
@@ -84,7 +90,8 @@ class Caller(FrameProcessor):
     async def _microphone(self) -> None:
         chunk = np.full(int(RATE * FRAME_SECS), 300, dtype=np.int16).tobytes()
         start = time.monotonic()
-        for sent in range(1, int((SPEECH_SECS + SILENCE_LIMIT_SECS + 0.4) / FRAME_SECS)):
+        talk = SPEECH_SECS + (self._resume_after or -SPEECH_SECS) + SPEECH_SECS
+        for sent in range(1, int((talk + SILENCE_LIMIT_SECS + 0.4) / FRAME_SECS)):
             await self.push_frame(InputAudioRawFrame(chunk, RATE, 1))
             await asyncio.sleep(max(0.0, start + sent * FRAME_SECS - time.monotonic()))
 
@@ -95,6 +102,12 @@ class Caller(FrameProcessor):
         await asyncio.sleep(SPEECH_SECS)
         self.vad_stopped_at = time.monotonic()
         await self.push_frame(VADUserStoppedSpeakingFrame(stop_secs=VAD_STOP_SECS))
+        if self._resume_after is not None:
+            await asyncio.sleep(self._resume_after)
+            await self.push_frame(VADUserStartedSpeakingFrame(start_secs=0.2))
+            await asyncio.sleep(SPEECH_SECS)
+            self.vad_stopped_at = time.monotonic()
+            await self.push_frame(VADUserStoppedSpeakingFrame(stop_secs=VAD_STOP_SECS))
         await asyncio.sleep(self._transcript_after)
         final = TranscriptionFrame("what time is it", "caller", "now")
         final.finalized = True  # Deepgram's answer to pipecat's Finalize
@@ -120,11 +133,10 @@ class TurnEnds(FrameProcessor):
 CASES = [(0.03, 0.0), (0.03, 0.1), (0.03, 0.15), (0.03, 0.2), (0.15, 0.1), (0.15, 0.15)]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(("verdict_after", "transcript_after"), CASES)
-async def test_the_turn_ends_once_verdict_and_final_transcript_are_both_in(
-    verdict_after: float, transcript_after: float
-) -> None:
+async def turn_ends(
+    verdict_after: float, transcript_after: float, resume_after: float | None = None
+) -> tuple[float, list[float], LLMContext]:
+    """Run one caller; returns the last VAD stop, the turn ends and the conversation."""
     strategy = EagerSmartTurnStopStrategy(turn_analyzer=ScriptedSmartTurn(verdict_after))
     context = LLMContext()
     user, _assistant = LLMContextAggregatorPair(
@@ -133,16 +145,51 @@ async def test_the_turn_ends_once_verdict_and_final_transcript_are_both_in(
             user_turn_strategies=UserTurnStrategies(stop=[strategy]), user_turn_stop_timeout=10.0
         ),
     )
-    caller, ends = Caller(transcript_after), TurnEnds()
-    run_secs = 0.1 + SPEECH_SECS + SILENCE_LIMIT_SECS + 0.5
+    caller, ends = Caller(transcript_after, resume_after), TurnEnds()
+    talk = SPEECH_SECS + (resume_after + SPEECH_SECS if resume_after is not None else 0.0)
+    run_secs = 0.1 + talk + SILENCE_LIMIT_SECS + 0.5
 
     await run_test(
         Pipeline([caller, user, ends]),
         frames_to_send=[SleepFrame(sleep=run_secs)],
         start_timeout=5.0,
     )
+    return caller.vad_stopped_at, ends.at, context
 
-    assert len(ends.at) == 1, ends.at
-    took = ends.at[0] - caller.vad_stopped_at
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("verdict_after", "transcript_after"), CASES)
+async def test_the_turn_ends_once_verdict_and_final_transcript_are_both_in(
+    verdict_after: float, transcript_after: float
+) -> None:
+    stopped, ends, context = await turn_ends(verdict_after, transcript_after)
+
+    assert len(ends) == 1, ends
+    took = ends[0] - stopped
     assert took < max(verdict_after, transcript_after) + LATE_SECS, f"turn ended {took:.3f} s"
+    assert [m["content"] for m in context.get_messages()] == ["what time is it"]
+
+
+@pytest.mark.slow
+async def test_a_verdict_slower_than_the_silence_limit_does_not_hold_the_turn() -> None:
+    stopped, ends, context = await turn_ends(verdict_after=3.0, transcript_after=0.1)
+
+    assert len(ends) == 1, ends
+    took = ends[0] - stopped
+    assert took < SILENCE_LIMIT_SECS + LATE_SECS, f"turn ended {took:.3f} s"
+    assert [m["content"] for m in context.get_messages()] == ["what time is it"]
+
+
+@pytest.mark.slow
+async def test_a_caller_going_on_while_the_verdict_is_late_keeps_one_turn() -> None:
+    # The caller resumes 0.3 s after the first stop, while the model is still on it.
+    stopped, ends, context = await turn_ends(
+        verdict_after=3.0, transcript_after=0.1, resume_after=0.3
+    )
+
+    assert len(ends) == 1, ends  # the late verdict did not end the turn under the caller
+    # The first verdict is given up at the limit, the second (queued behind the first on
+    # the model's thread) at the limit after that; then the silence limit ends the turn.
+    took = ends[0] - stopped
+    assert took < 2 * SILENCE_LIMIT_SECS - SPEECH_SECS - 0.3 + LATE_SECS, f"turn ended {took:.3f} s"
     assert [m["content"] for m in context.get_messages()] == ["what time is it"]
