@@ -49,7 +49,8 @@ class VoiceSettings(BaseModel):
         default=1.0,
         gt=0.0,
         le=5.0,
-        description="Silence after which a turn ends even if the model says unfinished.",
+        description="Silence after which a turn ends even if the model says unfinished or "
+        "has not answered yet.",
     )
     smart_turn_thread_nice: int = Field(
         default=3,
