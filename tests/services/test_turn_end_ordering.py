@@ -52,6 +52,13 @@ SPEECH_SECS = 0.6
 SILENCE_LIMIT_SECS = 1.0
 # Far below the silence limit, far above any scheduling delay of a loaded test machine.
 LATE_SECS = 0.45
+# When a caller who goes on starts again after the first VAD stop.
+RESUME_SECS = 0.3
+
+
+def talk_secs(resume_after: float | None) -> float:
+    """How long the caller talks from the first VAD start to the last VAD stop."""
+    return SPEECH_SECS if resume_after is None else SPEECH_SECS + resume_after + SPEECH_SECS
 
 
 class ScriptedSmartTurn(SilenceBoundedVerdict):
@@ -90,7 +97,7 @@ class Caller(FrameProcessor):
     async def _microphone(self) -> None:
         chunk = np.full(int(RATE * FRAME_SECS), 300, dtype=np.int16).tobytes()
         start = time.monotonic()
-        talk = SPEECH_SECS + (self._resume_after or -SPEECH_SECS) + SPEECH_SECS
+        talk = talk_secs(self._resume_after)
         for sent in range(1, int((talk + SILENCE_LIMIT_SECS + 0.4) / FRAME_SECS)):
             await self.push_frame(InputAudioRawFrame(chunk, RATE, 1))
             await asyncio.sleep(max(0.0, start + sent * FRAME_SECS - time.monotonic()))
@@ -146,8 +153,7 @@ async def turn_ends(
         ),
     )
     caller, ends = Caller(transcript_after, resume_after), TurnEnds()
-    talk = SPEECH_SECS + (resume_after + SPEECH_SECS if resume_after is not None else 0.0)
-    run_secs = 0.1 + talk + SILENCE_LIMIT_SECS + 0.5
+    run_secs = 0.1 + talk_secs(resume_after) + SILENCE_LIMIT_SECS + 0.5
 
     await run_test(
         Pipeline([caller, user, ends]),
@@ -182,14 +188,16 @@ async def test_a_verdict_slower_than_the_silence_limit_does_not_hold_the_turn() 
 
 @pytest.mark.slow
 async def test_a_caller_going_on_while_the_verdict_is_late_keeps_one_turn() -> None:
-    # The caller resumes 0.3 s after the first stop, while the model is still on it.
+    # The caller goes on shortly after the first stop, while the model is still on it.
     stopped, ends, context = await turn_ends(
-        verdict_after=3.0, transcript_after=0.1, resume_after=0.3
+        verdict_after=3.0, transcript_after=0.1, resume_after=RESUME_SECS
     )
 
     assert len(ends) == 1, ends  # the late verdict did not end the turn under the caller
-    # The first verdict is given up at the limit, the second (queued behind the first on
-    # the model's thread) at the limit after that; then the silence limit ends the turn.
+    # The first verdict is given up one limit after the first stop; the second, queued
+    # behind the first on the model's thread, one limit after that; the silence limit, long
+    # since reached on the queued audio, then ends the turn.
+    second_given_up = 2 * SILENCE_LIMIT_SECS - (RESUME_SECS + SPEECH_SECS)
     took = ends[0] - stopped
-    assert took < 2 * SILENCE_LIMIT_SECS - SPEECH_SECS - 0.3 + LATE_SECS, f"turn ended {took:.3f} s"
+    assert took < second_given_up + LATE_SECS, f"turn ended {took:.3f} s"
     assert [m["content"] for m in context.get_messages()] == ["what time is it"]
