@@ -23,8 +23,8 @@ from convonet.services.whisper_fit import (
 from tests.services.test_speculative_stt import utterance
 from tests.services.test_turn_taking import paced
 
-# Real Whisper on Piper speech, which varies from one synthesis to the next: tiny.en
-# mishears a word now and then ("Add milk" as "I'm Oak" once, under load).
+# Real Whisper on Piper speech (the same audio in every run since 2026-12-06; before, Piper's
+# random draws made tiny.en mishear a word now and then: "Add milk" as "I'm Oak" once).
 pytestmark = pytest.mark.slow
 
 SAID = [
