@@ -8,13 +8,14 @@ import pytest
 
 from convonet.bench.speech import PCM_RATE, synthesize
 
+pytestmark = pytest.mark.slow  # the Piper voice
+
 DIGEST = (
     "import hashlib; from convonet.bench.speech import synthesize; "
     "print(hashlib.sha256(synthesize('What day is it today?')).hexdigest())"
 )
 
 
-@pytest.mark.slow
 def test_a_sentence_is_the_same_audio_in_every_process() -> None:
     # Piper's default noise is drawn inside its ONNX graph, unseeded: two processes spoke a
     # sentence differently, and a test heard the unlucky draw now and then.
