@@ -93,6 +93,26 @@ def test_the_pods_get_settings_the_app_reads(tmp_path: Path) -> None:
     assert settings.environment == "production" and settings.drain_grace_secs == 120
 
 
+def test_the_secrets_other_keys_reach_the_pods_and_are_settings() -> None:
+    # A cloud provider's key added to the secret must reach the app, or the pods would run
+    # the embedded models and the offline agent whatever the secret says.
+    assert {"secretRef": {"name": "convonet-secrets"}} in _container()["envFrom"]
+    example = (DEPLOY / "k8s" / "secret.example.yaml").read_text()
+    optional = re.findall(r"^  # ([A-Z][A-Z0-9_]+): ", example, re.MULTILINE)
+    assert "DEEPGRAM_API_KEY" in optional and "OPENAI_API_KEY" in optional
+    assert set(optional) <= {name.upper() for name in Settings.model_fields}
+
+
+def test_pods_scale_out_before_they_refuse_calls() -> None:
+    cap = int(DOCS["ConfigMap/convonet-config"]["data"]["MAX_SESSIONS_PER_PROCESS"])
+    target = DOCS["HorizontalPodAutoscaler/convonet"]["spec"]["metrics"][0]["pods"]["target"]
+    cores = float(_container()["resources"]["requests"]["cpu"])
+    assert 0 < int(target["averageValue"]) < cap
+    # One process per pod, sized by the benchmark: ~7 calls per core on the slowest machine
+    # measured, so a pod is never given more than twice that per requested core.
+    assert cap <= 2 * 7 * cores
+
+
 def test_the_autoscaler_scales_the_deployment_on_a_metric_the_app_exports(
     live_app: LiveServer,
 ) -> None:

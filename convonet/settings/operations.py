@@ -26,7 +26,8 @@ class OperationsSettings(BaseModel):
         ge=0,
         description="Live calls one server process takes; above it new calls are refused as "
         "busy (503 + Retry-After, WebSocket close 4503, a spoken apology on the phone). "
-        "0 = no limit.",
+        "0 = no limit. Size it with `convonet bench concurrency --search`: with cloud "
+        "speech one core kept calls unslowed up to 7-25 calls on the machines measured.",
     )
     busy_retry_after_secs: int = Field(
         default=5, ge=1, description="Retry-After sent with a busy refusal."
