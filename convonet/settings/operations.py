@@ -27,7 +27,7 @@ class OperationsSettings(BaseModel):
         description="Live calls one server process takes; above it new calls are refused as "
         "busy (503 + Retry-After, WebSocket close 4503, a spoken apology on the phone). "
         "0 = no limit. Size it with `convonet bench concurrency --search`: with cloud "
-        "speech one core kept calls unslowed up to 7-25 calls on the machines measured.",
+        "speech one core kept calls unslowed up to 6-25 calls on the machines measured.",
     )
     busy_retry_after_secs: int = Field(
         default=5, ge=1, description="Retry-After sent with a busy refusal."
