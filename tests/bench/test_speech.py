@@ -10,16 +10,17 @@ from convonet.bench.speech import PCM_RATE, synthesize
 
 pytestmark = pytest.mark.slow  # the Piper voice
 
+SENTENCE = "What day is it today?"
 DIGEST = (
     "import hashlib; from convonet.bench.speech import synthesize; "
-    "print(hashlib.sha256(synthesize('What day is it today?')).hexdigest())"
+    f"print(hashlib.sha256(synthesize({SENTENCE!r})).hexdigest())"
 )
 
 
 def test_a_sentence_is_the_same_audio_in_every_process() -> None:
     # Piper's default noise is drawn inside its ONNX graph, unseeded: two processes spoke a
     # sentence differently, and a test heard the unlucky draw now and then.
-    here = hashlib.sha256(synthesize("What day is it today?")).hexdigest()
+    here = hashlib.sha256(synthesize(SENTENCE)).hexdigest()
     elsewhere = subprocess.run(
         [sys.executable, "-c", DIGEST], capture_output=True, text=True, check=True, timeout=120
     ).stdout.split()[-1]
