@@ -20,7 +20,7 @@ from pipecat.processors.frameworks.rtvi.models import PROTOCOL_VERSION
 
 from convonet.bench.wer import normalize
 from tests.conftest import LiveServer, connect
-from tests.fakes.speech import silence, synthesize, transcribe
+from tests.fakes.speech import synthesize, transcribe
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
@@ -39,10 +39,23 @@ class SpeechTrack(MediaStreamTrack):
         self._queued = bytearray()
         self._pts = 0
         self._start: float | None = None
+        self._said = asyncio.Event()
+        self._said_at = 0.0
 
     def say(self, pcm: bytes) -> None:
         """Queue mono 16-bit PCM at 48 kHz."""
         self._queued.extend(pcm)
+        self._said.clear()
+
+    async def said(self) -> float:
+        """Wait until everything queued was sent; when the last of it went.
+
+        Why not the time it was queued plus its length: the pace catches up after a late
+        ``recv`` (the server runs in this process), so speech may be sent faster than real
+        time, and the bot's answer may begin before that sum.
+        """
+        await self._said.wait()
+        return self._said_at
 
     async def recv(self) -> av.AudioFrame:
         if self._start is None:
@@ -53,6 +66,9 @@ class SpeechTrack(MediaStreamTrack):
         size = FRAME_SAMPLES * 2
         chunk = bytes(self._queued[:size]).ljust(size, b"\x00")
         del self._queued[:size]
+        if not self._queued and not self._said.is_set():
+            self._said_at = time.monotonic()
+            self._said.set()
         frame = av.AudioFrame.from_ndarray(
             np.frombuffer(chunk, dtype=np.int16)[None, :], format="s16", layout="mono"
         )
@@ -180,9 +196,9 @@ async def test_greeting_then_spoken_question_gets_spoken_answer(live_app: LiveSe
             assert "help" in greeting or "convonet" in greeting.replace(" ", ""), greeting
             assert _webrtc_sessions(live_app) == 1
 
-            asked = time.monotonic()
-            caller.mic.say(question.tobytes() + silence(1.5, RATE))
-            first, last = await caller.utterance(asked + len(question) / RATE, within=20)
+            caller.mic.say(question.tobytes())  # then silence, as the queue is empty
+            asked = await asyncio.wait_for(caller.mic.said(), 10)
+            first, last = await caller.utterance(asked, within=20)
             reply = transcribe(caller.pcm(first - 0.2, last + 0.2), RATE).lower()
             # The clock the bot said ("It's 11:47 PM."), as words: Whisper may drop the short
             # "It's" (heard as "11.47 p.m." once), so either is the spoken answer.
