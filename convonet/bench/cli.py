@@ -181,6 +181,13 @@ def overhead(turns: int, out: Path) -> None:
 @click.option("--stt-latency-ms", default=150.0, show_default=True, help="Fake STT latency.")
 @click.option("--tts-latency-ms", default=150.0, show_default=True, help="Fake TTS latency.")
 @click.option(
+    "--speech",
+    type=click.Choice(["network", "embedded"]),
+    default="network",
+    show_default=True,
+    help="Fake Deepgram STT/TTS, or the servers' own Whisper and Piper (the quick start's).",
+)
+@click.option(
     "--caller-deflate",
     is_flag=True,
     help="Callers offer permessage-deflate, as browsers do (WS_COMPRESSION decides).",
@@ -193,7 +200,7 @@ def overhead(turns: int, out: Path) -> None:
 )
 @_out_option
 def concurrency(**options: Any) -> None:
-    """Simultaneous /ws calls with real VAD and network-style STT/TTS: p95 vs one call."""
+    """Simultaneous /ws calls with real VAD and real-time audio: p95 vs one call."""
     options["sessions"] = tuple(options["sessions"])
     _concurrency(options)
 

@@ -1,10 +1,15 @@
-"""``convonet bench concurrency``: many simultaneous ``/ws`` calls against network STT/TTS.
+"""``convonet bench concurrency``: many simultaneous ``/ws`` calls on one machine.
 
 The servers (``--workers`` separate ``convonet serve`` processes, each self-contained with its
 own embedded Redis and SQLite; sessions are spread over them round-robin as a load balancer
-would) take Deepgram STT and TTS from local fake servers in this process, which answer after a
-configurable latency, so a server does what it does with cloud speech: Silero VAD on every
-caller's real-time audio, audio streamed out to STT, the offline agent, audio streamed back.
+would) take their speech from one of two places:
+
+- ``network`` (the default): Deepgram STT and TTS from local fake servers in this process,
+  which answer after a configurable latency, so a server does what it does with cloud speech:
+  Silero VAD on every caller's real-time audio, audio streamed out to STT, the offline agent,
+  audio streamed back.
+- ``embedded``: the app's own defaults, Whisper and Piper inside the server, as the README's
+  quick start runs it. Every turn's transcript and answer then cost the server's own CPU.
 """
 
 import asyncio
@@ -13,7 +18,7 @@ import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from convonet.bench.client import Caller
 from convonet.bench.fakes.deepgram import FakeDeepgramSTT, FakeDeepgramTTS
@@ -90,14 +95,23 @@ class SessionRun:
     error: str | None = None
 
 
+Speech = Literal["network", "embedded"]
+
+# The services a call asks for at /api/connect, by where its speech comes from.
+SPEECH: dict[Speech, dict[str, str]] = {
+    "network": {"stt": "deepgram", "tts": "deepgram", "llm": "offline"},
+    "embedded": {"stt": "whisper", "tts": "piper", "llm": "offline"},
+}
+
+
 async def _session(
-    url: str, pin: str, count: int, delay: float, seed: int, deflate: bool
+    url: str, pin: str, count: int, delay: float, seed: int, deflate: bool, speech: Speech
 ) -> SessionRun:
     run = SessionRun()
     rng = random.Random(seed)
     await asyncio.sleep(delay)
     try:
-        ws_url = await open_call(url, pin, stt="deepgram", tts="deepgram", llm="offline")
+        ws_url = await open_call(url, pin, **SPEECH[speech])
         async with Caller(ws_url, deflate=deflate) as caller:
             await wait_until_quiet(caller, timeout=60)
             for turn in turns(count):
@@ -122,7 +136,7 @@ async def _sample_memory(pids: Sequence[int], peak: list[float], stop: asyncio.E
 
 async def run_phase(
     fleet: Fleet,
-    providers: Providers,
+    providers: Providers | None,
     sessions: int,
     count: int,
     pin: str,
@@ -130,20 +144,27 @@ async def run_phase(
 ) -> dict[str, Any]:
     """``sessions`` simultaneous calls of ``count`` turns each; the phase's summary.
 
-    ``deflate``: the callers offer permessage-deflate, as browsers do.
+    Args:
+        fleet: The servers.
+        providers: The fake network STT and TTS, or None for the servers' embedded speech.
+        sessions: Simultaneous calls.
+        count: Turns per call.
+        pin: The voice PIN the callers sign in with.
+        deflate: The callers offer permessage-deflate, as browsers do.
     """
+    speech: Speech = "embedded" if providers is None else "network"
     for turn in turns(count):
         await asyncio.to_thread(synthesize, turn.text)
     idle = tree_usage(fleet.pids)
     threads_before = thread_cpu(fleet.pids, idle)
-    tts_since = len(providers.tts.connections)
+    tts_since = 0 if providers is None else len(providers.tts.connections)
     peak, stop = [idle.rss_mib], asyncio.Event()
     sampler = asyncio.create_task(_sample_memory(fleet.pids, peak, stop))
     wall, client_cpu, busy = time.monotonic(), time.process_time(), machine_busy_secs()
     urls = fleet.urls
     runs = await asyncio.gather(
         *(
-            _session(urls[i % len(urls)], pin, count, i * STAGGER_SECS, seed=i, deflate=deflate)
+            _session(urls[i % len(urls)], pin, count, i * STAGGER_SECS, i, deflate, speech)
             for i in range(sessions)
         )
     )
@@ -153,7 +174,9 @@ async def run_phase(
     await sampler
     used = tree_usage(fleet.pids)
     threads_after = thread_cpu(fleet.pids, used)
-    summary = _summary(runs, sessions, providers.tts_secs_sent(tts_since))
+    # The embedded TTS streams from inside the server: nothing to compare received audio with.
+    tts_secs = 0.0 if providers is None else providers.tts_secs_sent(tts_since)
+    summary = _summary(runs, sessions, tts_secs)
     server_cores = (used.cpu_secs - idle.cpu_secs) / wall
     summary["cpu"] = {
         "server_cores": round(server_cores, 2),

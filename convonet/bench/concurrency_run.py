@@ -11,6 +11,7 @@ from convonet.bench.concurrency import (
     TARGET_P95_MARGIN_MS,
     TARGET_SESSIONS,
     Providers,
+    Speech,
     run_phase,
     start_providers,
     within_target,
@@ -38,6 +39,8 @@ class Options:
         pin: Voice PIN the callers sign in with.
         overrides: Further settings for the servers (environment variables).
         caller_deflate: The callers offer permessage-deflate, as browsers do.
+        speech: ``network`` (fake Deepgram STT and TTS) or ``embedded`` (the servers' own
+            Whisper and Piper; the fake latencies do not apply).
     """
 
     sessions: tuple[int, ...]
@@ -52,10 +55,11 @@ class Options:
     pin: str
     overrides: dict[str, str] = field(default_factory=dict)
     caller_deflate: bool = False
+    speech: Speech = "network"
 
 
 async def _phase(
-    fleet: Fleet, providers: Providers, sessions: int, opts: Options
+    fleet: Fleet, providers: Providers | None, sessions: int, opts: Options
 ) -> dict[str, Any]:
     click.echo(f"  {sessions} session(s) x {opts.turns} turns ...")
     await asyncio.sleep(COOLDOWN_SECS)
@@ -63,7 +67,7 @@ async def _phase(
 
 
 async def _search(
-    fleet: Fleet, providers: Providers, baseline: dict[str, Any], opts: Options
+    fleet: Fleet, providers: Providers | None, baseline: dict[str, Any], opts: Options
 ) -> list[dict[str, Any]]:
     """Double until a count misses the target, then bisect down to ``step``."""
     phases: list[dict[str, Any]] = []
@@ -88,8 +92,11 @@ async def _search(
 
 async def run_concurrency(opts: Options) -> dict[str, Any]:
     """Start the fakes and servers, run the baseline and the phases, stop everything."""
-    providers = await start_providers(opts.stt_latency_ms, opts.tts_latency_ms)
-    fleet = Fleet(opts.workers, {**opts.overrides, **providers.settings()})
+    providers = None
+    if opts.speech == "network":
+        providers = await start_providers(opts.stt_latency_ms, opts.tts_latency_ms)
+    speech_settings = {} if providers is None else providers.settings()
+    fleet = Fleet(opts.workers, {**opts.overrides, **speech_settings})
     try:
         await asyncio.to_thread(fleet.start)
         click.echo(f"{opts.workers} server process(es) ready; baseline: one session")
@@ -107,8 +114,9 @@ async def run_concurrency(opts: Options) -> dict[str, Any]:
                 phases.append(phase)
     finally:
         await asyncio.to_thread(fleet.stop)
-        await providers.stt.stop()
-        await providers.tts.stop()
+        if providers is not None:
+            await providers.stt.stop()
+            await providers.tts.stop()
     passing = [p["sessions"] for p in phases if p["within_target"]]
     largest = max(passing, default=0)
     return {
@@ -118,8 +126,8 @@ async def run_concurrency(opts: Options) -> dict[str, Any]:
             "workers": opts.workers,
             "deployment": _deployment(opts),
             "turns_per_session": opts.turns,
-            "stt": f"fake Deepgram, {opts.stt_latency_ms:g} ms to the final transcript",
-            "tts": f"fake Deepgram, {opts.tts_latency_ms:g} ms to first audio",
+            "speech": opts.speech,
+            **_speech(opts),
             "agent": "offline",
             "search": opts.search,
             "caller_deflate": opts.caller_deflate,
@@ -133,6 +141,15 @@ async def run_concurrency(opts: Options) -> dict[str, Any]:
             "p95_margin_ms": TARGET_P95_MARGIN_MS,
             "met": largest >= TARGET_SESSIONS,
         },
+    }
+
+
+def _speech(opts: Options) -> dict[str, str]:
+    if opts.speech == "embedded":
+        return {"stt": "embedded Whisper, in the server", "tts": "embedded Piper, in the server"}
+    return {
+        "stt": f"fake Deepgram, {opts.stt_latency_ms:g} ms to the final transcript",
+        "tts": f"fake Deepgram, {opts.tts_latency_ms:g} ms to first audio",
     }
 
 
@@ -203,7 +220,10 @@ def plot_concurrency(result: dict[str, Any], out: Path) -> Path:
     cpu.set_ylabel("server CPU cores (triangles)")
     axes.legend(fontsize=7, loc="upper left")
     workers = result["config"]["workers"]
-    axes.set_title(f"convonet bench concurrency ({workers} server process(es))", fontsize=10)
+    speech = result["config"].get("speech", "network")
+    axes.set_title(
+        f"convonet bench concurrency ({workers} server process(es), {speech} speech)", fontsize=10
+    )
     return save_figure(figure, out, "concurrency")
 
 

@@ -123,6 +123,35 @@ def test_concurrency_two_sessions_against_fake_network_providers(tmp_path: Path)
 
 
 @pytest.mark.slow
+@pytest.mark.integration
+def test_concurrency_on_the_servers_embedded_speech(tmp_path: Path) -> None:
+    result = _bench(
+        tmp_path,
+        "concurrency",
+        "--speech",
+        "embedded",
+        "--sessions",
+        "2",
+        "--turns",
+        "1",
+        "--baseline-turns",
+        "1",
+        "--set",
+        "TOOLS_ENABLED=false",
+        timeout=180,
+    )
+    assert result["config"]["speech"] == "embedded"
+    assert "Whisper" in result["config"]["stt"] and "Piper" in result["config"]["tts"]
+    (phase,) = result["phases"]
+    # Both callers were taken (the benchmark's servers have no cap) and answered by Piper.
+    assert phase["turns"] == 2 and phase["failed_turns"] == 0 and phase["failed_sessions"] == 0
+    assert _is_ms(phase["stages"]["voice_to_voice_ms"]["p95"])
+    assert phase["audio"]["received_secs"] > 0
+    # No fake TTS to count what was sent: nothing to call dropped.
+    assert phase["audio"]["dropped_pct"] is None
+
+
+@pytest.mark.slow
 def test_vad_compares_per_call_silero_with_the_batched_analyzer(tmp_path: Path) -> None:
     result = _bench(tmp_path, "vad", "--sessions", "3", "--secs", "4")
     variants = result["variants"]
