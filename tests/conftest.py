@@ -60,8 +60,17 @@ def free_port() -> int:
 
 
 def test_settings(tmp_path: Path, **overrides: object) -> Settings:
-    """Settings isolated from the developer's environment and data directory."""
-    values: dict[str, object] = {"environment": "test", "data_dir": tmp_path}
+    """Settings isolated from the developer's environment and data directory.
+
+    No session capacity unless a test sets one: tests sign in many times without starting a
+    stream, each holding a place for the token's minute, and the capacity sized to CI's cores
+    would refuse them (it is tested on its own, in ``tests/lifecycle``).
+    """
+    values: dict[str, object] = {
+        "environment": "test",
+        "data_dir": tmp_path,
+        "max_sessions_per_process": 0,
+    }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 

@@ -1,4 +1,7 @@
-"""Per-process capacity: above ``MAX_SESSIONS_PER_PROCESS`` a new call is refused as busy.
+"""Per-process capacity: above its session capacity a new call is refused as busy.
+
+The capacity is ``MAX_SESSIONS_PER_PROCESS``, by default sized to the machine and the speech
+providers (:mod:`convonet.lifecycle.capacity`).
 
 A draining process (SIGTERM, :mod:`convonet.lifecycle.drain`) refuses every new call the
 same way, with its own reason.
@@ -16,6 +19,7 @@ from fastapi import HTTPException, Response, status
 from loguru import logger
 
 from convonet.errors import ServerBusyError, ServerDrainingError
+from convonet.lifecycle.capacity import session_capacity
 from convonet.runtime import Runtime
 from convonet.transports.twilio_twiml import goodbye, twiml
 
@@ -32,7 +36,7 @@ def _check(runtime: Runtime, excluding: str | None) -> None:
             "server draining: this process is shutting down; try again",
             retry_after=runtime.settings.busy_retry_after_secs,
         )
-    capacity = runtime.settings.max_sessions_per_process
+    capacity = session_capacity(runtime.settings)
     if capacity and runtime.live.occupied(excluding) >= capacity:
         raise ServerBusyError(
             f"server busy: this process is at its capacity of {capacity} calls; try again",

@@ -13,6 +13,7 @@ run under uvicorn's own supervisor and stop the plain uvicorn way (live calls ar
 """
 
 import asyncio
+import os
 import signal
 import socket
 from types import FrameType
@@ -24,6 +25,7 @@ from loguru import logger
 from uvicorn.config import STARTUP_FAILURE
 
 from convonet import __version__
+from convonet.lifecycle.capacity import describe_capacity
 from convonet.lifecycle.drain import Drain
 from convonet.security.serving import uvicorn_options
 from convonet.services.blas_threads import one_blas_thread
@@ -92,13 +94,28 @@ class DrainingServer(uvicorn.Server):
             self.should_exit = True
 
 
+def with_workers(settings: Settings, workers: int) -> Settings:
+    """``settings`` for ``workers`` processes, in this process and the workers it starts.
+
+    Why: the automatic capacity shares the cores among the processes; ``--workers`` may differ
+    from ``SERVER_WORKERS``, and the workers uvicorn starts read their settings from the
+    environment.
+    """
+    if workers == settings.server_workers:
+        return settings
+    os.environ["SERVER_WORKERS"] = str(workers)
+    return settings.model_copy(update={"server_workers": workers})
+
+
 def serve(settings: Settings, host: str, port: int, log_level: str, workers: int) -> None:
     """Run the server until interrupted (blocking)."""
     check_workers(settings, workers)
     # Calls run side by side: numpy's OpenBLAS splitting smart-turn's one matrix product
     # over both cores cost more than twice the inference's CPU (see the module).
     one_blas_thread()
+    settings = with_workers(settings, workers)
     logger.info(f"Convonet {__version__} serving on http://{host}:{port} ({workers} worker(s))")
+    logger.info(f"capacity: {describe_capacity(settings)}")
     # uvloop and httptools: the C event loop and HTTP parser (uvicorn's "auto" picks them too
     # when installed; named here so a missing one is an error, not a silent slowdown).
     options: dict[str, Any] = {

@@ -1,5 +1,7 @@
 """Operations settings: observability, capacity and reliability."""
 
+from typing import Annotated, Literal
+
 from pydantic import BaseModel, Field, SecretStr
 
 
@@ -21,13 +23,15 @@ class OperationsSettings(BaseModel):
     )
 
     # --- capacity and concurrency (issue 12) ---------------------------------------------
-    max_sessions_per_process: int = Field(
-        default=50,
-        ge=0,
+    max_sessions_per_process: Annotated[int, Field(ge=0)] | Literal["auto"] = Field(
+        default="auto",
         description="Live calls one server process takes; above it new calls are refused as "
         "busy (503 + Retry-After, WebSocket close 4503, a spoken apology on the phone). "
-        "0 = no limit. Size it with `convonet bench concurrency --search`: with cloud "
-        "speech one core kept calls unslowed up to 6-25 calls on the machines measured.",
+        "0 = no limit. auto: sized to the machine, per core this process may use (shared "
+        "among SERVER_WORKERS): 1 call with the embedded Whisper or Piper, 6 with cloud "
+        "STT and TTS (convonet.lifecycle.capacity). Measure your own hardware with "
+        "`convonet bench concurrency --search [--speech embedded]`: one core kept calls "
+        "unslowed up to 6-25 cloud-speech calls on the machines measured.",
     )
     busy_retry_after_secs: int = Field(
         default=5, ge=1, description="Retry-After sent with a busy refusal."

@@ -13,6 +13,7 @@ import pytest
 import websockets
 from aiortc import RTCPeerConnection
 
+from convonet.lifecycle import capacity
 from convonet.lifecycle.admission import BUSY_SPOKEN, CLOSE_BUSY
 from convonet.session import CallSession
 from convonet.storage.seed import DEMO_PIN
@@ -87,6 +88,24 @@ async def test_connect_holds_a_place_and_the_next_caller_hears_busy(
         _assert_busy(await http.post("/api/connect", json={"pin": DEMO_PIN}))
     # The held place is the first caller's own: its stream is let in (and frees nothing).
     assert capacity_one.runtime.live.occupied(excluding=str(first["session_id"])) == 0
+
+
+async def test_the_automatic_capacity_follows_the_cores_and_the_speech(
+    capacity_one: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One core for the embedded speech this app runs: room for one call, as sized by auto.
+    monkeypatch.setattr(capacity, "usable_cores", lambda: 1.0)
+    capacity_one.runtime.settings.max_sessions_per_process = "auto"
+    await connect(capacity_one.url)
+    async with httpx.AsyncClient(base_url=capacity_one.url) as http:
+        refused = await http.post("/api/connect", json={"pin": DEMO_PIN})
+        _assert_busy(refused)
+        assert "capacity of 1 calls" in refused.json()["detail"]
+        # Three cores: room for two more.
+        monkeypatch.setattr(capacity, "usable_cores", lambda: 3.0)
+        for _ in range(2):
+            assert (await http.post("/api/connect", json={"pin": DEMO_PIN})).status_code == 200
+        _assert_busy(await http.post("/api/connect", json={"pin": DEMO_PIN}))
 
 
 async def test_connect_is_refused_while_a_call_runs(full: LiveServer) -> None:
