@@ -10,7 +10,8 @@ Overload degrades every call at once (late VAD, late audio), so a full process s
 to the next caller instead, and a load balancer or the caller can try again elsewhere. A
 place is held from sign-in (``/api/connect``, the phone PIN) until the media stream starts or
 the sign-in's token expires, so a burst of sign-ins cannot overfill the process before the
-streams arrive. Each surface turns :class:`~convonet.errors.ServerBusyError` into its own
+streams arrive. A caller who signs in again takes the place of their own earlier sign-ins
+whose streams never started, so a retry or a reload is not refused by its own leftover. Each surface turns :class:`~convonet.errors.ServerBusyError` into its own
 refusal: HTTP 503 with ``Retry-After``, WebSocket close :data:`CLOSE_BUSY`, or a spoken
 apology and hang-up on the phone.
 """
@@ -44,14 +45,22 @@ def _check(runtime: Runtime, excluding: str | None) -> None:
         )
 
 
-def admit(runtime: Runtime, session_id: str) -> None:
+def admit(runtime: Runtime, session_id: str, holder: str | None = None) -> None:
     """Take a new caller's session, holding its place until its stream starts.
+
+    Args:
+        runtime: The process.
+        session_id: The new session.
+        holder: Who signed in (a user id): their earlier sign-ins whose streams never
+            started give up their places to this one.
 
     Raises:
         ServerBusyError: The process is full (``ServerDrainingError``: shutting down).
     """
+    if holder is not None:
+        runtime.live.release_held_by(holder)
     _check(runtime, excluding=session_id)
-    runtime.live.reserve(session_id, runtime.settings.session_token_ttl_secs)
+    runtime.live.reserve(session_id, runtime.settings.session_token_ttl_secs, holder)
 
 
 def check_room(runtime: Runtime, session_id: str | None = None) -> None:

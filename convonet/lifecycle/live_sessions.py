@@ -19,6 +19,7 @@ class LiveSessions:
         self._handles: dict[str, Any] = {}
         self._on_end: list[Callable[[str], Awaitable[None]]] = []
         self._reserved: dict[str, float] = {}  # admitted, not streaming yet: id -> expiry
+        self._holders: dict[str, str] = {}  # held place -> who signed in for it (a user id)
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -29,13 +30,33 @@ class LiveSessions:
     def __len__(self) -> int:
         return len(self._tasks)
 
-    def reserve(self, session_id: str, hold_secs: float) -> None:
-        """Hold a place for a session admitted (signed in) but not yet streaming."""
+    def reserve(self, session_id: str, hold_secs: float, holder: str | None = None) -> None:
+        """Hold a place for a session admitted (signed in) but not yet streaming.
+
+        Args:
+            session_id: The admitted session.
+            hold_secs: How long the place is held if its stream never starts.
+            holder: Who signed in (a user id), so their next sign-in can take its place.
+        """
         self._reserved[session_id] = time.monotonic() + hold_secs
+        if holder is not None:
+            self._holders[session_id] = holder
+
+    def release_held_by(self, holder: str) -> None:
+        """Forget the places ``holder``'s earlier sign-ins hold (streams not started yet).
+
+        Why: a caller who signs in again (a retry, a reload) abandons the earlier sign-in,
+        whose place would otherwise count against everyone until its token expires.
+        """
+        for session_id, who in list(self._holders.items()):
+            if who == holder:
+                del self._holders[session_id]
+                self._reserved.pop(session_id, None)
 
     def release_places(self) -> None:
         """Forget every held place (sessions that were admitted but never started)."""
         self._reserved.clear()
+        self._holders.clear()
 
     def occupied(self, excluding: str | None = None) -> int:
         """Running sessions plus unexpired reservations, not counting ``excluding``'s own."""
@@ -43,6 +64,7 @@ class LiveSessions:
         for session_id, expiry in list(self._reserved.items()):
             if expiry <= now or session_id in self._tasks:
                 del self._reserved[session_id]
+                self._holders.pop(session_id, None)
         places = set(self._tasks) | set(self._reserved)
         places.discard(excluding or "")
         return len(places)

@@ -111,7 +111,7 @@ async def connect(runtime: RuntimeDep, request: Request, body: ConnectRequest) -
     client_ip = request.client.host if request.client else None
     session = await _signed_in_session(runtime, body, client_ip)
     try:
-        admit(runtime, session.session_id)
+        admit(runtime, session.session_id, holder=session.user_id)
     except ServerBusyError as error:
         raise busy_response(error) from error
     token = await runtime.store.issue_ws_token(

@@ -83,28 +83,44 @@ def _assert_busy(response: httpx.Response) -> None:
 async def test_connect_holds_a_place_and_the_next_caller_hears_busy(
     capacity_one: LiveServer,
 ) -> None:
-    first = await connect(capacity_one.url)
+    live = capacity_one.runtime.live
+    live.reserve("another-callers-session", 60, holder="another-user")
     async with httpx.AsyncClient(base_url=capacity_one.url) as http:
         _assert_busy(await http.post("/api/connect", json={"pin": DEMO_PIN}))
+    live.release_places()
+    first = await connect(capacity_one.url)
     # The held place is the first caller's own: its stream is let in (and frees nothing).
-    assert capacity_one.runtime.live.occupied(excluding=str(first["session_id"])) == 0
+    assert live.occupied(excluding=str(first["session_id"])) == 0
+
+
+async def test_signing_in_again_takes_the_place_of_ones_own_unstarted_sign_in(
+    capacity_one: LiveServer,
+) -> None:
+    first = await connect(capacity_one.url)  # a sign-in whose stream never starts
+    retry = await connect(capacity_one.url)  # the same caller again: not refused as busy
+    live = capacity_one.runtime.live
+    assert live.occupied() == 1
+    assert live.occupied(excluding=str(retry["session_id"])) == 0
+    assert first["session_id"] != retry["session_id"]
 
 
 async def test_the_automatic_capacity_follows_the_cores_and_the_speech(
     capacity_one: LiveServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # One core for the embedded speech this app runs: room for one call, as sized by auto.
-    monkeypatch.setattr(capacity, "usable_cores", lambda: 1.0)
+    live = capacity_one.runtime.live
     capacity_one.runtime.settings.max_sessions_per_process = "auto"
-    await connect(capacity_one.url)
+    live.reserve("others-call-1", 60, holder="user-1")
+    # One core for the embedded speech this app runs: room for one call, taken.
+    monkeypatch.setattr(capacity, "usable_cores", lambda: 1.0)
     async with httpx.AsyncClient(base_url=capacity_one.url) as http:
         refused = await http.post("/api/connect", json={"pin": DEMO_PIN})
         _assert_busy(refused)
         assert "capacity of 1 calls" in refused.json()["detail"]
-        # Three cores: room for two more.
+        # Three cores: room for three; two other callers and this one.
         monkeypatch.setattr(capacity, "usable_cores", lambda: 3.0)
-        for _ in range(2):
-            assert (await http.post("/api/connect", json={"pin": DEMO_PIN})).status_code == 200
+        live.reserve("others-call-2", 60, holder="user-2")
+        assert (await http.post("/api/connect", json={"pin": DEMO_PIN})).status_code == 200
+        live.reserve("others-call-3", 60, holder="user-3")
         _assert_busy(await http.post("/api/connect", json={"pin": DEMO_PIN}))
 
 

@@ -41,3 +41,16 @@ async def test_a_held_place_counts_until_its_stream_starts_or_it_expires() -> No
     live.reserve("c", 60)
     live.release_places()
     assert live.occupied() == 0
+
+
+async def test_a_callers_new_sign_in_takes_the_place_of_their_unstarted_ones() -> None:
+    live = LiveSessions()
+    live.reserve("first", hold_secs=60, holder="user-1")
+    live.reserve("retry", hold_secs=60, holder="user-1")
+    live.reserve("someone", hold_secs=60, holder="user-2")
+    live.reserve("anonymous", hold_secs=60)
+    assert live.occupied() == 4
+    live.release_held_by("user-1")
+    assert live.occupied() == 2  # user-1's places went; the others' stay
+    live.release_held_by("user-3")  # nobody's: nothing changes
+    assert live.occupied() == 2
