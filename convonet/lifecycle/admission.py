@@ -11,9 +11,11 @@ to the next caller instead, and a load balancer or the caller can try again else
 place is held from sign-in (``/api/connect``, the phone PIN) until the media stream starts or
 the sign-in's token expires, so a burst of sign-ins cannot overfill the process before the
 streams arrive. A caller who signs in again takes the place of their own earlier sign-ins
-whose streams never started, so a retry or a reload is not refused by its own leftover. Each surface turns :class:`~convonet.errors.ServerBusyError` into its own
-refusal: HTTP 503 with ``Retry-After``, WebSocket close :data:`CLOSE_BUSY`, or a spoken
-apology and hang-up on the phone.
+whose streams never started, so a retry or a reload is not refused by its own leftover.
+
+Each surface turns :class:`~convonet.errors.ServerBusyError` into its own refusal: HTTP 503
+with ``Retry-After``, WebSocket close :data:`CLOSE_BUSY`, or a spoken apology and hang-up on
+the phone.
 """
 
 from fastapi import HTTPException, Response, status
