@@ -9,7 +9,7 @@ the latency target in ``convonet bench concurrency --search`` (``docs/benchmarks
 
 - embedded speech (Whisper or Piper in the server, the quick start's): 1 per core, on a fast
   host (an Intel Xeon that carried 15 cloud-speech calls per core); such a call costs the
-  server 4-5x the CPU of a cloud-speech call;
+  server about 5x the CPU of a cloud-speech call;
 - cloud speech (both STT and TTS a provider's): 6 per core, the slowest host measured.
 
 A number overrides it (0: no limit): measure your own hardware and set it.
