@@ -92,12 +92,19 @@ def test_workers_from_the_command_line_reach_the_capacity(
     [("max 100000\n", None), ("150000 100000\n", 1.5), ("50000 100000", 0.5), ("junk", None)],
 )
 def test_a_cgroup_cpu_limit_caps_the_cores(
-    tmp_path: Path, content: str, quota: float | None
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str, quota: float | None
 ) -> None:
     cpu_max = tmp_path / "cpu.max"
     cpu_max.write_text(content)
     assert cgroup_cpu_quota(cpu_max) == quota
     assert cgroup_cpu_quota(tmp_path / "missing") is None
+    monkeypatch.setattr(capacity, "CGROUP_V2_CPU_MAX", cpu_max)
+    capacity.usable_cores.cache_clear()
+    try:
+        affinity = len(os.sched_getaffinity(0))
+        assert capacity.usable_cores() == (min(affinity, quota) if quota else affinity)
+    finally:
+        capacity.usable_cores.cache_clear()  # the next caller reads the real cgroup again
 
 
 def test_the_cores_seen_here_are_real() -> None:
