@@ -18,7 +18,7 @@ import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from convonet.bench.client import Caller
 from convonet.bench.fakes.deepgram import FakeDeepgramSTT, FakeDeepgramTTS
@@ -26,7 +26,15 @@ from convonet.bench.report import summarize, summarize_stages
 from convonet.bench.servers import Fleet, machine_busy_secs, tree_usage
 from convonet.bench.speech import synthesize, turns
 from convonet.bench.threads import thread_cpu, thread_split
-from convonet.bench.turns import STAGES, TurnRecord, open_call, speak_turn, wait_until_quiet
+from convonet.bench.turns import (
+    SPEECH,
+    STAGES,
+    Speech,
+    TurnRecord,
+    open_call,
+    speak_turn,
+    wait_until_quiet,
+)
 
 API_KEY = "convonet-bench-key"
 TRANSCRIPT = "What time is it?"
@@ -93,15 +101,6 @@ class SessionRun:
     late_sends: int = 0
     worst_send_lag_ms: float = 0.0
     error: str | None = None
-
-
-Speech = Literal["network", "embedded"]
-
-# The services a call asks for at /api/connect, by where its speech comes from.
-SPEECH: dict[Speech, dict[str, str]] = {
-    "network": {"stt": "deepgram", "tts": "deepgram", "llm": "offline"},
-    "embedded": {"stt": "whisper", "tts": "piper", "llm": "offline"},
-}
 
 
 async def _session(

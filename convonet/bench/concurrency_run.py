@@ -11,13 +11,13 @@ from convonet.bench.concurrency import (
     TARGET_P95_MARGIN_MS,
     TARGET_SESSIONS,
     Providers,
-    Speech,
     run_phase,
     start_providers,
     within_target,
 )
 from convonet.bench.report import machine, pyplot, save_figure, write_json
 from convonet.bench.servers import Fleet
+from convonet.bench.turns import Speech
 
 COOLDOWN_SECS = 3.0  # between phases, for the servers to wind the last calls down
 

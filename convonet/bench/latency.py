@@ -24,6 +24,7 @@ from convonet.bench.report import machine, summarize, summarize_stages
 from convonet.bench.servers import machine_busy_secs, tree_usage
 from convonet.bench.speech import LATENCY_TURNS, Turn, speak, turns
 from convonet.bench.turns import (
+    SPEECH,
     STAGES,
     TurnRecord,
     count_user_turns,
@@ -35,7 +36,6 @@ from convonet.bench.wer import word_error_rate
 
 TARGET_P50_MS = 550.0
 TARGET_P95_MS = 800.0
-EMBEDDED = {"stt": "whisper", "tts": "piper", "llm": "offline"}
 PAUSE_SECS = 0.6  # between the bot's answer and the caller's next utterance
 SETTLE_SECS = 1.0  # quiet that tells an answer is over (a loaded Piper leaves gaps)
 
@@ -127,7 +127,7 @@ async def run_calls(
     async with contextlib.AsyncExitStack() as stack:
         callers: dict[str, Caller] = {}
         for name in names:
-            ws_url = await open_call(urls[name], pin, **EMBEDDED)
+            ws_url = await open_call(urls[name], pin, **SPEECH["embedded"])
             callers[name] = await stack.enter_async_context(Caller(ws_url))
         for caller in callers.values():
             await wait_until_quiet(caller, timeout=30, settle_secs=SETTLE_SECS)

@@ -24,7 +24,7 @@ from convonet.bench.concurrency import start_providers
 from convonet.bench.report import machine, pyplot, save_figure, write_json
 from convonet.bench.servers import Fleet, rss_mib
 from convonet.bench.speech import turns
-from convonet.bench.turns import open_call, speak_turn, wait_until_quiet
+from convonet.bench.turns import SPEECH, open_call, speak_turn, wait_until_quiet
 
 FLAT_PCT = 5.0
 # A server holds ~18 fds, so 5 % is less than one: a connection pool that opens two more
@@ -61,7 +61,7 @@ def open_fds(pid: int) -> int:
 
 
 async def _call(url: str, pin: str, rng: random.Random) -> None:
-    ws_url = await open_call(url, pin, stt="deepgram", tts="deepgram", llm="offline")
+    ws_url = await open_call(url, pin, **SPEECH["network"])
     async with Caller(ws_url) as caller:
         await wait_until_quiet(caller, timeout=30)
         for turn in turns(rng.randint(1, 2)):

@@ -8,7 +8,7 @@ byte the server measured for each service (the ``metrics`` messages).
 
 import asyncio
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
@@ -81,6 +81,16 @@ class TurnRecord:
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return asdict(self)
+
+
+Speech = Literal["network", "embedded"]
+
+# The services a benchmark's call asks for at /api/connect, by where its speech is made:
+# Deepgram (a fake server in the benchmarks), or the server's own Whisper and Piper.
+SPEECH: dict[Speech, dict[str, str]] = {
+    "network": {"stt": "deepgram", "tts": "deepgram", "llm": "offline"},
+    "embedded": {"stt": "whisper", "tts": "piper", "llm": "offline"},
+}
 
 
 async def open_call(base_url: str, pin: str, **choices: str) -> str:
