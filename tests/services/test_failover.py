@@ -21,6 +21,7 @@ from pipecat.frames.frames import (
     VADUserStoppedSpeakingFrame,
 )
 
+from convonet.bench.wer import word_error_rate
 from convonet.services.models import EmbeddedModels
 from convonet.services.speech import create_call_stt, create_call_tts
 from tests.fakes.deepgram import FakeDeepgramSTT
@@ -105,6 +106,8 @@ async def test_a_dead_or_stalled_cloud_tts_hands_the_reply_to_piper(
     assert fake.connections[0].streams == [True]  # the cloud TTS voiced the greeting only
     audio = b"".join(f.audio for f in run.down.of_type(TTSAudioRawFrame)[before:])
     heard = transcribe(audio, OUT_RATE).lower()
-    # The lost reply, spoken by Piper (Whisper writes the number either way).
-    assert "table" in heard and ("seven" in heard or "7" in heard), heard
+    # The lost reply, spoken by Piper: Whisper hears it near enough (it has misheard one word,
+    # "table" as "cable", on a loaded machine; a missing or wrong reply is most of its words).
+    wer = word_error_rate([REPLY], [heard])
+    assert wer is not None and wer <= 0.25, heard
     print(f"\nTTS {outage}: Piper finished the reply {answered:.1f} s after it was due")
