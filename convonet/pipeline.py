@@ -35,6 +35,7 @@ from pipecat.transports.base_transport import BaseTransport
 from pipecat.workers.runner import WorkerRunner
 
 from convonet.agents.graph import AgentGraph
+from convonet.lifecycle.loop_lag import LoopLag
 from convonet.observability.listeners import turn_listeners
 from convonet.observability.sentry import sentry_active
 from convonet.pipeline_worker import LeanPipelineWorker
@@ -147,9 +148,11 @@ class VoicePipeline:
                 await asyncio.shield(self.transfer.caller_left())
 
 
-def _user_params(settings: Settings, models: EmbeddedModels) -> LLMUserAggregatorParams:
+def _user_params(
+    settings: Settings, models: EmbeddedModels, load: LoopLag
+) -> LLMUserAggregatorParams:
     vad = create_vad_analyzer(settings)
-    strategies = user_turn_strategies(settings, models)
+    strategies = user_turn_strategies(settings, models, load)
     return LLMUserAggregatorParams(vad_analyzer=vad, user_turn_strategies=strategies)
 
 
@@ -199,7 +202,7 @@ def _processors(session: CallSession, runtime: Runtime, parts: _Parts) -> list[F
         runtime.metrics.speech_fallbacks.labels(kind, provider, fallback).inc()
 
     user_aggregator, assistant_aggregator = LLMContextAggregatorPair(
-        parts.context, user_params=_user_params(settings, runtime.models)
+        parts.context, user_params=_user_params(settings, runtime.models, runtime.loop_lag)
     )
     stt = parts.stt or create_call_stt(
         session.stt, settings, runtime.models, on_fallback, runtime.speech_http

@@ -16,6 +16,7 @@ from convonet.callcenter.service import CallCenter
 from convonet.errors import ModelsNotReadyError, SessionNotFoundError
 from convonet.lifecycle.drain import Drain
 from convonet.lifecycle.live_sessions import LiveSessions
+from convonet.lifecycle.loop_lag import LoopLag
 from convonet.monitor.recorder import TurnRecorder
 from convonet.observability.metrics import AppMetrics
 from convonet.services.models import EmbeddedModels
@@ -49,6 +50,7 @@ class Runtime:
         drain: Shutdown state: once draining, new calls are refused and readiness is false.
         transfer_events: This process's one subscription to transfer changes.
         speech_http: The HTTP client every call's cloud STT shares (closed with the runtime).
+        loop_lag: How late this process's event loop runs (sheds the turn model under load).
     """
 
     settings: Settings
@@ -63,6 +65,7 @@ class Runtime:
     metrics: AppMetrics = field(default_factory=AppMetrics)
     drain: Drain = field(default_factory=Drain)
     speech_http: SpeechHttp = field(default_factory=SpeechHttp)
+    loop_lag: LoopLag = field(default_factory=LoopLag)
     transfer_events: TransferEvents = field(init=False)
 
     def __post_init__(self) -> None:
@@ -259,9 +262,11 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
             live=live,
             metrics=metrics,
         )
+        runtime.loop_lag.start()
         yield runtime
     finally:
         if runtime is not None:
+            await runtime.loop_lag.aclose()
             await runtime.transfer_events.aclose()
             await runtime.speech_http.aclose()
         await monitor.aclose()

@@ -43,6 +43,7 @@ _TURN_SETTINGS = (
     "user_speech_timeout_secs",
     "turn_stop",
     "smart_turn_max_silence_secs",
+    "smart_turn_shed_lag_ms",
     "speculative_stt",
     "speculative_stt_quiet_secs",
     "turn_confirm_secs",

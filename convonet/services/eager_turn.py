@@ -12,7 +12,8 @@ releases it, no second inference) or withdraws it (``EagerEndOfTurnCancelFrame``
 Pipecat's :class:`~pipecat.turns.user_stop.EagerUserTurnStopStrategy` pairs that with
 turn detection inside the STT service. Here the turn decision stays smart-turn's (and
 the confirm window's), so :class:`EagerSmartTurnStopStrategy` adds the same speculation
-rules to :class:`TurnAnalyzerUserTurnStopStrategy`:
+rules to pipecat's :class:`TurnAnalyzerUserTurnStopStrategy` (by way of
+:class:`~convonet.services.turn_shedding.WordsAfterShedStopStrategy`):
 
 - it speculates whatever smart-turn rated the stop. When smart-turn heard the sentence
   unfinished but the agent, answering ahead, judges the words a whole request
@@ -42,11 +43,9 @@ from pipecat.frames.frames import (
 )
 from pipecat.processors.frame_processor import FrameDirection
 from pipecat.turns.types import ProcessFrameResult, UserTurnSpeculation
-from pipecat.turns.user_stop import (
-    EagerMatchPolicy,
-    NormalizedMatch,
-    TurnAnalyzerUserTurnStopStrategy,
-)
+from pipecat.turns.user_stop import EagerMatchPolicy, NormalizedMatch
+
+from convonet.services.turn_shedding import WordsAfterShedStopStrategy
 
 # Far longer than any confirm window: only a lost frame leaves a speculation unresolved.
 SPECULATION_TIMEOUT_SECS = 3.0
@@ -62,8 +61,8 @@ class TurnDisputedFrame(SystemFrame):
     """
 
 
-class EagerSmartTurnStopStrategy(TurnAnalyzerUserTurnStopStrategy):
-    """:class:`TurnAnalyzerUserTurnStopStrategy` that answers eager ends of turn."""
+class EagerSmartTurnStopStrategy(WordsAfterShedStopStrategy):
+    """Smart-turn's stop strategy that answers eager ends of turn."""
 
     def __init__(
         self,

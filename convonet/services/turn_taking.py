@@ -24,11 +24,12 @@ from pipecat.audio.turn.smart_turn.local_smart_turn_v3 import LocalSmartTurnAnal
 from pipecat.turns.user_stop import (
     BaseUserTurnStopStrategy,
     SpeechTimeoutUserTurnStopStrategy,
-    TurnAnalyzerUserTurnStopStrategy,
 )
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
+from convonet.lifecycle.loop_lag import LoopLag
 from convonet.services.eager_turn import EagerSmartTurnStopStrategy
+from convonet.services.turn_shedding import SheddingVerdict, WordsAfterShedStopStrategy
 from convonet.settings import Settings
 
 if TYPE_CHECKING:
@@ -88,11 +89,12 @@ class SilenceBoundedVerdict(BaseSmartTurn):
             return EndOfTurnState.INCOMPLETE, None
 
 
-class SharedSmartTurnAnalyzer(SilenceBoundedVerdict, LocalSmartTurnAnalyzerV3):
+class SharedSmartTurnAnalyzer(SheddingVerdict, SilenceBoundedVerdict, LocalSmartTurnAnalyzerV3):
     """:class:`LocalSmartTurnAnalyzerV3` on an already loaded, process-wide ONNX session.
 
     The parent loads the model file in ``__init__``; every call would pay for that again.
     The per-call state (audio buffer, silence counter, worker thread) stays per analyzer.
+    Under load it gives no verdict (:class:`SheddingVerdict`).
     """
 
     def __init__(
@@ -136,8 +138,17 @@ def lower_thread_priority(nice: int) -> None:
         logger.warning(f"smart-turn thread keeps its priority: {error}")
 
 
-def turn_stop_strategy(settings: Settings, models: "EmbeddedModels") -> BaseUserTurnStopStrategy:
-    """The stop strategy ``settings.turn_stop`` names, for one call."""
+def turn_stop_strategy(
+    settings: Settings, models: "EmbeddedModels", load: LoopLag | None = None
+) -> BaseUserTurnStopStrategy:
+    """The stop strategy ``settings.turn_stop`` names, for one call.
+
+    Args:
+        settings: The turn settings.
+        models: The process's models (smart-turn's ONNX session).
+        load: The process's event-loop lag; smart-turn is shed while it is above
+            ``SMART_TURN_SHED_LAG_MS`` (never without it).
+    """
     if settings.turn_stop == "speech_timeout":
         # The speech-timeout stop strategy needs no model.
         return SpeechTimeoutUserTurnStopStrategy(
@@ -148,13 +159,16 @@ def turn_stop_strategy(settings: Settings, models: "EmbeddedModels") -> BaseUser
         params=SmartTurnParams(stop_secs=settings.smart_turn_max_silence_secs),
         thread_nice=settings.smart_turn_thread_nice,
     )
+    analyzer.shed_under(load, settings.smart_turn_shed_lag_ms / 1000)
     if settings.prepare_reply:
         return EagerSmartTurnStopStrategy(
             turn_analyzer=analyzer, words_decide_disputes=settings.turn_confirm_by_agent
         )
-    return TurnAnalyzerUserTurnStopStrategy(turn_analyzer=analyzer)
+    return WordsAfterShedStopStrategy(turn_analyzer=analyzer)
 
 
-def user_turn_strategies(settings: Settings, models: "EmbeddedModels") -> UserTurnStrategies:
+def user_turn_strategies(
+    settings: Settings, models: "EmbeddedModels", load: LoopLag | None = None
+) -> UserTurnStrategies:
     """Pipecat's default start strategies (VAD, transcript) and our configured stop."""
-    return UserTurnStrategies(stop=[turn_stop_strategy(settings, models)])
+    return UserTurnStrategies(stop=[turn_stop_strategy(settings, models, load)])

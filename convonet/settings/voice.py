@@ -52,6 +52,14 @@ class VoiceSettings(BaseModel):
         description="Silence after which a turn ends even if the model says unfinished or "
         "has not answered yet.",
     )
+    smart_turn_shed_lag_ms: float = Field(
+        default=10.0,
+        ge=0.0,
+        description="While the server's event loop runs later than this on average, the "
+        "smart-turn model is not asked at a VAD stop: the turn ends on the transcript unless "
+        "its last words hang (and, or, the, um...). Saves the model's CPU under load, at the "
+        "risk of cutting a pause after whole-sounding words. 0 always asks the model.",
+    )
     smart_turn_thread_nice: int = Field(
         default=3,
         ge=0,

@@ -1,0 +1,146 @@
+"""Smart-turn shed under load: the caller's words end the turn, with a cloud STT.
+
+Real Piper speech is paced through the Deepgram STT service (against the local fake, which
+answers ``Finalize`` with a finalized transcript) and the user aggregator with Silero VAD
+and the configured stop strategy. The load is a :class:`LoopLag` set by hand (not sampling),
+so a test machine's own load cannot change which way a turn goes.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+from pipecat.frames.frames import LLMContextFrame, TTSSpeakFrame
+from pipecat.pipeline.pipeline import Pipeline
+from pipecat.processors.aggregators.llm_context import LLMContext
+from pipecat.processors.aggregators.llm_response_universal import (
+    LLMContextAggregatorPair,
+    LLMUserAggregatorParams,
+)
+from pipecat.tests.utils import run_test
+
+from convonet.bench.speech import Turn, silence, speak
+from convonet.lifecycle.loop_lag import LoopLag
+from convonet.services.models import EmbeddedModels
+from convonet.services.speech import create_stt
+from convonet.services.turn_shedding import SheddingVerdict
+from convonet.services.turn_taking import SharedSmartTurnAnalyzer, user_turn_strategies
+from convonet.services.vad import create_vad_analyzer
+from tests.fakes.deepgram import FakeDeepgramSTT
+from tests.services.test_cloud_providers import KEY, settings_for
+from tests.services.test_turn_taking import paced
+
+SAID = "Book a table for two."
+LOADED, IDLE = 0.2, 0.0  # the loop's lateness in seconds; the default limit is 10 ms
+
+
+@asynccontextmanager
+async def fake_deepgram(transcript: str) -> AsyncIterator[FakeDeepgramSTT]:
+    """The fake Deepgram, finalizing only on ``Finalize`` (the VAD stop), like the benchmark."""
+    fake = FakeDeepgramSTT(api_key=KEY, transcript=transcript, final_after_secs=None)
+    await fake.start()
+    try:
+        yield fake
+    finally:
+        await fake.stop()
+
+
+@pytest.fixture
+def verdicts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every smart-turn verdict the model computes (1 finished, 0 not), in order."""
+    computed: list[int] = []
+    predict = SharedSmartTurnAnalyzer._predict_endpoint
+
+    def counted(self: SharedSmartTurnAnalyzer, audio: Any) -> dict[str, Any]:
+        result = predict(self, audio)
+        computed.append(result["prediction"])
+        return result
+
+    monkeypatch.setattr(SharedSmartTurnAnalyzer, "_predict_endpoint", counted)
+    return computed
+
+
+async def asked_in_time(
+    models: EmbeddedModels, transcript: str, lag_secs: float, **settings: Any
+) -> tuple[list[str], SheddingVerdict]:
+    """What the agent is asked within 2 s of silence after the caller's turn; the analyzer.
+
+    The silence limit is 3 s, so only a verdict or the words end the turn in that time (the
+    aggregator hands over what it holds at the call's end too: that does not count).
+    """
+    load = LoopLag()
+    load.lag_secs = lag_secs
+    marker = TTSSpeakFrame("2 s after the end of speech")
+    async with fake_deepgram(transcript) as fake:
+        config = settings_for(
+            deepgram_api_key=KEY,
+            deepgram_stt_url=fake.url,
+            smart_turn_max_silence_secs=3.0,
+            **settings,
+        )
+        strategies = user_turn_strategies(config, models, load)
+        user, _ = LLMContextAggregatorPair(
+            LLMContext(),
+            user_params=LLMUserAggregatorParams(
+                vad_analyzer=create_vad_analyzer(config),
+                user_turn_strategies=strategies,
+                user_turn_stop_timeout=60.0,
+            ),
+        )
+        down, _ = await run_test(
+            Pipeline([create_stt("deepgram", config, models), user]),
+            frames_to_send=[*paced(speak(Turn(SAID)) + silence(2.0)), marker],
+            start_timeout=5.0,
+        )
+    in_time = down[: [type(f) for f in down].index(TTSSpeakFrame)]
+    contexts = [f for f in in_time if isinstance(f, LLMContextFrame)]
+    analyzer = strategies.stop[0]._turn_analyzer  # type: ignore[attr-defined]
+    return [str(f.context.get_messages()[-1]["content"]) for f in contexts], analyzer
+
+
+async def test_under_load_whole_words_end_the_turn_without_the_model(
+    models: EmbeddedModels, verdicts: list[int]
+) -> None:
+    asked, analyzer = await asked_in_time(models, SAID, LOADED)
+
+    assert asked == [SAID], "the turn ended on its words, well inside the silence limit"
+    assert verdicts == [] and analyzer.shed_verdicts == 1
+
+
+async def test_under_load_hanging_words_wait_for_the_silence_limit(
+    models: EmbeddedModels, verdicts: list[int]
+) -> None:
+    asked, analyzer = await asked_in_time(models, "Book a table for two and", LOADED)
+
+    assert asked == [], "words that hang never end a turn by themselves"
+    assert verdicts == [] and analyzer.shed_verdicts == 1
+
+
+async def test_an_idle_server_asks_the_model(models: EmbeddedModels, verdicts: list[int]) -> None:
+    asked, analyzer = await asked_in_time(models, SAID, IDLE)
+
+    assert asked == [SAID]
+    assert verdicts == [1] and analyzer.shed_verdicts == 0
+
+
+async def test_the_model_s_unfinished_stands_against_whole_words(
+    models: EmbeddedModels, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        SharedSmartTurnAnalyzer,
+        "_predict_endpoint",
+        lambda self, audio: {"prediction": 0, "probability": 0.05},
+    )
+    asked, analyzer = await asked_in_time(models, SAID, IDLE)
+
+    assert asked == [] and analyzer.shed_verdicts == 0
+
+
+async def test_a_limit_of_zero_always_asks_the_model(
+    models: EmbeddedModels, verdicts: list[int]
+) -> None:
+    asked, analyzer = await asked_in_time(models, SAID, LOADED, smart_turn_shed_lag_ms=0)
+
+    assert asked == [SAID]
+    assert verdicts == [1] and analyzer.shed_verdicts == 0
