@@ -44,6 +44,7 @@ _TURN_SETTINGS = (
     "turn_stop",
     "smart_turn_max_silence_secs",
     "smart_turn_shed_lag_ms",
+    "smart_turn_wait_secs",
     "speculative_stt",
     "speculative_stt_quiet_secs",
     "turn_confirm_secs",

@@ -1,4 +1,4 @@
-"""Under load, the turn model is not asked: the caller's words end the turn instead.
+"""Under load, the turn model is not asked or not waited for: the words end the turn instead.
 
 At every VAD stop smart-turn listens to the last 8 s of the turn: tens of milliseconds of
 CPU on an idle core (30-130 ms on the hosts measured). At 50 calls on 2 cores those
@@ -10,10 +10,16 @@ pipecat would end a "finished" turn, unless its last words leave the sentence ha
 (:func:`~convonet.services.turn_words.words_sound_unfinished`); those, and a caller who
 never gets a transcript, wait for the silence limit (:class:`WordsAfterShedStopStrategy`).
 
+A verdict the model is asked for but gives later than ``SMART_TURN_WAIT_SECS`` after the VAD
+stop (its thread waiting for a core, at moderate load before the loop itself runs late) is
+given up the same way: the words then decide, and the turn no longer waits for the model.
+
 The price is paid only under load: a pause after whole-sounding words ("add milk ... and
 eggs") can end a shed turn, where the model's ear would have waited. On an idle server the
 loop is not late and every turn gets the model's verdict as before.
 """
+
+import asyncio
 
 from loguru import logger
 from pipecat.audio.turn.base_turn_analyzer import EndOfTurnState
@@ -28,37 +34,58 @@ from convonet.services.turn_words import words_sound_unfinished
 
 
 class SheddingVerdict(BaseSmartTurn):
-    """Smart-turn that gives no verdict while the event loop runs late.
+    """Smart-turn that gives no verdict while the event loop runs late, or gives up a late one.
 
     Attributes:
-        verdict_shed: Whether the last VAD stop's verdict was shed (the words decide).
+        verdict_shed: Whether the last VAD stop's verdict was shed or late (the words decide).
         shed_verdicts: How many verdicts this analyzer shed.
+        late_verdicts: How many verdicts it gave up as late.
     """
 
     verdict_shed = False
     shed_verdicts = 0
+    late_verdicts = 0
     _load: LoopLag | None = None
     _shed_lag_secs = 0.0
+    _wait_secs = 0.0
 
-    def shed_under(self, load: LoopLag | None, lag_secs: float) -> None:
-        """Shed verdicts while ``load`` is above ``lag_secs`` (never with None or 0)."""
-        self._load, self._shed_lag_secs = load, lag_secs
+    def shed_under(self, load: LoopLag | None, lag_secs: float, wait_secs: float = 0.0) -> None:
+        """Set when verdicts are shed or given up (None or 0 turns either off).
+
+        Args:
+            load: The process's event-loop lag.
+            lag_secs: Shed verdicts while ``load`` is above this.
+            wait_secs: Give up verdicts later than this after the VAD stop.
+        """
+        self._load, self._shed_lag_secs, self._wait_secs = load, lag_secs, wait_secs
 
     async def analyze_end_of_turn(self) -> tuple[EndOfTurnState, MetricsData | None]:
-        """The model's verdict, or "unfinished" without running it when the loop is late.
+        """The model's verdict; "unfinished" without it when the loop is late or it is late.
 
         Returns:
-            The verdict and its metrics; ``INCOMPLETE`` and None when shed. The audio is
-            kept then, so the silence limit still counts from the VAD stop.
+            The verdict and its metrics; ``INCOMPLETE`` and None when shed or late. The
+            audio is kept then, so the silence limit still counts from the VAD stop.
         """
+        self.verdict_shed = False
+        if not self._audio_buffer:
+            return await super().analyze_end_of_turn()
         load = self._load
-        if self._audio_buffer and load is not None and self._shed_lag_secs > 0:
-            self.verdict_shed = load.above(self._shed_lag_secs)
-            if self.verdict_shed:
-                self.shed_verdicts += 1
-                logger.debug(f"loop {load.lag_secs * 1000:.0f} ms late: smart-turn shed")
-                return EndOfTurnState.INCOMPLETE, None
-        return await super().analyze_end_of_turn()
+        if load is not None and self._shed_lag_secs > 0 and load.above(self._shed_lag_secs):
+            self.verdict_shed = True
+            self.shed_verdicts += 1
+            logger.debug(f"loop {load.lag_secs * 1000:.0f} ms late: smart-turn shed")
+            return EndOfTurnState.INCOMPLETE, None
+        if self._wait_secs <= 0:
+            return await super().analyze_end_of_turn()
+        try:
+            async with asyncio.timeout(self._wait_secs):
+                return await super().analyze_end_of_turn()
+        except TimeoutError:
+            # The model's thread finishes the verdict unread; it did not clear the audio.
+            self.verdict_shed = True
+            self.late_verdicts += 1
+            logger.debug(f"smart-turn later than {self._wait_secs}s: the words decide")
+            return EndOfTurnState.INCOMPLETE, None
 
 
 class WordsAfterShedStopStrategy(TurnAnalyzerUserTurnStopStrategy):

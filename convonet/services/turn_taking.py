@@ -159,7 +159,7 @@ def turn_stop_strategy(
         params=SmartTurnParams(stop_secs=settings.smart_turn_max_silence_secs),
         thread_nice=settings.smart_turn_thread_nice,
     )
-    analyzer.shed_under(load, settings.smart_turn_shed_lag_ms / 1000)
+    analyzer.shed_under(load, settings.smart_turn_shed_lag_ms / 1000, settings.smart_turn_wait_secs)
     if settings.prepare_reply:
         return EagerSmartTurnStopStrategy(
             turn_analyzer=analyzer, words_decide_disputes=settings.turn_confirm_by_agent

@@ -60,6 +60,15 @@ class VoiceSettings(BaseModel):
         "its last words hang (and, or, the, um...). Saves the model's CPU under load, at the "
         "risk of cutting a pause after whole-sounding words. 0 always asks the model.",
     )
+    smart_turn_wait_secs: float = Field(
+        default=0.3,
+        ge=0.0,
+        le=5.0,
+        description="A smart-turn verdict later than this after the VAD stop is given up as "
+        "under SMART_TURN_SHED_LAG_MS: the transcript's words end the turn unless they hang. "
+        "The model takes 30-130 ms on an idle core; later means its thread waits for one. "
+        "0 waits up to SMART_TURN_MAX_SILENCE_SECS.",
+    )
     smart_turn_thread_nice: int = Field(
         default=3,
         ge=0,

@@ -1,11 +1,14 @@
 """Smart-turn shed under load: the caller's words end the turn, with a cloud STT.
 
-Real Piper speech is paced through the Deepgram STT service (against the local fake, which
-answers ``Finalize`` with a finalized transcript) and the user aggregator with Silero VAD
-and the configured stop strategy. The load is a :class:`LoopLag` set by hand (not sampling),
-so a test machine's own load cannot change which way a turn goes.
+Shed means not asked while the loop runs late; a verdict later than ``SMART_TURN_WAIT_SECS``
+is given up the same way. Real Piper speech is paced through the Deepgram STT service
+(against the local fake, which answers ``Finalize`` with a finalized transcript) and the
+user aggregator with Silero VAD and the configured stop strategy. The load is a
+:class:`LoopLag` set by hand (not sampling), so a test machine's own load cannot change
+which way a turn goes.
 """
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -135,6 +138,27 @@ async def test_the_model_s_unfinished_stands_against_whole_words(
     asked, analyzer = await asked_in_time(models, SAID, IDLE)
 
     assert asked == [] and analyzer.shed_verdicts == 0
+
+
+def slow_model(self: SharedSmartTurnAnalyzer, audio: Any) -> dict[str, Any]:
+    """A model thread that waits 1 s for a core, then hears the sentence unfinished."""
+    time.sleep(1.0)
+    return {"prediction": 0, "probability": 0.05}
+
+
+@pytest.mark.parametrize(
+    ("transcript", "ends"),
+    [(SAID, True), ("Book a table for two and", False)],
+    ids=["whole", "hangs"],
+)
+async def test_a_verdict_later_than_the_wait_gives_way_to_the_words(
+    models: EmbeddedModels, monkeypatch: pytest.MonkeyPatch, transcript: str, ends: bool
+) -> None:
+    monkeypatch.setattr(SharedSmartTurnAnalyzer, "_predict_endpoint", slow_model)
+    asked, analyzer = await asked_in_time(models, transcript, IDLE)
+
+    assert (asked == [SAID]) is ends, asked
+    assert analyzer.late_verdicts == 1 and analyzer.shed_verdicts == 0
 
 
 async def test_a_limit_of_zero_always_asks_the_model(

@@ -73,7 +73,12 @@ def user_aggregator(
 
 
 async def run_turns(models: EmbeddedModels, pcm: bytes, **settings: object) -> TurnsRun:
-    """A caller saying ``pcm`` to the STT and the user aggregator (no agent behind them)."""
+    """A caller saying ``pcm`` to the STT and the user aggregator (no agent behind them).
+
+    The model's verdict is waited for up to the silence limit: these tests check what it
+    hears, and a loaded test machine can take longer than ``SMART_TURN_WAIT_SECS``.
+    """
+    settings = {"smart_turn_wait_secs": 0.0} | settings
     config = Settings(_env_file=None, **settings)  # type: ignore[arg-type]
     context = LLMContext()
     stt = create_stt("whisper", config, models)
