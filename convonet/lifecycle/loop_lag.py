@@ -7,7 +7,7 @@ asks to wake every ``interval_secs`` and notes how late it woke, as an exponenti
 (so one slow callback does not count as load).
 
 The turn model reads it to shed its work under load
-(:class:`~convonet.services.turn_taking.SheddingSmartTurnAnalyzer`).
+(:class:`~convonet.services.turn_shedding.SheddingVerdict`).
 """
 
 import asyncio

@@ -1,7 +1,7 @@
 """Under load, the turn model is not asked or not waited for: the words end the turn instead.
 
 At every VAD stop smart-turn listens to the last 8 s of the turn: tens of milliseconds of
-CPU on an idle core (30-130 ms on the hosts measured). At 50 calls on 2 cores those
+CPU on an idle core (30-135 ms on the hosts measured). At 50 calls on 2 cores those
 verdicts were a quarter to a third of the servers' CPU, and every call's audio waited for
 the cores they took. When this process's event loop already runs late
 (:class:`~convonet.lifecycle.loop_lag.LoopLag` above ``SMART_TURN_SHED_LAG_MS``), the model
