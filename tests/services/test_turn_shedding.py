@@ -9,18 +9,11 @@ which way a turn goes.
 """
 
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 from pipecat.frames.frames import LLMContextFrame, TTSSpeakFrame
 from pipecat.pipeline.pipeline import Pipeline
-from pipecat.processors.aggregators.llm_context import LLMContext
-from pipecat.processors.aggregators.llm_response_universal import (
-    LLMContextAggregatorPair,
-    LLMUserAggregatorParams,
-)
 from pipecat.tests.utils import run_test
 
 from convonet.bench.speech import Turn, silence, speak
@@ -29,24 +22,12 @@ from convonet.services.models import EmbeddedModels
 from convonet.services.speech import create_stt
 from convonet.services.turn_shedding import SheddingVerdict
 from convonet.services.turn_taking import SharedSmartTurnAnalyzer, user_turn_strategies
-from convonet.services.vad import create_vad_analyzer
 from tests.fakes.deepgram import FakeDeepgramSTT
 from tests.services.test_cloud_providers import KEY, settings_for
-from tests.services.test_turn_taking import paced
+from tests.services.test_turn_taking import paced, user_aggregator
 
 SAID = "Book a table for two."
 LOADED, IDLE = 0.2, 0.0  # the loop's lateness in seconds; the default limit is 10 ms
-
-
-@asynccontextmanager
-async def fake_deepgram(transcript: str) -> AsyncIterator[FakeDeepgramSTT]:
-    """The fake Deepgram, finalizing only on ``Finalize`` (the VAD stop), like the benchmark."""
-    fake = FakeDeepgramSTT(api_key=KEY, transcript=transcript, final_after_secs=None)
-    await fake.start()
-    try:
-        yield fake
-    finally:
-        await fake.stop()
 
 
 @pytest.fixture
@@ -75,7 +56,8 @@ async def asked_in_time(
     load = LoopLag()
     load.lag_secs = lag_secs
     marker = TTSSpeakFrame("2 s after the end of speech")
-    async with fake_deepgram(transcript) as fake:
+    # The fake finalizes only on ``Finalize`` (the VAD stop), like the benchmark's.
+    async with FakeDeepgramSTT(api_key=KEY, transcript=transcript, final_after_secs=None) as fake:
         config = settings_for(
             deepgram_api_key=KEY,
             deepgram_stt_url=fake.url,
@@ -83,14 +65,7 @@ async def asked_in_time(
             **settings,
         )
         strategies = user_turn_strategies(config, models, load)
-        user, _ = LLMContextAggregatorPair(
-            LLMContext(),
-            user_params=LLMUserAggregatorParams(
-                vad_analyzer=create_vad_analyzer(config),
-                user_turn_strategies=strategies,
-                user_turn_stop_timeout=60.0,
-            ),
-        )
+        user = user_aggregator(config, models, strategies=strategies)
         down, _ = await run_test(
             Pipeline([create_stt("deepgram", config, models), user]),
             frames_to_send=[*paced(speak(Turn(SAID)) + silence(2.0)), marker],

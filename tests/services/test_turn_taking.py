@@ -22,6 +22,7 @@ from pipecat.processors.aggregators.llm_response_universal import (
     LLMUserAggregatorParams,
 )
 from pipecat.tests.utils import SleepFrame, run_test
+from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
 from convonet.bench.speech import Turn, silence, speak
 from convonet.bench.wer import normalize
@@ -57,14 +58,17 @@ class TurnsRun:
 
 
 def user_aggregator(
-    config: Settings, models: EmbeddedModels, context: LLMContext | None = None
+    config: Settings,
+    models: EmbeddedModels,
+    context: LLMContext | None = None,
+    strategies: UserTurnStrategies | None = None,
 ) -> LLMUserAggregator:
-    """The call's user aggregator: Silero VAD and the configured turn strategies."""
+    """The call's user aggregator: Silero VAD and the turn strategies (the configured ones)."""
     user, _assistant = LLMContextAggregatorPair(
         context or LLMContext(),
         user_params=LLMUserAggregatorParams(
             vad_analyzer=SileroVADAnalyzer(params=VADParams(stop_secs=config.vad_stop_secs)),
-            user_turn_strategies=user_turn_strategies(config, models),
+            user_turn_strategies=strategies or user_turn_strategies(config, models),
             # Whisper can take seconds on a loaded 2-core machine: no turn ends on a timer.
             user_turn_stop_timeout=60.0,
         ),
