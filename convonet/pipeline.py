@@ -35,7 +35,6 @@ from pipecat.transports.base_transport import BaseTransport
 from pipecat.workers.runner import WorkerRunner
 
 from convonet.agents.graph import AgentGraph
-from convonet.lifecycle.loop_lag import LoopLag
 from convonet.observability.listeners import turn_listeners
 from convonet.observability.sentry import sentry_active
 from convonet.pipeline_worker import LeanPipelineWorker
@@ -45,12 +44,10 @@ from convonet.processors.langgraph_processor import LangGraphProcessor
 from convonet.processors.transfer_events import TransferEventsProcessor
 from convonet.processors.transfer_phrases import TransferPhraseProcessor
 from convonet.runtime import Runtime
-from convonet.services.models import EmbeddedModels
 from convonet.services.speech import create_call_stt, create_call_tts
-from convonet.services.turn_taking import user_turn_strategies
+from convonet.services.turn_taking import shed_policy, user_turn_strategies
 from convonet.services.vad import create_vad_analyzer
 from convonet.session import CallSession
-from convonet.settings import Settings
 from convonet.transfer.bridge import AudioBridge
 from convonet.transfer.browser import BrowserLeg
 from convonet.transfer.call import CallTransfer, Leg
@@ -148,11 +145,14 @@ class VoicePipeline:
                 await asyncio.shield(self.transfer.caller_left())
 
 
-def _user_params(
-    settings: Settings, models: EmbeddedModels, load: LoopLag
-) -> LLMUserAggregatorParams:
+def _user_params(runtime: Runtime) -> LLMUserAggregatorParams:
+    settings = runtime.settings
     vad = create_vad_analyzer(settings)
-    strategies = user_turn_strategies(settings, models, load)
+    live = runtime.live
+    policy = shed_policy(
+        settings, runtime.loop_lag, lambda: len(live), runtime.metrics.turn_verdict
+    )
+    strategies = user_turn_strategies(settings, runtime.models, policy)
     return LLMUserAggregatorParams(vad_analyzer=vad, user_turn_strategies=strategies)
 
 
@@ -202,7 +202,7 @@ def _processors(session: CallSession, runtime: Runtime, parts: _Parts) -> list[F
         runtime.metrics.speech_fallbacks.labels(kind, provider, fallback).inc()
 
     user_aggregator, assistant_aggregator = LLMContextAggregatorPair(
-        parts.context, user_params=_user_params(settings, runtime.models, runtime.loop_lag)
+        parts.context, user_params=_user_params(runtime)
     )
     stt = parts.stt or create_call_stt(
         session.stt, settings, runtime.models, on_fallback, runtime.speech_http

@@ -262,7 +262,9 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
             live=live,
             metrics=metrics,
         )
-        runtime.loop_lag.start()
+        loop_lag = runtime.loop_lag
+        loop_lag.start()
+        metrics.watch_loop_lag(lambda: loop_lag.lag_secs)
         yield runtime
     finally:
         if runtime is not None:

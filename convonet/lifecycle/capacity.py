@@ -13,6 +13,10 @@ the latency target in ``convonet bench concurrency --search`` (``docs/benchmarks
 - cloud speech (both STT and TTS a provider's): 6 per core, the slowest host measured.
 
 A number overrides it (0: no limit): measure your own hardware and set it.
+
+The same core share sizes how many of the process's calls the turn model judges
+(:func:`smart_turn_max_calls`, ``SMART_TURN_CALLS_PER_CORE``); above it the words end the
+turns (:mod:`convonet.services.turn_shedding`).
 """
 
 import functools
@@ -33,6 +37,18 @@ def session_capacity(settings: Settings) -> int:
     if isinstance(settings.max_sessions_per_process, int):
         return settings.max_sessions_per_process
     per_core = CALLS_PER_CORE_EMBEDDED if embedded_speech(settings) else CALLS_PER_CORE_NETWORK
+    return max(1, math.floor(per_core * usable_cores() / settings.server_workers))
+
+
+def smart_turn_max_calls(settings: Settings) -> int:
+    """The live calls of this process whose VAD stops smart-turn judges (0: every call).
+
+    ``SMART_TURN_CALLS_PER_CORE`` per core this process may use (shared among
+    ``SERVER_WORKERS``), at least 1 so that a lone call always gets the model.
+    """
+    per_core = settings.smart_turn_calls_per_core
+    if per_core <= 0:
+        return 0
     return max(1, math.floor(per_core * usable_cores() / settings.server_workers))
 
 

@@ -29,6 +29,12 @@ Metric names and labels:
   and those waiting in memory to be written.
 * ``convonet_speech_fallbacks_total{kind, from, to}``: a call's cloud STT/TTS died and its
   fallback took over.
+* ``convonet_turn_verdicts_total{verdict}``: how each VAD stop of a smart-turn call was
+  judged: by the ``model``, or without it because the loop ran late (``shed``) or the model
+  answered too late (``late``); in the last two the caller's words ended the turn
+  (:mod:`convonet.services.turn_shedding`).
+* ``convonet_event_loop_lag_seconds`` (gauge, read at scrape time): how late this process's
+  event loop runs, on average (:class:`~convonet.lifecycle.loop_lag.LoopLag`).
 """
 
 from collections.abc import Callable, Iterable
@@ -88,6 +94,20 @@ class _MonitorBuffer(Collector):
             "convonet_monitor_records_buffered",
             "Agent Monitor records waiting in memory to be written to Redis",
             value=self._buffered(),
+        )
+
+
+class _LoopLag(Collector):
+    """``convonet_event_loop_lag_seconds``, read from the loop's gauge at scrape time."""
+
+    def __init__(self, lag_secs: Callable[[], float]) -> None:
+        self._lag_secs = lag_secs
+
+    def collect(self) -> Iterable[Metric]:
+        yield GaugeMetricFamily(
+            "convonet_event_loop_lag_seconds",
+            "How late this process's event loop runs what is due (moving average)",
+            value=self._lag_secs(),
         )
 
 
@@ -177,6 +197,21 @@ class AppMetrics(TurnListener):
             ["kind", "from", "to"],
             registry=reg,
         )
+
+        self.turn_verdicts = Counter(
+            "convonet_turn_verdicts",
+            "VAD stops judged by the turn model, or shed or given up as late under load",
+            ["verdict"],
+            registry=reg,
+        )
+
+    def watch_loop_lag(self, lag_secs: Callable[[], float]) -> None:
+        """Export the event loop's average lateness (a callable read at scrape time)."""
+        self.registry.register(_LoopLag(lag_secs))
+
+    def turn_verdict(self, verdict: str) -> None:
+        """Count how a VAD stop was judged (``model``, ``shed`` or ``late``)."""
+        self.turn_verdicts.labels(verdict).inc()
 
     def watch_monitor(self, dropped: Callable[[], int], buffered: Callable[[], int]) -> None:
         """Export the Agent Monitor buffer's counts (callables read at scrape time)."""

@@ -14,6 +14,7 @@ and eggs to my list" therefore no longer splits the turn, without a longer VAD s
 import asyncio
 import os
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -27,9 +28,15 @@ from pipecat.turns.user_stop import (
 )
 from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
+from convonet.lifecycle.capacity import smart_turn_max_calls
 from convonet.lifecycle.loop_lag import LoopLag
 from convonet.services.eager_turn import EagerSmartTurnStopStrategy
-from convonet.services.turn_shedding import SheddingVerdict, WordsAfterShedStopStrategy
+from convonet.services.turn_shedding import (
+    SheddingVerdict,
+    ShedPolicy,
+    VerdictSink,
+    WordsAfterShedStopStrategy,
+)
 from convonet.settings import Settings
 
 if TYPE_CHECKING:
@@ -138,16 +145,41 @@ def lower_thread_priority(nice: int) -> None:
         logger.warning(f"smart-turn thread keeps its priority: {error}")
 
 
+def shed_policy(
+    settings: Settings,
+    loop: LoopLag | None = None,
+    calls: Callable[[], int] | None = None,
+    on_verdict: VerdictSink | None = None,
+) -> ShedPolicy:
+    """When this process's calls get no smart-turn verdict, from the settings.
+
+    Args:
+        settings: ``SMART_TURN_CALLS_PER_CORE``, ``SMART_TURN_SHED_LAG_MS``,
+            ``SMART_TURN_WAIT_SECS``.
+        loop: The process's event-loop lag (no lag limit without it).
+        calls: The calls the process carries now (no call limit without it).
+        on_verdict: Told how each VAD stop was judged (model, shed or late).
+    """
+    return ShedPolicy(
+        calls=calls,
+        max_calls=smart_turn_max_calls(settings),
+        loop=loop,
+        max_lag_secs=settings.smart_turn_shed_lag_ms / 1000,
+        wait_secs=settings.smart_turn_wait_secs,
+        on_verdict=on_verdict,
+    )
+
+
 def turn_stop_strategy(
-    settings: Settings, models: "EmbeddedModels", load: LoopLag | None = None
+    settings: Settings, models: "EmbeddedModels", policy: ShedPolicy | None = None
 ) -> BaseUserTurnStopStrategy:
     """The stop strategy ``settings.turn_stop`` names, for one call.
 
     Args:
         settings: The turn settings.
         models: The process's models (smart-turn's ONNX session).
-        load: The process's event-loop lag; smart-turn is shed while it is above
-            ``SMART_TURN_SHED_LAG_MS`` (never without it).
+        policy: When smart-turn is shed or not waited for; without it, only a verdict later
+            than ``SMART_TURN_WAIT_SECS`` is given up.
     """
     if settings.turn_stop == "speech_timeout":
         # The speech-timeout stop strategy needs no model.
@@ -159,7 +191,7 @@ def turn_stop_strategy(
         params=SmartTurnParams(stop_secs=settings.smart_turn_max_silence_secs),
         thread_nice=settings.smart_turn_thread_nice,
     )
-    analyzer.shed_under(load, settings.smart_turn_shed_lag_ms / 1000, settings.smart_turn_wait_secs)
+    analyzer.shed_under(policy or shed_policy(settings))
     if settings.prepare_reply:
         return EagerSmartTurnStopStrategy(
             turn_analyzer=analyzer, words_decide_disputes=settings.turn_confirm_by_agent
@@ -168,7 +200,7 @@ def turn_stop_strategy(
 
 
 def user_turn_strategies(
-    settings: Settings, models: "EmbeddedModels", load: LoopLag | None = None
+    settings: Settings, models: "EmbeddedModels", policy: ShedPolicy | None = None
 ) -> UserTurnStrategies:
     """Pipecat's default start strategies (VAD, transcript) and our configured stop."""
-    return UserTurnStrategies(stop=[turn_stop_strategy(settings, models, load)])
+    return UserTurnStrategies(stop=[turn_stop_strategy(settings, models, policy)])

@@ -52,6 +52,17 @@ class VoiceSettings(BaseModel):
         description="Silence after which a turn ends even if the model says unfinished or "
         "has not answered yet.",
     )
+    smart_turn_calls_per_core: float = Field(
+        default=1.5,
+        ge=0.0,
+        description="The smart-turn model judges the VAD stops of this many calls per core "
+        "the process may use (shared among SERVER_WORKERS; at least one call); while the "
+        "process carries more, the turn ends on the transcript unless its last words hang, "
+        "as under SMART_TURN_SHED_LAG_MS. 1.5 is what the slowest host measured kept "
+        "within the latency target with the model (3 calls on 2 cores); a verdict costs "
+        "30-135 ms of CPU there and was the whole gap to a single call's latency at 50 "
+        "calls. 0 judges every call's turns.",
+    )
     smart_turn_shed_lag_ms: float = Field(
         default=10.0,
         ge=0.0,

@@ -13,6 +13,7 @@ from convonet.lifecycle.capacity import (
     cgroup_cpu_quota,
     describe_capacity,
     session_capacity,
+    smart_turn_max_calls,
 )
 from convonet.lifecycle.serving import with_workers
 from convonet.settings import Settings
@@ -72,6 +73,17 @@ def test_auto_shares_the_cores_among_the_workers_and_never_falls_to_zero(
     assert session_capacity(auto(tmp_path, server_workers=2, **CLOUD)) == 12
     cores[0] = 0.5  # a container limited to half a core, four workers
     assert session_capacity(auto(tmp_path, server_workers=4)) == 1
+
+
+def test_the_turn_model_judges_calls_per_core_of_the_process_share(
+    tmp_path: Path, cores: list[float]
+) -> None:
+    assert smart_turn_max_calls(make_settings(tmp_path)) == 6  # the default: 1.5 per core
+    assert smart_turn_max_calls(make_settings(tmp_path, smart_turn_calls_per_core=2.5)) == 10
+    assert smart_turn_max_calls(make_settings(tmp_path, server_workers=2)) == 3
+    assert smart_turn_max_calls(make_settings(tmp_path, smart_turn_calls_per_core=0)) == 0
+    cores[0] = 0.5  # half a core, four workers: a lone call still gets the model
+    assert smart_turn_max_calls(make_settings(tmp_path, server_workers=4)) == 1
 
 
 def test_workers_from_the_command_line_reach_the_capacity(

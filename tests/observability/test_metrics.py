@@ -130,6 +130,15 @@ async def test_a_spoken_turn_and_text_tool_calls_appear_in_metrics(server: LiveS
     )
     answered = {"provider": "offline", "outcome": "answered"}
     assert delta(before, after, "convonet_llm_requests_total", **answered) >= 2
+    # The caller's turn ended at a VAD stop, judged by smart-turn (by the words instead, if a
+    # loaded test machine made the verdict late): each judgement counted once.
+    judged = {
+        v: delta(before, after, "convonet_turn_verdicts_total", verdict=v)
+        for v in ("model", "shed", "late")
+    }
+    assert sum(judged.values()) >= 1 and all(n >= 0 for n in judged.values()), judged
+    assert ("convonet_event_loop_lag_seconds", frozenset()) in after
+    assert 0 <= value(after, "convonet_event_loop_lag_seconds") < 1.0
 
 
 async def test_a_provider_fallback_increments_the_fallback_counter(
