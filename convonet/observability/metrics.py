@@ -30,7 +30,8 @@ Metric names and labels:
 * ``convonet_speech_fallbacks_total{kind, from, to}``: a call's cloud STT/TTS died and its
   fallback took over.
 * ``convonet_turn_verdicts_total{verdict}``: how each VAD stop of a smart-turn call was
-  judged: by the ``model``, or without it because the loop ran late (``shed``) or the model
+  judged: by the ``model``, or without it because the process was busy (``shed``: more
+  calls than ``SMART_TURN_CALLS_PER_CORE`` allows, or its loop running late) or the model
   answered too late (``late``); in the last two the caller's words ended the turn
   (:mod:`convonet.services.turn_shedding`).
 * ``convonet_event_loop_lag_seconds`` (gauge, read at scrape time): how late this process's

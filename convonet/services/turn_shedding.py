@@ -78,7 +78,7 @@ class ShedPolicy:
 
 
 class SheddingVerdict(BaseSmartTurn):
-    """Smart-turn that gives no verdict while the event loop runs late, or gives up a late one.
+    """Smart-turn that gives no verdict while its process is busy, or gives up a late one.
 
     Attributes:
         verdict_shed: Whether the last VAD stop's verdict was shed or late (the words decide).
