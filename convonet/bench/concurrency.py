@@ -35,6 +35,7 @@ from convonet.bench.turns import (
     speak_turn,
     wait_until_quiet,
 )
+from convonet.bench.verdicts import turn_verdicts, verdicts_between
 
 API_KEY = "convonet-bench-key"
 TRANSCRIPT = "What time is it?"
@@ -159,8 +160,9 @@ async def run_phase(
     tts_since = 0 if providers is None else len(providers.tts.connections)
     peak, stop = [idle.rss_mib], asyncio.Event()
     sampler = asyncio.create_task(_sample_memory(fleet.pids, peak, stop))
-    wall, client_cpu, busy = time.monotonic(), time.process_time(), machine_busy_secs()
     urls = fleet.urls
+    verdicts = await turn_verdicts(urls)
+    wall, client_cpu, busy = time.monotonic(), time.process_time(), machine_busy_secs()
     runs = await asyncio.gather(
         *(
             _session(urls[i % len(urls)], pin, count, i * STAGGER_SECS, i, deflate, speech)
@@ -176,6 +178,8 @@ async def run_phase(
     # The embedded TTS streams from inside the server: nothing to compare received audio with.
     tts_secs = 0.0 if providers is None else providers.tts_secs_sent(tts_since)
     summary = _summary(runs, sessions, tts_secs)
+    # How the phase's VAD stops were judged: by the turn model, or shed or late under load.
+    summary["turn_verdicts"] = verdicts_between(verdicts, await turn_verdicts(urls))
     server_cores = (used.cpu_secs - idle.cpu_secs) / wall
     summary["cpu"] = {
         "server_cores": round(server_cores, 2),

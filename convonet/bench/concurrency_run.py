@@ -172,8 +172,16 @@ def _row(phase: dict[str, Any]) -> str:
     return (
         f"  {phase['sessions']:>8}  {cells[0]:>7}  {cells[1]:>7}  {cells[2]:>7}  {failed:>9}  "
         f"{cpu['server_cores']:>6.2f}  {cpu['other_cores']:>5.2f}  {waited:>8}  {per_session:>7.1f}"
-        f"  {dropped:>7}  {audio['gaps']:>4}  {'yes' if phase['within_target'] else 'NO':>6}"
+        f"  {dropped:>7}  {audio['gaps']:>4}  {_by_model(phase):>9}"
+        f"  {'yes' if phase['within_target'] else 'NO':>6}"
     )
+
+
+def _by_model(phase: dict[str, Any]) -> str:
+    """The VAD stops of a phase the turn model judged, of all ("-" without smart-turn)."""
+    verdicts = phase.get("turn_verdicts") or {}
+    total = sum(verdicts.values())
+    return f"{verdicts.get('model', 0)}/{total}" if total else "-"
 
 
 def _fmt(value: float | None) -> str:
@@ -184,11 +192,12 @@ def print_concurrency(result: dict[str, Any]) -> None:
     """One row per phase: voice-to-voice, failures, CPU, memory, audio."""
     click.echo(
         "\nconcurrency (voice-to-voice in ms; cores averaged over the phase; loop wait: share "
-        "of the phase the event loops were ready but had no core)"
+        "of the phase the event loops were ready but had no core; model: VAD stops the turn "
+        "model judged, of all)"
     )
     click.echo(
         "  sessions      p50      p95      max     failed   server  other  loopwait  MiB/ses"
-        "  dropped  gaps  target"
+        "  dropped  gaps      model  target"
     )
     for phase in (result["baseline"], *result["phases"]):
         click.echo(_row(phase))

@@ -115,6 +115,8 @@ def _two_calls_answered(result: dict[str, Any]) -> dict[str, Any]:
     assert phase["audio"]["received_secs"] > 0
     assert phase["cpu"]["server_cores"] > 0 and phase["memory"]["server_idle_mib"] > 0
     assert isinstance(phase["within_target"], bool)
+    # Each turn ended at one VAD stop or more, each judged once (two calls: the model's).
+    assert sum(phase["turn_verdicts"].values()) >= phase["turns"]
     return phase
 
 
