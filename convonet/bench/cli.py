@@ -43,6 +43,7 @@ _TURN_SETTINGS = (
     "user_speech_timeout_secs",
     "turn_stop",
     "smart_turn_max_silence_secs",
+    "smart_turn_calls_per_core",
     "smart_turn_shed_lag_ms",
     "smart_turn_wait_secs",
     "speculative_stt",

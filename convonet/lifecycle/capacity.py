@@ -37,7 +37,7 @@ def session_capacity(settings: Settings) -> int:
     if isinstance(settings.max_sessions_per_process, int):
         return settings.max_sessions_per_process
     per_core = CALLS_PER_CORE_EMBEDDED if embedded_speech(settings) else CALLS_PER_CORE_NETWORK
-    return max(1, math.floor(per_core * usable_cores() / settings.server_workers))
+    return calls_per_process(per_core, settings)
 
 
 def smart_turn_max_calls(settings: Settings) -> int:
@@ -47,8 +47,14 @@ def smart_turn_max_calls(settings: Settings) -> int:
     ``SERVER_WORKERS``), at least 1 so that a lone call always gets the model.
     """
     per_core = settings.smart_turn_calls_per_core
-    if per_core <= 0:
-        return 0
+    return calls_per_process(per_core, settings) if per_core > 0 else 0
+
+
+def calls_per_process(per_core: float, settings: Settings) -> int:
+    """``per_core`` calls per core this process may use (its share among ``SERVER_WORKERS``).
+
+    At least 1, so that a process on a fraction of a core still takes a call.
+    """
     return max(1, math.floor(per_core * usable_cores() / settings.server_workers))
 
 
